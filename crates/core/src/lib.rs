@@ -1,0 +1,14 @@
+//! reelbox's domain, free of HTTP and SQL: the rules a TikTok client meets, each a pure function
+//! that reads time from a [`clock::Clock`] and answers with a wire error code.
+
+pub mod chunks;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod net;
+pub mod oauth;
+pub mod rules;
+pub mod scopes;
+pub mod secrets;
+
+pub use error::RuleError;

@@ -1,0 +1,137 @@
+//! Hashing and comparison of credentials. Tokens and codes are stored as SHA-256 (they carry
+//! ≥ 256 bits of entropy, so a fast hash is right); passwords with argon2. Every comparison of a
+//! secret is constant-time.
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Lower-case hex SHA-256 of `s`: the stored form of tokens, codes and client secrets.
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Constant-time equality of two byte strings.
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// Checks `presented` against a stored SHA-256 hex hash in constant time.
+pub fn verify_sha256(presented: &str, stored_hex: &str) -> bool {
+    ct_eq(sha256_hex(presented).as_bytes(), stored_hex.as_bytes())
+}
+
+/// Argon2id hash of a password in PHC string form.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    let salt: [u8; 16] = rand::random();
+    argon2::Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Verifies a password against its PHC hash (argon2 compares in constant time).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// HMAC-SHA256 of `msg` under `key`, lower-case hex.
+pub fn hmac_sha256_hex(key: &[u8], msg: &[u8]) -> String {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(msg);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// An app's client secret is derived from the server's master key, the client key and a
+/// generation counter (bumped on rotation). The database keeps only its SHA-256, yet the server
+/// can still sign webhooks with it and show it again to the app's owner.
+pub fn derive_client_secret(master_key: &[u8], client_key: &str, generation: i64) -> String {
+    let mac = hmac_sha256_hex(master_key, format!("client_secret/{client_key}/{generation}").as_bytes());
+    mac[..32].to_string()
+}
+
+/// The `TikTok-Signature` header value for a webhook body sent at `t` (unix seconds).
+pub fn webhook_signature(client_secret: &str, t: i64, body: &[u8]) -> String {
+    let mut msg = format!("{t}.").into_bytes();
+    msg.extend_from_slice(body);
+    format!("t={t},s={}", hmac_sha256_hex(client_secret.as_bytes(), &msg))
+}
+
+/// Parses `t=<secs>,s=<hex>`; tolerant of spaces and field order, strict about content.
+pub fn parse_signature_header(value: &str) -> Option<(i64, String)> {
+    let mut t = None;
+    let mut s = None;
+    for part in value.split(',') {
+        let (k, v) = part.trim().split_once('=')?;
+        match k.trim() {
+            "t" => t = Some(v.trim().parse::<i64>().ok()?),
+            "s" => {
+                let v = v.trim();
+                if v.len() != 64 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                s = Some(v.to_ascii_lowercase());
+            }
+            _ => {}
+        }
+    }
+    Some((t?, s?))
+}
+
+/// What a webhook receiver does: recompute and compare in constant time.
+pub fn verify_webhook_signature(client_secret: &str, header: &str, body: &[u8]) -> bool {
+    match parse_signature_header(header) {
+        Some((t, s)) => {
+            let expected = webhook_signature(client_secret, t, body);
+            let expected_s = &expected[expected.len() - 64..];
+            ct_eq(expected_s.as_bytes(), s.as_bytes())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("hunter2!").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("hunter2!", &h));
+        assert!(!verify_password("hunter3!", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn token_hash_compare() {
+        let h = sha256_hex("act.abc");
+        assert!(verify_sha256("act.abc", &h));
+        assert!(!verify_sha256("act.abd", &h));
+    }
+
+    #[test]
+    fn webhook_signature_round_trip() {
+        let sig = webhook_signature("secret", 1633174587, b"{\"a\":1}");
+        assert!(sig.starts_with("t=1633174587,s="));
+        assert!(verify_webhook_signature("secret", &sig, b"{\"a\":1}"));
+        assert!(!verify_webhook_signature("secret", &sig, b"{\"a\":2}"));
+        assert!(!verify_webhook_signature("other", &sig, b"{\"a\":1}"));
+        assert!(parse_signature_header("garbage").is_none());
+        assert!(parse_signature_header("t=1,s=zz").is_none());
+    }
+
+    #[test]
+    fn derived_secrets_are_stable_and_rotate() {
+        let a = derive_client_secret(b"k", "aw1", 0);
+        assert_eq!(a, derive_client_secret(b"k", "aw1", 0));
+        assert_ne!(a, derive_client_secret(b"k", "aw1", 1));
+        assert_ne!(a, derive_client_secret(b"k2", "aw1", 0));
+        assert_eq!(a.len(), 32);
+    }
+}

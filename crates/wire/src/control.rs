@@ -1,0 +1,183 @@
+//! reelbox's own control API (`/_reelbox/`, spec: reelbox-control.md). Not part of TikTok's wire,
+//! but shared by the server, the CLI and the SDK in the same way.
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::posting::PrivacyLevel;
+
+/// Body of `POST /_reelbox/apps`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateApp {
+    pub name: String,
+    #[serde(default)]
+    pub audited: bool,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    #[serde(default)]
+    pub verified_url_prefixes: Vec<String>,
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+}
+
+/// Body of `PATCH /_reelbox/apps/{client_key}`: only the given fields change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateApp {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub audited: Option<bool>,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub redirect_uris: Option<Vec<String>>,
+    #[serde(default)]
+    pub verified_url_prefixes: Option<Vec<String>>,
+    /// `""` removes the webhook URL.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Creators (by username) allowed to authorize the app while it is unaudited (sandbox mode).
+    #[serde(default)]
+    pub test_users: Option<Vec<String>>,
+    /// Per-app cap of distinct posting creators per 24 h; `null` keeps the default.
+    #[serde(default)]
+    pub active_user_cap: Option<i64>,
+}
+
+/// An app as the control API shows it. `client_secret` only in the answer to its creation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppView {
+    pub client_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub name: String,
+    pub audited: bool,
+    pub scopes: Vec<String>,
+    pub redirect_uris: Vec<String>,
+    pub verified_url_prefixes: Vec<String>,
+    pub webhook_url: Option<String>,
+    pub test_users: Vec<String>,
+    pub active_user_cap: i64,
+    pub created_at: i64,
+}
+
+/// Body of `POST /_reelbox/creators`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreateCreator {
+    pub username: String,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    #[serde(default)]
+    pub bio: Option<String>,
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub private_account: Option<bool>,
+    #[serde(default)]
+    pub privacy_level_options: Option<Vec<PrivacyLevel>>,
+    #[serde(default)]
+    pub comment_disabled: Option<bool>,
+    #[serde(default)]
+    pub duet_disabled: Option<bool>,
+    #[serde(default)]
+    pub stitch_disabled: Option<bool>,
+    #[serde(default)]
+    pub max_video_post_duration_sec: Option<i64>,
+    #[serde(default)]
+    pub banned_from_posting: Option<bool>,
+    /// Per-creator daily Direct Post cap; `null` uses the server default.
+    #[serde(default)]
+    pub daily_post_cap: Option<i64>,
+}
+
+/// Body of `PATCH /_reelbox/creators/{username}`: any field of [`CreateCreator`] but the username.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UpdateCreator {
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub nickname: Option<String>,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    #[serde(default)]
+    pub bio: Option<String>,
+    #[serde(default)]
+    pub region_code: Option<String>,
+    #[serde(default)]
+    pub private_account: Option<bool>,
+    #[serde(default)]
+    pub privacy_level_options: Option<Vec<PrivacyLevel>>,
+    #[serde(default)]
+    pub comment_disabled: Option<bool>,
+    #[serde(default)]
+    pub duet_disabled: Option<bool>,
+    #[serde(default)]
+    pub stitch_disabled: Option<bool>,
+    #[serde(default)]
+    pub max_video_post_duration_sec: Option<i64>,
+    #[serde(default)]
+    pub banned_from_posting: Option<bool>,
+    #[serde(default)]
+    pub daily_post_cap: Option<i64>,
+}
+
+/// A creator as the control API shows it (never the password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CreatorView {
+    pub creator_id: String,
+    pub username: String,
+    pub nickname: String,
+    pub avatar_url: String,
+    pub bio: String,
+    pub region_code: String,
+    pub private_account: bool,
+    pub privacy_level_options: Vec<PrivacyLevel>,
+    pub comment_disabled: bool,
+    pub duet_disabled: bool,
+    pub stitch_disabled: bool,
+    pub max_video_post_duration_sec: i64,
+    pub banned_from_posting: bool,
+    pub daily_post_cap: Option<i64>,
+    pub has_password: bool,
+    pub created_at: i64,
+}
+
+/// Body of `POST /_reelbox/tokens`: a consent given without the web page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MintToken {
+    pub client_key: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub creator_id: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// `GET /_reelbox/clock` / `POST /_reelbox/clock` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockView {
+    /// Server time, epoch milliseconds.
+    pub now: i64,
+    /// Offset from the system clock, milliseconds.
+    pub offset_ms: i64,
+    pub frozen: bool,
+}
+
+/// Body of `POST /_reelbox/clock`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockChange {
+    #[serde(default)]
+    pub advance_seconds: Option<i64>,
+    /// `true` stops the clock where it is, `false` lets it run again.
+    #[serde(default)]
+    pub freeze: Option<bool>,
+    /// Back to the system clock.
+    #[serde(default)]
+    pub reset: Option<bool>,
+}

@@ -1,0 +1,13 @@
+//! The TikTok v2 wire, as reelbox serves it and the SDK speaks it: request and response bodies,
+//! enums spelled exactly as TikTok spells them, the error codes with their HTTP statuses, and the
+//! `{"data", "error"}` envelope. No I/O lives here.
+
+pub mod control;
+pub mod envelope;
+pub mod error;
+pub mod oauth;
+pub mod posting;
+pub mod webhook;
+
+pub use envelope::{Envelope, ErrorBody, ErrorOnly};
+pub use error::ErrorCode;
