@@ -2,7 +2,7 @@
 # Regenerates the media fixtures in this folder from ffmpeg's synthetic sources (lavfi testsrc2).
 # Idempotent: every run rewrites the same files with the same settings (bitexact, no metadata,
 # single-threaded encoders), so re-running leaves `git status` clean on the same ffmpeg build.
-# Needs: ffmpeg with libx264, libx265, libvpx-vp9 and libwebp (Debian's `ffmpeg` package).
+# Needs: ffmpeg with libx264, libx265, libvpx (VP8 and VP9) and libwebp (Debian's `ffmpeg` package).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -35,6 +35,12 @@ ff -f lavfi -i "$(src 720x1280 30 2)" "${common[@]}" \
 ff -f lavfi -i "$(src 720x1280 30 2)" "${common[@]}" \
     -c:v libvpx-vp9 -b:v 300k -deadline realtime -cpu-used 8 -row-mt 0 -pix_fmt yuv420p \
     vp9_720x1280_30fps.webm
+
+# VP8 in WebM written to a pipe: no Duration element and no cues, like a browser (MediaRecorder)
+# or live recording, so duration and frame rate must come from the frame timestamps.
+ff -f lavfi -i "$(src 720x1280 30 2)" "${common[@]}" \
+    -c:v libvpx -b:v 200k -deadline realtime -cpu-used 8 -pix_fmt yuv420p \
+    -f webm pipe:1 > vp8_720x1280_30fps_live.webm
 
 # --- valid photos ------------------------------------------------------------------------------
 ff -f lavfi -i "$(src 1080x1350 1 1)" "${common[@]}" -frames:v 1 -q:v 12 photo_1080x1350.jpg

@@ -36,7 +36,12 @@ pub struct ChunkPlan {
 impl ChunkPlan {
     /// Checks an init's `video_size`, `chunk_size`, `total_chunk_count`; `Err` carries the
     /// `invalid_param` message.
-    pub fn validate(video_size: i64, chunk_size: i64, count: i64, l: &ChunkLimits) -> Result<ChunkPlan, String> {
+    pub fn validate(
+        video_size: i64,
+        chunk_size: i64,
+        count: i64,
+        l: &ChunkLimits,
+    ) -> Result<ChunkPlan, String> {
         if video_size <= 0 {
             return Err("source_info.video_size must be positive".into());
         }
@@ -48,7 +53,10 @@ impl ChunkPlan {
         }
         let (size, chunk, count) = (video_size as u64, chunk_size as u64, count as u64);
         if size > l.max_file {
-            return Err(format!("video_size {size} exceeds the maximum of {} bytes", l.max_file));
+            return Err(format!(
+                "video_size {size} exceeds the maximum of {} bytes",
+                l.max_file
+            ));
         }
         if chunk > size {
             return Err("chunk_size must not exceed video_size".into());
@@ -60,7 +68,11 @@ impl ChunkPlan {
                     l.min_chunk
                 ));
             }
-            return Ok(ChunkPlan { video_size: size, chunk_size: chunk, count });
+            return Ok(ChunkPlan {
+                video_size: size,
+                chunk_size: chunk,
+                count,
+            });
         }
         if chunk < l.min_chunk || chunk > l.max_chunk {
             return Err(format!(
@@ -77,9 +89,16 @@ impl ChunkPlan {
         if count > l.max_chunks {
             return Err(format!("at most {} chunks are allowed", l.max_chunks));
         }
-        let plan = ChunkPlan { video_size: size, chunk_size: chunk, count };
+        let plan = ChunkPlan {
+            video_size: size,
+            chunk_size: chunk,
+            count,
+        };
         if plan.chunk_len(count - 1) > l.max_final_chunk {
-            return Err(format!("the final chunk would exceed {} bytes", l.max_final_chunk));
+            return Err(format!(
+                "the final chunk would exceed {} bytes",
+                l.max_final_chunk
+            ));
         }
         Ok(plan)
     }
@@ -95,7 +114,11 @@ impl ChunkPlan {
         }
         let preferred = preferred.clamp(l.min_chunk, l.max_chunk);
         if size <= preferred {
-            return Ok(ChunkPlan { video_size: size, chunk_size: size, count: 1 });
+            return Ok(ChunkPlan {
+                video_size: size,
+                chunk_size: size,
+                count: 1,
+            });
         }
         let mut chunk = preferred;
         // Grow the chunk until the count and the final chunk both fit.
@@ -103,7 +126,11 @@ impl ChunkPlan {
             let count = size / chunk;
             let last = size - chunk * (count - 1);
             if count <= l.max_chunks && last <= l.max_final_chunk {
-                return Ok(ChunkPlan { video_size: size, chunk_size: chunk, count });
+                return Ok(ChunkPlan {
+                    video_size: size,
+                    chunk_size: chunk,
+                    count,
+                });
             }
             if chunk >= l.max_chunk {
                 return Err("the file cannot be split within the chunk rules".into());
@@ -119,7 +146,11 @@ impl ChunkPlan {
 
     /// Length of chunk `i`; the final one takes the remainder.
     pub fn chunk_len(&self, i: u64) -> u64 {
-        if i + 1 == self.count { self.video_size - self.chunk_size * (self.count - 1) } else { self.chunk_size }
+        if i + 1 == self.count {
+            self.video_size - self.chunk_size * (self.count - 1)
+        } else {
+            self.chunk_size
+        }
     }
 
     /// Which chunk starts at `offset`, if any.
@@ -153,7 +184,11 @@ impl ContentRange {
             }
             x.parse().ok()
         };
-        let cr = ContentRange { first: num(first)?, last: num(last)?, total: num(total)? };
+        let cr = ContentRange {
+            first: num(first)?,
+            last: num(last)?,
+            total: num(total)?,
+        };
         (cr.first <= cr.last && cr.last < cr.total).then_some(cr)
     }
 
@@ -198,7 +233,9 @@ pub fn check_chunk(
         )));
     }
     if acknowledged >= plan.video_size {
-        return Err(ChunkRefusal::NotSatisfiable("the upload is already complete".into()));
+        return Err(ChunkRefusal::NotSatisfiable(
+            "the upload is already complete".into(),
+        ));
     }
     if range.first != acknowledged {
         return Err(ChunkRefusal::NotSatisfiable(format!(
@@ -206,9 +243,9 @@ pub fn check_chunk(
             range.first
         )));
     }
-    let idx = plan
-        .chunk_at(range.first)
-        .ok_or_else(|| ChunkRefusal::NotSatisfiable("range does not start on a chunk boundary".into()))?;
+    let idx = plan.chunk_at(range.first).ok_or_else(|| {
+        ChunkRefusal::NotSatisfiable("range does not start on a chunk boundary".into())
+    })?;
     if range.len() != plan.chunk_len(idx) {
         return Err(ChunkRefusal::NotSatisfiable(format!(
             "chunk {} must be {} bytes, got {}",
@@ -240,11 +277,26 @@ mod tests {
     #[test]
     fn init_rules() {
         assert!(ChunkPlan::validate(4_194_304, 4_194_304, 1, &l()).is_ok());
-        assert!(ChunkPlan::validate(4_194_304, 1_000_000, 4, &l()).is_err(), "small files are one chunk");
-        assert!(ChunkPlan::validate(50_000_123, 10_000_000, 6, &l()).is_err(), "ceil is wrong");
-        assert!(ChunkPlan::validate(100 * 1024 * 1024, 100 * 1024 * 1024, 1, &l()).is_err(), ">64 MiB needs chunks");
-        assert!(ChunkPlan::validate(5 * 1024 * 1024 * 1024, 64 * 1024 * 1024, 80, &l()).is_err(), "> 4 GiB");
-        assert!(ChunkPlan::validate(10_000_000, 4_000_000, 2, &l()).is_err(), "chunk below min");
+        assert!(
+            ChunkPlan::validate(4_194_304, 1_000_000, 4, &l()).is_err(),
+            "small files are one chunk"
+        );
+        assert!(
+            ChunkPlan::validate(50_000_123, 10_000_000, 6, &l()).is_err(),
+            "ceil is wrong"
+        );
+        assert!(
+            ChunkPlan::validate(100 * 1024 * 1024, 100 * 1024 * 1024, 1, &l()).is_err(),
+            ">64 MiB needs chunks"
+        );
+        assert!(
+            ChunkPlan::validate(5 * 1024 * 1024 * 1024, 64 * 1024 * 1024, 80, &l()).is_err(),
+            "> 4 GiB"
+        );
+        assert!(
+            ChunkPlan::validate(10_000_000, 4_000_000, 2, &l()).is_err(),
+            "chunk below min"
+        );
         assert!(ChunkPlan::validate(0, 1, 1, &l()).is_err());
         assert!(ChunkPlan::validate(-5, 1, 1, &l()).is_err());
         // With floor() and chunks ≤ 64 MiB the final chunk stays < 128 MiB: the largest legal one.
@@ -255,16 +307,36 @@ mod tests {
 
     #[test]
     fn planned_files_always_validate() {
-        for size in [1u64, 4_999_999, 5_000_000, 64 * 1024 * 1024, 64 * 1024 * 1024 + 1, 1 << 30, 4 * 1024 * 1024 * 1024] {
+        for size in [
+            1u64,
+            4_999_999,
+            5_000_000,
+            64 * 1024 * 1024,
+            64 * 1024 * 1024 + 1,
+            1 << 30,
+            4 * 1024 * 1024 * 1024,
+        ] {
             let p = ChunkPlan::for_file(size, 10_000_000, &l()).unwrap();
-            ChunkPlan::validate(p.video_size as i64, p.chunk_size as i64, p.count as i64, &l())
-                .unwrap_or_else(|e| panic!("{size}: {e}"));
+            ChunkPlan::validate(
+                p.video_size as i64,
+                p.chunk_size as i64,
+                p.count as i64,
+                &l(),
+            )
+            .unwrap_or_else(|e| panic!("{size}: {e}"));
         }
     }
 
     #[test]
     fn content_range_parsing() {
-        assert_eq!(ContentRange::parse("bytes 0-9/10"), Some(ContentRange { first: 0, last: 9, total: 10 }));
+        assert_eq!(
+            ContentRange::parse("bytes 0-9/10"),
+            Some(ContentRange {
+                first: 0,
+                last: 9,
+                total: 10
+            })
+        );
         assert!(ContentRange::parse("bytes 9-0/10").is_none());
         assert!(ContentRange::parse("bytes 0-10/10").is_none());
         assert!(ContentRange::parse("bytes */10").is_none());
@@ -277,11 +349,23 @@ mod tests {
     fn out_of_order_and_resend_are_416() {
         let p = ChunkPlan::validate(50_000_123, 10_000_000, 5, &l()).unwrap();
         let second = ContentRange::parse("bytes 10000000-19999999/50000123").unwrap();
-        assert!(matches!(check_chunk(&p, 0, &second, None), Err(ChunkRefusal::NotSatisfiable(_))));
+        assert!(matches!(
+            check_chunk(&p, 0, &second, None),
+            Err(ChunkRefusal::NotSatisfiable(_))
+        ));
         let first = ContentRange::parse("bytes 0-9999999/50000123").unwrap();
-        assert!(matches!(check_chunk(&p, 10_000_000, &first, None), Err(ChunkRefusal::NotSatisfiable(_))));
-        assert!(matches!(check_chunk(&p, 0, &first, Some(5)), Err(ChunkRefusal::BadRequest(_))));
+        assert!(matches!(
+            check_chunk(&p, 10_000_000, &first, None),
+            Err(ChunkRefusal::NotSatisfiable(_))
+        ));
+        assert!(matches!(
+            check_chunk(&p, 0, &first, Some(5)),
+            Err(ChunkRefusal::BadRequest(_))
+        ));
         let wrong_total = ContentRange::parse("bytes 0-9999999/50000124").unwrap();
-        assert!(matches!(check_chunk(&p, 0, &wrong_total, None), Err(ChunkRefusal::NotSatisfiable(_))));
+        assert!(matches!(
+            check_chunk(&p, 0, &wrong_total, None),
+            Err(ChunkRefusal::NotSatisfiable(_))
+        ));
     }
 }

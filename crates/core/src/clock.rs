@@ -13,7 +13,10 @@ pub trait Clock: Send + Sync + 'static {
 }
 
 pub fn system_now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// The system clock.
@@ -42,7 +45,9 @@ pub struct MovableState {
 
 impl MovableClock {
     pub fn new(state: MovableState) -> Self {
-        MovableClock { state: Mutex::new(state) }
+        MovableClock {
+            state: Mutex::new(state),
+        }
     }
 
     pub fn state(&self) -> MovableState {

@@ -10,6 +10,9 @@ pub struct RuleError {
 
 impl RuleError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        RuleError { code, message: message.into() }
+        RuleError {
+            code,
+            message: message.into(),
+        }
     }
 }

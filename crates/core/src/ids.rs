@@ -15,15 +15,20 @@ pub fn log_id(now_ms: i64) -> String {
 
 /// `len` random ASCII letters and digits from the OS-seeded generator.
 pub fn random_alnum(len: usize) -> String {
-    rand::rng().sample_iter(&Alphanumeric).take(len).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// Lower-case letters and digits, as TikTok's client keys look (`bwo2m45353a6k85`).
 pub fn client_key() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
-    let tail: String =
-        (0..16).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    let tail: String = (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
     format!("aw{tail}")
 }
 
@@ -100,7 +105,11 @@ mod tests {
         let id = log_id(1_665_528_524_000);
         assert_eq!(id.len(), 34);
         assert!(id.starts_with("20221011224844"));
-        assert!(id[14..].chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()));
+        assert!(
+            id[14..]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 /// A property is either a URL prefix (`https://example.com/videos/user/`: the URL must start with
 /// it exactly) or a bare domain (`static.example.com`: that host and its subdomains, not its parent).
 pub fn url_is_verified(url: &str, verified: &[String]) -> bool {
-    let Ok(parsed) = url::Url::parse(url) else { return false };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
     let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
     verified.iter().any(|p| {
         if p.contains("://") {
@@ -32,10 +34,16 @@ impl Cidr {
             Some((a, p)) => (a, Some(p)),
             None => (s, None),
         };
-        let addr: IpAddr = a.trim().parse().map_err(|_| format!("{s}: not an IP address"))?;
+        let addr: IpAddr = a
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s}: not an IP address"))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let prefix = match p {
-            Some(p) => p.trim().parse::<u8>().map_err(|_| format!("{s}: bad prefix length"))?,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .map_err(|_| format!("{s}: bad prefix length"))?,
             None => max,
         };
         if prefix > max {
@@ -47,11 +55,19 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 (u32::from(net) & mask) == (u32::from(ip) & mask)
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 (u128::from(net) & mask) == (u128::from(ip) & mask)
             }
             _ => false,
@@ -115,24 +131,53 @@ mod tests {
 
     #[test]
     fn prefix_and_domain_rules_follow_the_spec() {
-        let v = vec!["https://example.com/videos/user/".to_string(), "static.example.org".to_string()];
-        assert!(url_is_verified("https://example.com/videos/user/123/example.mp4", &v));
-        assert!(!url_is_verified("https://example.com/videos/2023/user/123/example.mp4", &v));
-        assert!(url_is_verified("https://video.static.example.org/a.mp4", &v));
+        let v = vec![
+            "https://example.com/videos/user/".to_string(),
+            "static.example.org".to_string(),
+        ];
+        assert!(url_is_verified(
+            "https://example.com/videos/user/123/example.mp4",
+            &v
+        ));
+        assert!(!url_is_verified(
+            "https://example.com/videos/2023/user/123/example.mp4",
+            &v
+        ));
+        assert!(url_is_verified(
+            "https://video.static.example.org/a.mp4",
+            &v
+        ));
         assert!(url_is_verified("https://static.example.org/a.mp4", &v));
         assert!(!url_is_verified("https://example.org/a.mp4", &v));
-        assert!(!url_is_verified("https://evilstatic.example.org.attacker.io/a.mp4", &v));
+        assert!(!url_is_verified(
+            "https://evilstatic.example.org.attacker.io/a.mp4",
+            &v
+        ));
         assert!(!url_is_verified("not a url", &v));
     }
 
     #[test]
     fn private_ranges_are_refused_unless_allowed() {
         let p = OutboundPolicy::default();
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "0.0.0.0", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "0.0.0.0",
+            "100.64.0.1",
+        ] {
             assert!(!p.permits(ip.parse().unwrap()), "{ip} must be refused");
         }
         assert!(p.permits("93.184.216.34".parse().unwrap()));
-        let allow = OutboundPolicy { allowed: vec![Cidr::parse("127.0.0.1/32").unwrap()] };
+        let allow = OutboundPolicy {
+            allowed: vec![Cidr::parse("127.0.0.1/32").unwrap()],
+        };
         assert!(allow.permits("127.0.0.1".parse().unwrap()));
         assert!(!allow.permits("127.0.0.2".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_err());

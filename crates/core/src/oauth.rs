@@ -8,7 +8,9 @@ use crate::secrets::ct_eq;
 /// Is `verifier` a well-formed PKCE code verifier (43–128 unreserved characters)?
 pub fn verifier_is_well_formed(verifier: &str) -> bool {
     (43..=128).contains(&verifier.len())
-        && verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 /// Accepts the stored challenge if it is either the lower-case hex SHA-256 of the verifier
@@ -31,7 +33,8 @@ pub fn validate_redirect_uri(uri: &str) -> Result<(), String> {
     }
     // A wildcard port is legal only for loopback desktop URIs; url cannot parse it, so swap it out.
     let parsable = uri.replace(":*/", ":1/");
-    let parsed = url::Url::parse(&parsable).map_err(|e| format!("redirect URI is not absolute: {e}"))?;
+    let parsed =
+        url::Url::parse(&parsable).map_err(|e| format!("redirect URI is not absolute: {e}"))?;
     if parsed.query().is_some() {
         return Err("redirect URI must be static (no query parameters)".into());
     }
@@ -40,7 +43,9 @@ pub fn validate_redirect_uri(uri: &str) -> Result<(), String> {
     match parsed.scheme() {
         "https" => {}
         "http" if loopback => {}
-        "http" => return Err("redirect URI must use https (http only for localhost/127.0.0.1)".into()),
+        "http" => {
+            return Err("redirect URI must use https (http only for localhost/127.0.0.1)".into());
+        }
         other => return Err(format!("redirect URI scheme {other} is not allowed")),
     }
     if loopback && parsed.port().is_none() && !uri.contains(":*/") {
@@ -60,7 +65,10 @@ pub fn redirect_uri_matches(registered: &[String], requested: &str) -> bool {
             return true;
         }
         if let Some((before, after)) = r.split_once(":*/") {
-            if let Some(rest) = requested.strip_prefix(before).and_then(|x| x.strip_prefix(':')) {
+            if let Some(rest) = requested
+                .strip_prefix(before)
+                .and_then(|x| x.strip_prefix(':'))
+            {
                 if let Some((port, path)) = rest.split_once('/') {
                     return !port.is_empty()
                         && port.bytes().all(|b| b.is_ascii_digit())
@@ -81,11 +89,17 @@ mod tests {
     #[test]
     fn pkce_accepts_hex_and_base64url() {
         // RFC 7636 appendix B.
-        assert!(pkce_matches("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", VERIFIER));
+        assert!(pkce_matches(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            VERIFIER
+        ));
         let hex = hex::encode(Sha256::digest(VERIFIER.as_bytes()));
         assert!(pkce_matches(&hex, VERIFIER));
         assert!(pkce_matches(&hex.to_uppercase(), VERIFIER));
-        assert!(!pkce_matches(&hex, "another-verifier-another-verifier-another-verifier"));
+        assert!(!pkce_matches(
+            &hex,
+            "another-verifier-another-verifier-another-verifier"
+        ));
         assert!(verifier_is_well_formed(VERIFIER));
         assert!(!verifier_is_well_formed("short"));
     }
@@ -104,13 +118,22 @@ mod tests {
 
     #[test]
     fn redirect_matching() {
-        let reg = vec!["https://a.example/cb/".to_string(), "http://127.0.0.1:*/callback/".to_string()];
+        let reg = vec![
+            "https://a.example/cb/".to_string(),
+            "http://127.0.0.1:*/callback/".to_string(),
+        ];
         assert!(redirect_uri_matches(&reg, "https://a.example/cb/"));
         assert!(!redirect_uri_matches(&reg, "https://a.example/cb"));
         assert!(!redirect_uri_matches(&reg, "https://a.example/cb/?x"));
-        assert!(redirect_uri_matches(&reg, "http://127.0.0.1:53412/callback/"));
+        assert!(redirect_uri_matches(
+            &reg,
+            "http://127.0.0.1:53412/callback/"
+        ));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:53412/other/"));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:/callback/"));
-        assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:1@evil/callback/"));
+        assert!(!redirect_uri_matches(
+            &reg,
+            "http://127.0.0.1:1@evil/callback/"
+        ));
     }
 }

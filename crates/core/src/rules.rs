@@ -18,9 +18,17 @@ pub fn utf16_len(s: &str) -> usize {
 /// The privacy options of an account by type (spec §4).
 pub fn default_privacy_options(private_account: bool) -> Vec<PrivacyLevel> {
     if private_account {
-        vec![PrivacyLevel::FollowerOfCreator, PrivacyLevel::MutualFollowFriends, PrivacyLevel::SelfOnly]
+        vec![
+            PrivacyLevel::FollowerOfCreator,
+            PrivacyLevel::MutualFollowFriends,
+            PrivacyLevel::SelfOnly,
+        ]
     } else {
-        vec![PrivacyLevel::PublicToEveryone, PrivacyLevel::MutualFollowFriends, PrivacyLevel::SelfOnly]
+        vec![
+            PrivacyLevel::PublicToEveryone,
+            PrivacyLevel::MutualFollowFriends,
+            PrivacyLevel::SelfOnly,
+        ]
     }
 }
 
@@ -150,12 +158,16 @@ pub fn check_text(kind: PostKind, req: &RequestedPost) -> Result<(), RuleError> 
     match kind {
         PostKind::Video => {
             if utf16_len(title) > VIDEO_TITLE_MAX {
-                return Err(invalid(format!("post_info.title exceeds {VIDEO_TITLE_MAX} UTF-16 code units")));
+                return Err(invalid(format!(
+                    "post_info.title exceeds {VIDEO_TITLE_MAX} UTF-16 code units"
+                )));
             }
         }
         PostKind::Photo => {
             if utf16_len(title) > PHOTO_TITLE_MAX {
-                return Err(invalid(format!("post_info.title exceeds {PHOTO_TITLE_MAX} UTF-16 code units")));
+                return Err(invalid(format!(
+                    "post_info.title exceeds {PHOTO_TITLE_MAX} UTF-16 code units"
+                )));
             }
             if utf16_len(req.description.as_deref().unwrap_or("")) > PHOTO_DESCRIPTION_MAX {
                 return Err(invalid(format!(
@@ -184,7 +196,10 @@ pub fn check_direct_post(
         ));
     }
     let requested = req.privacy_level.ok_or_else(|| {
-        RuleError::new(ErrorCode::PrivacyLevelOptionMismatch, "post_info.privacy_level is required")
+        RuleError::new(
+            ErrorCode::PrivacyLevelOptionMismatch,
+            "post_info.privacy_level is required",
+        )
     })?;
     if !creator.privacy_level_options.contains(&requested) {
         return Err(RuleError::new(
@@ -192,12 +207,21 @@ pub fn check_direct_post(
             format!(
                 "privacy_level {} is not among privacy_level_options [{}]",
                 requested.as_str(),
-                creator.privacy_level_options.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+                creator
+                    .privacy_level_options
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     // Content posted by unaudited clients is restricted to private viewing (spec §9.2).
-    let privacy = if app.audited { requested } else { PrivacyLevel::SelfOnly };
+    let privacy = if app.audited {
+        requested
+    } else {
+        PrivacyLevel::SelfOnly
+    };
     let brand_content = req.brand_content_toggle.unwrap_or(false);
     if brand_content && privacy == PrivacyLevel::SelfOnly {
         let why = if app.audited {
@@ -214,7 +238,8 @@ pub fn check_direct_post(
         privacy_level: privacy,
         // A setting the creator turned off stays off whatever the request says (spec §5.1).
         disable_comment: req.disable_comment.unwrap_or(false) || creator.comment_disabled,
-        disable_duet: !photo && (req.disable_duet.unwrap_or(false) || creator.effective_duet_disabled()),
+        disable_duet: !photo
+            && (req.disable_duet.unwrap_or(false) || creator.effective_duet_disabled()),
         disable_stitch: !photo
             && (req.disable_stitch.unwrap_or(false) || creator.effective_stitch_disabled()),
         brand_content_toggle: brand_content,
@@ -258,7 +283,9 @@ pub fn extract_tags(text: &str) -> (Vec<String>, Vec<String>) {
         let at_word_start = i == 0 || chars[i - 1].is_whitespace();
         if (c == '#' || c == '@') && at_word_start {
             let mut j = i + 1;
-            while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_' || (c == '@' && chars[j] == '.')) {
+            while j < chars.len()
+                && (chars[j].is_alphanumeric() || chars[j] == '_' || (c == '@' && chars[j] == '.'))
+            {
                 j += 1;
             }
             if j > i + 1 {
@@ -295,11 +322,19 @@ mod tests {
     }
 
     fn usage() -> Usage {
-        Usage { daily_post_cap: 15, active_user_cap: 5, pending_share_cap: 5, ..Usage::default() }
+        Usage {
+            daily_post_cap: 15,
+            active_user_cap: 5,
+            pending_share_cap: 5,
+            ..Usage::default()
+        }
     }
 
     fn req(p: PrivacyLevel) -> RequestedPost {
-        RequestedPost { privacy_level: Some(p), ..Default::default() }
+        RequestedPost {
+            privacy_level: Some(p),
+            ..Default::default()
+        }
     }
 
     const AUDITED: AppStanding = AppStanding { audited: true };
@@ -312,13 +347,34 @@ mod tests {
     #[test]
     fn privacy_must_be_an_option() {
         let c = creator(false);
-        assert!(check_direct_post(PostKind::Video, &c, AUDITED, &usage(), &req(PrivacyLevel::PublicToEveryone)).is_ok());
+        assert!(
+            check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &usage(),
+                &req(PrivacyLevel::PublicToEveryone)
+            )
+            .is_ok()
+        );
         assert_eq!(
-            code(check_direct_post(PostKind::Video, &c, AUDITED, &usage(), &req(PrivacyLevel::FollowerOfCreator))),
+            code(check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &usage(),
+                &req(PrivacyLevel::FollowerOfCreator)
+            )),
             ErrorCode::PrivacyLevelOptionMismatch
         );
         assert_eq!(
-            code(check_direct_post(PostKind::Video, &c, AUDITED, &usage(), &RequestedPost::default())),
+            code(check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &usage(),
+                &RequestedPost::default()
+            )),
             ErrorCode::PrivacyLevelOptionMismatch
         );
     }
@@ -326,10 +382,23 @@ mod tests {
     #[test]
     fn unaudited_apps_post_self_only_to_private_accounts() {
         assert_eq!(
-            code(check_direct_post(PostKind::Video, &creator(false), UNAUDITED, &usage(), &req(PrivacyLevel::SelfOnly))),
+            code(check_direct_post(
+                PostKind::Video,
+                &creator(false),
+                UNAUDITED,
+                &usage(),
+                &req(PrivacyLevel::SelfOnly)
+            )),
             ErrorCode::UnauditedClientCanOnlyPostToPrivateAccounts
         );
-        let s = check_direct_post(PostKind::Video, &creator(true), UNAUDITED, &usage(), &req(PrivacyLevel::FollowerOfCreator)).unwrap();
+        let s = check_direct_post(
+            PostKind::Video,
+            &creator(true),
+            UNAUDITED,
+            &usage(),
+            &req(PrivacyLevel::FollowerOfCreator),
+        )
+        .unwrap();
         assert_eq!(s.privacy_level, PrivacyLevel::SelfOnly);
     }
 
@@ -338,19 +407,61 @@ mod tests {
         let c = creator(false);
         let mut u = usage();
         u.creator_posts_24h = 15;
-        assert_eq!(code(check_direct_post(PostKind::Video, &c, AUDITED, &u, &req(PrivacyLevel::SelfOnly))), ErrorCode::SpamRiskTooManyPosts);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &u,
+                &req(PrivacyLevel::SelfOnly)
+            )),
+            ErrorCode::SpamRiskTooManyPosts
+        );
         let mut u = usage();
         u.app_active_creators_24h = 5;
-        assert_eq!(code(check_direct_post(PostKind::Video, &c, AUDITED, &u, &req(PrivacyLevel::SelfOnly))), ErrorCode::ReachedActiveUserCap);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &u,
+                &req(PrivacyLevel::SelfOnly)
+            )),
+            ErrorCode::ReachedActiveUserCap
+        );
         u.creator_already_active = true;
-        assert!(check_direct_post(PostKind::Video, &c, AUDITED, &u, &req(PrivacyLevel::SelfOnly)).is_ok());
+        assert!(
+            check_direct_post(
+                PostKind::Video,
+                &c,
+                AUDITED,
+                &u,
+                &req(PrivacyLevel::SelfOnly)
+            )
+            .is_ok()
+        );
         let mut banned = creator(false);
         banned.banned_from_posting = true;
-        assert_eq!(code(check_direct_post(PostKind::Video, &banned, AUDITED, &usage(), &req(PrivacyLevel::SelfOnly))), ErrorCode::SpamRiskUserBannedFromPosting);
-        assert_eq!(check_inbox_upload(&banned, &usage()).unwrap_err().code, ErrorCode::SpamRiskUserBannedFromPosting);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Video,
+                &banned,
+                AUDITED,
+                &usage(),
+                &req(PrivacyLevel::SelfOnly)
+            )),
+            ErrorCode::SpamRiskUserBannedFromPosting
+        );
+        assert_eq!(
+            check_inbox_upload(&banned, &usage()).unwrap_err().code,
+            ErrorCode::SpamRiskUserBannedFromPosting
+        );
         let mut u = usage();
         u.pending_shares_24h = 5;
-        assert_eq!(check_inbox_upload(&creator(false), &u).unwrap_err().code, ErrorCode::SpamRiskTooManyPendingShare);
+        assert_eq!(
+            check_inbox_upload(&creator(false), &u).unwrap_err().code,
+            ErrorCode::SpamRiskTooManyPendingShare
+        );
         assert!(creator_info_gate(&creator(false), &usage()).is_none());
     }
 
@@ -358,9 +469,22 @@ mod tests {
     fn branded_content_cannot_be_private() {
         let mut r = req(PrivacyLevel::SelfOnly);
         r.brand_content_toggle = Some(true);
-        assert_eq!(code(check_direct_post(PostKind::Video, &creator(false), AUDITED, &usage(), &r)), ErrorCode::InvalidParam);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Video,
+                &creator(false),
+                AUDITED,
+                &usage(),
+                &r
+            )),
+            ErrorCode::InvalidParam
+        );
         r.privacy_level = Some(PrivacyLevel::PublicToEveryone);
-        assert!(check_direct_post(PostKind::Video, &creator(false), AUDITED, &usage(), &r).unwrap().brand_content_toggle);
+        assert!(
+            check_direct_post(PostKind::Video, &creator(false), AUDITED, &usage(), &r)
+                .unwrap()
+                .brand_content_toggle
+        );
     }
 
     #[test]
@@ -372,8 +496,18 @@ mod tests {
         let s = check_direct_post(PostKind::Video, &c, AUDITED, &usage(), &r).unwrap();
         assert!(s.disable_comment);
         assert!(!s.disable_duet);
-        let s = check_direct_post(PostKind::Video, &creator(true), AUDITED, &usage(), &req(PrivacyLevel::SelfOnly)).unwrap();
-        assert!(s.disable_duet && s.disable_stitch, "private accounts cannot be dueted or stitched");
+        let s = check_direct_post(
+            PostKind::Video,
+            &creator(true),
+            AUDITED,
+            &usage(),
+            &req(PrivacyLevel::SelfOnly),
+        )
+        .unwrap();
+        assert!(
+            s.disable_duet && s.disable_stitch,
+            "private accounts cannot be dueted or stitched"
+        );
     }
 
     #[test]
@@ -382,14 +516,33 @@ mod tests {
         r.title = Some("😀".repeat(1100));
         assert!(check_direct_post(PostKind::Video, &creator(false), AUDITED, &usage(), &r).is_ok());
         r.title = Some("😀".repeat(1101));
-        assert_eq!(code(check_direct_post(PostKind::Video, &creator(false), AUDITED, &usage(), &r)), ErrorCode::InvalidParam);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Video,
+                &creator(false),
+                AUDITED,
+                &usage(),
+                &r
+            )),
+            ErrorCode::InvalidParam
+        );
         r.title = Some("x".repeat(91));
-        assert_eq!(code(check_direct_post(PostKind::Photo, &creator(false), AUDITED, &usage(), &r)), ErrorCode::InvalidParam);
+        assert_eq!(
+            code(check_direct_post(
+                PostKind::Photo,
+                &creator(false),
+                AUDITED,
+                &usage(),
+                &r
+            )),
+            ErrorCode::InvalidParam
+        );
     }
 
     #[test]
     fn tags_and_mentions() {
-        let (t, m) = extract_tags("this will be a funny #cat video on your @tiktok #fyp #Cat a#b @x.y.");
+        let (t, m) =
+            extract_tags("this will be a funny #cat video on your @tiktok #fyp #Cat a#b @x.y.");
         assert_eq!(t, vec!["cat", "fyp"]);
         assert_eq!(m, vec!["tiktok", "x.y"]);
     }

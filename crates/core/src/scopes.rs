@@ -3,14 +3,35 @@ use std::collections::BTreeSet;
 
 /// Every scope reelbox knows, with the words the consent page shows.
 pub const KNOWN: &[(&str, &str)] = &[
-    ("user.info.basic", "Read your profile info (avatar, display name)"),
-    ("user.info.profile", "Read your profile details (username, bio, verified badge)"),
-    ("user.info.stats", "Read your follower, following, like and video counts"),
+    (
+        "user.info.basic",
+        "Read your profile info (avatar, display name)",
+    ),
+    (
+        "user.info.profile",
+        "Read your profile details (username, bio, verified badge)",
+    ),
+    (
+        "user.info.stats",
+        "Read your follower, following, like and video counts",
+    ),
     ("video.list", "Read your public videos"),
-    ("video.upload", "Upload videos and photos to your inbox as drafts for you to review and post"),
-    ("video.publish", "Post videos and photos to your profile directly"),
-    ("research.data.basic", "Read public data for research (apps only)"),
-    ("research.adlib.basic", "Read public ad library data for research (apps only)"),
+    (
+        "video.upload",
+        "Upload videos and photos to your inbox as drafts for you to review and post",
+    ),
+    (
+        "video.publish",
+        "Post videos and photos to your profile directly",
+    ),
+    (
+        "research.data.basic",
+        "Read public data for research (apps only)",
+    ),
+    (
+        "research.adlib.basic",
+        "Read public ad library data for research (apps only)",
+    ),
 ];
 
 pub const USER_INFO_BASIC: &str = "user.info.basic";
@@ -26,7 +47,11 @@ pub fn is_known(scope: &str) -> bool {
 }
 
 pub fn describe(scope: &str) -> &'static str {
-    KNOWN.iter().find(|(s, _)| *s == scope).map(|(_, d)| *d).unwrap_or("An unknown permission")
+    KNOWN
+        .iter()
+        .find(|(s, _)| *s == scope)
+        .map(|(_, d)| *d)
+        .unwrap_or("An unknown permission")
 }
 
 /// Splits a scope list. TikTok separates with commas; RFC 6749 libraries with spaces: take both.

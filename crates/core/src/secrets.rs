@@ -35,7 +35,9 @@ pub fn hash_password(password: &str) -> Result<String, String> {
 /// Verifies a password against its PHC hash (argon2 compares in constant time).
 pub fn verify_password(password: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(parsed) => argon2::Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -51,7 +53,10 @@ pub fn hmac_sha256_hex(key: &[u8], msg: &[u8]) -> String {
 /// generation counter (bumped on rotation). The database keeps only its SHA-256, yet the server
 /// can still sign webhooks with it and show it again to the app's owner.
 pub fn derive_client_secret(master_key: &[u8], client_key: &str, generation: i64) -> String {
-    let mac = hmac_sha256_hex(master_key, format!("client_secret/{client_key}/{generation}").as_bytes());
+    let mac = hmac_sha256_hex(
+        master_key,
+        format!("client_secret/{client_key}/{generation}").as_bytes(),
+    );
     mac[..32].to_string()
 }
 
@@ -59,7 +64,10 @@ pub fn derive_client_secret(master_key: &[u8], client_key: &str, generation: i64
 pub fn webhook_signature(client_secret: &str, t: i64, body: &[u8]) -> String {
     let mut msg = format!("{t}.").into_bytes();
     msg.extend_from_slice(body);
-    format!("t={t},s={}", hmac_sha256_hex(client_secret.as_bytes(), &msg))
+    format!(
+        "t={t},s={}",
+        hmac_sha256_hex(client_secret.as_bytes(), &msg)
+    )
 }
 
 /// Parses `t=<secs>,s=<hex>`; tolerant of spaces and field order, strict about content.

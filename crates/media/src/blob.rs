@@ -74,7 +74,11 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn size(&self, object_key: &str) -> Result<u64, BlobError>;
 
     /// Reads `range` (or everything) of a stored object as a stream.
-    async fn read(&self, object_key: &str, range: Option<Range<u64>>) -> Result<ByteStream, BlobError>;
+    async fn read(
+        &self,
+        object_key: &str,
+        range: Option<Range<u64>>,
+    ) -> Result<ByteStream, BlobError>;
 
     /// A local file holding the object, for probing and ffmpeg: the object itself on local disk,
     /// a temporary download elsewhere (removed when the returned guard drops).

@@ -1,2 +1,19 @@
-//! Media for reelbox: where bytes live (`blob`) and what they are (`probe`).
+//! Media for reelbox: where bytes live (`blob`, `local`), what they are (`probe`), whether the
+//! posting rules accept them (`checks`), and their cover images (`cover`).
+#![warn(missing_docs)]
+
+#[allow(missing_docs, reason = "blob.rs predates the lint")]
 pub mod blob;
+pub mod checks;
+pub mod cover;
+pub mod local;
+pub mod probe;
+
+pub use blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
+pub use checks::{FailReason, ImageLimits, VideoLimits, check_image, check_video};
+pub use cover::{CoverOutcome, PLACEHOLDER_COVER_SVG, extract_cover};
+pub use local::LocalBlobStore;
+pub use probe::{
+    Container, ImageFormat, ImageProbe, ProbeError, VideoCodec, VideoProbe, check_box_structure,
+    probe_image_file, probe_image_isolated, probe_main, probe_video_file, probe_video_isolated,
+};

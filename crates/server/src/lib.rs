@@ -1,1 +1,208 @@
+//! The reelbox server: TikTok's v2 wire API (OAuth, Content Posting), reelbox's control API, the
+//! web pages, and the background worker, on one axum router.
+pub mod auth;
+pub mod calllog;
+pub mod config;
+pub mod control;
+pub mod error;
+pub mod faults;
+pub mod middleware;
+pub mod oauth;
+pub mod outbound;
+pub mod posting;
+pub mod routes;
+pub mod sandbox;
+pub mod state;
+pub mod tokens;
+pub mod web;
+pub mod webhooks;
+pub mod worker;
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use reelbox_core::clock::MovableClock;
+use reelbox_core::{ids, secrets};
+use reelbox_media::LocalBlobStore;
+use reelbox_store::Store;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{Config, Mode, Overrides};
+use state::{AppState, Inner};
+
+/// Everything `serve` prints at start-up.
+pub struct Started {
+    pub addr: SocketAddr,
+    pub admin_token: Option<String>,
+    pub admin_token_file: Option<std::path::PathBuf>,
+}
+
+/// Opens storage and builds the shared state (also used by the CLI's direct-database commands).
+pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String>)> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let store = Store::open(&cfg.database_url())
+        .await
+        .with_context(|| format!("opening {}", cfg.database_url()))?;
+    let blobs: Arc<dyn reelbox_media::BlobStore> = match cfg.storage.as_deref() {
+        None => Arc::new(LocalBlobStore::new(cfg.data_dir.join("media"))),
+        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(
+            std::path::PathBuf::from(&s["file://".len()..]),
+        )),
+        Some(other) => anyhow::bail!("unsupported storage URL {other} (file:// is supported)"),
+    };
+    let master_key = match &cfg.secret_key {
+        Some(k) => k.as_bytes().to_vec(),
+        None => {
+            let (k, _) = state::read_or_create_secret(&cfg.data_dir.join("master-key"), || {
+                hex::encode(rand::random::<[u8; 32]>())
+            })?;
+            k.into_bytes()
+        }
+    };
+    let (admin_token, generated) = match &cfg.admin_token {
+        Some(t) => (t.clone(), false),
+        None => state::read_or_create_secret(&cfg.data_dir.join("admin-token"), || {
+            format!("rbx_admin_{}", ids::random_alnum(40))
+        })?,
+    };
+    let outbound = outbound::Outbound::new(
+        cfg.network.allow_http,
+        &cfg.network.allow_private,
+        Duration::from_secs(cfg.limits.pull_timeout_secs.max(1) as u64),
+    )
+    .map_err(|e| anyhow::anyhow!("network.allow_private: {e}"))?;
+    let public_url = cfg.public_url();
+    let st = AppState(Arc::new(Inner {
+        store: store.clone(),
+        clock: Arc::new(MovableClock::default()),
+        blobs,
+        master_key,
+        admin_token_hash: secrets::sha256_hex(&admin_token),
+        rate: Default::default(),
+        outbound,
+        work: Default::default(),
+        faults: Default::default(),
+        calls: calllog::CallLog::start(store),
+        public_url,
+        cfg,
+    }));
+    st.load_clock().await?;
+    Ok((st, generated.then_some(admin_token)))
+}
+
+/// A running server: its address and how to stop it.
+pub struct Handle {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Handle {
+    /// Graceful stop: no new connections, in-flight requests finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await??;
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+/// Binds and serves in the background. `stop` on the handle (or SIGINT/SIGTERM via `run`) ends it.
+pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    // With an ephemeral port, the upload URLs must name the real one.
+    if cfg.public_url.is_none() {
+        cfg.public_url = Some(format!("http://{addr}"));
+    }
+    let (st, generated) = build_state(cfg).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(worker::run(st.clone(), shutdown.clone()));
+    {
+        let st = st.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            // Other nodes may move the shared clock; follow it.
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => { let _ = st.load_clock().await; }
+                    _ = stop.cancelled() => return,
+                }
+            }
+        });
+    }
+    let app = routes::router(st.clone());
+    let stop = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await?;
+        Ok(())
+    });
+    let file = generated
+        .as_ref()
+        .map(|_| st.cfg.data_dir.join("admin-token"));
+    Ok((
+        Handle {
+            addr,
+            state: st,
+            shutdown,
+            task,
+        },
+        Started {
+            addr,
+            admin_token: generated,
+            admin_token_file: file,
+        },
+    ))
+}
+
+/// `reelbox serve`: start, print, wait for SIGINT/SIGTERM, stop gracefully.
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    let (handle, started) = start(cfg).await?;
+    eprintln!("reelbox listening on http://{}", started.addr);
+    eprintln!("data dir: {}", handle.state.cfg.data_dir.display());
+    if let Some(t) = &started.admin_token {
+        eprintln!("admin token: {t}");
+        if let Some(f) = &started.admin_token_file {
+            eprintln!("(saved to {})", f.display());
+        }
+    } else {
+        eprintln!(
+            "admin token: from configuration or {}",
+            handle.state.cfg.data_dir.join("admin-token").display()
+        );
+    }
+    wait_for_signal().await;
+    eprintln!("shutting down: finishing in-flight requests");
+    handle.stop().await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

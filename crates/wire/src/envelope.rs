@@ -11,7 +11,11 @@ pub struct ErrorBody {
 
 impl ErrorBody {
     pub fn ok(log_id: impl Into<String>) -> Self {
-        ErrorBody { code: "ok".into(), message: String::new(), log_id: log_id.into() }
+        ErrorBody {
+            code: "ok".into(),
+            message: String::new(),
+            log_id: log_id.into(),
+        }
     }
 }
 

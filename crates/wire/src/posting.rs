@@ -325,6 +325,9 @@ mod tests {
             r#"{"post_info":{"privacy_level":"SELF_ONLY","whatever":1},"source_info":{"source":"PULL_FROM_URL","video_url":"https://x/"},"extra":true}"#,
         )
         .unwrap();
-        assert_eq!(r.post_info.unwrap().privacy_level, Some(PrivacyLevel::SelfOnly));
+        assert_eq!(
+            r.post_info.unwrap().privacy_level,
+            Some(PrivacyLevel::SelfOnly)
+        );
     }
 }

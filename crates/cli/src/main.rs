@@ -1,0 +1,543 @@
+//! `reelbox`: the server (`serve`) and the operator's command line. Commands that create
+//! something print it as JSON on stdout; progress and messages go to stderr.
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use reelbox_server::{Config, Mode, Overrides};
+use reelbox_wire::control::{ClockChange, CreateApp, CreateCreator, MintToken, UpdateApp};
+
+#[derive(Parser)]
+#[command(
+    name = "reelbox",
+    version,
+    about = "A self-hostable short-video platform with TikTok's v2 API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server (no configuration needed: 127.0.0.1:8080, ./reelbox-data).
+    Serve(ServeArgs),
+    /// Manage apps.
+    App {
+        #[command(subcommand)]
+        cmd: AppCmd,
+    },
+    /// Manage creators.
+    Creator {
+        #[command(subcommand)]
+        cmd: CreatorCmd,
+    },
+    /// Mint tokens without the consent page.
+    Token {
+        #[command(subcommand)]
+        cmd: TokenCmd,
+    },
+    /// Read or move the server's clock (sandbox mode).
+    Clock {
+        #[command(subcommand)]
+        cmd: ClockCmd,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCmd,
+    },
+    /// Probe a media file and print what it is as one JSON line (used by the server in a child process).
+    Probe {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Print shell completions.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[arg(long)]
+    database_url: Option<String>,
+    #[arg(long)]
+    storage: Option<String>,
+    #[arg(long)]
+    admin_token: Option<String>,
+    #[arg(long)]
+    public_url: Option<String>,
+    #[arg(long, value_parser = ["sandbox", "production"])]
+    mode: Option<String>,
+}
+
+/// Where control commands go: a running server over HTTP, or the database directly.
+#[derive(Args, Clone)]
+struct Target {
+    /// A running server (default http://127.0.0.1:8080).
+    #[arg(long, env = "REELBOX_SERVER")]
+    server: Option<String>,
+    /// Work on this data dir's database directly instead of a running server.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Work on this database directly instead of a running server.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Admin token for --server (else REELBOX_ADMIN_TOKEN, else ./reelbox-data/admin-token).
+    #[arg(long, env = "REELBOX_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum AppCmd {
+    /// Register an app; prints it with its client secret.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        audited: bool,
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        #[arg(long = "verified-url-prefix")]
+        verified_url_prefixes: Vec<String>,
+        #[arg(long)]
+        webhook_url: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Approve or revoke an app's audit.
+    Audit {
+        client_key: String,
+        #[arg(long, conflicts_with = "revoke")]
+        approve: bool,
+        #[arg(long)]
+        revoke: bool,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Show an app.
+    Show {
+        client_key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum CreatorCmd {
+    /// Create a creator.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        nickname: Option<String>,
+        #[arg(long)]
+        private: bool,
+        #[arg(long = "max-duration")]
+        max_duration: Option<i64>,
+        #[arg(long)]
+        region: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Issue an access and refresh token for a creator.
+    Mint {
+        #[arg(long)]
+        client_key: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_delimiter = ',')]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClockCmd {
+    /// Show the server's time.
+    Show {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Move the clock forward, e.g. `25h`, `90m`, `366d`, `30s`.
+    Advance {
+        by: String,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print a reelbox.toml with every key and its default.
+    Example,
+}
+
+fn parse_duration(s: &str) -> anyhow::Result<i64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num
+        .parse()
+        .with_context(|| format!("{s}: expected a number with a unit (s, m, h, d)"))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        other => bail!("{other}: unknown unit (use s, m, h or d)"),
+    };
+    Ok(n * mult)
+}
+
+fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// A control call, either over HTTP or directly on the database.
+enum Conn {
+    Http {
+        base: String,
+        token: String,
+        client: reqwest::Client,
+    },
+    Direct(reelbox_server::state::AppState),
+}
+
+impl Target {
+    async fn connect(&self) -> anyhow::Result<Conn> {
+        if self.data_dir.is_some() || self.database_url.is_some() {
+            let mut cfg = Config::load(None, &Overrides::default()).map_err(anyhow::Error::msg)?;
+            if let Some(d) = &self.data_dir {
+                cfg.data_dir = d.clone();
+            }
+            if let Some(u) = &self.database_url {
+                cfg.database_url = Some(u.clone());
+            }
+            let (st, _) = reelbox_server::build_state(cfg).await?;
+            return Ok(Conn::Direct(st));
+        }
+        let base = self
+            .server
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+            .trim_end_matches('/')
+            .to_string();
+        let token = match &self.admin_token {
+            Some(t) => t.clone(),
+            None => std::fs::read_to_string("reelbox-data/admin-token")
+                .map(|s| s.trim().to_string())
+                .context("no admin token: pass --admin-token, set REELBOX_ADMIN_TOKEN, or run where ./reelbox-data/admin-token exists")?,
+        };
+        Ok(Conn::Http {
+            base,
+            token,
+            client: reqwest::Client::new(),
+        })
+    }
+}
+
+impl Conn {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let Conn::Http {
+            base,
+            token,
+            client,
+        } = self
+        else {
+            bail!("not an HTTP connection")
+        };
+        let mut req = client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the server at {base}"))?;
+        let v: serde_json::Value = resp
+            .json()
+            .await
+            .context("the server's answer is not JSON")?;
+        match v
+            .get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(|c| c.as_str())
+        {
+            Some("ok") | None => Ok(v.get("data").cloned().unwrap_or(v)),
+            Some(code) => bail!("{code}: {}", v["error"]["message"].as_str().unwrap_or("")),
+        }
+    }
+}
+
+fn api_err(e: reelbox_server::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.code, e.message)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.cmd {
+        Cmd::Serve(a) => {
+            let flags = Overrides {
+                listen: a.listen,
+                data_dir: a.data_dir,
+                database_url: a.database_url,
+                storage: a.storage,
+                admin_token: a.admin_token,
+                public_url: a.public_url,
+                mode: a.mode.map(|m| {
+                    if m == "production" {
+                        Mode::Production
+                    } else {
+                        Mode::Sandbox
+                    }
+                }),
+            };
+            let cfg = Config::load(a.config.as_deref(), &flags).map_err(anyhow::Error::msg)?;
+            reelbox_server::run(cfg).await
+        }
+        Cmd::App { cmd } => match cmd {
+            AppCmd::Create {
+                name,
+                audited,
+                scopes,
+                redirect_uris,
+                verified_url_prefixes,
+                webhook_url,
+                target,
+            } => {
+                let req = CreateApp {
+                    name,
+                    audited,
+                    scopes,
+                    redirect_uris,
+                    verified_url_prefixes,
+                    webhook_url,
+                };
+                match target.connect().await? {
+                    Conn::Direct(st) => print(
+                        &reelbox_server::control::create_app(&st, req, None)
+                            .await
+                            .map_err(api_err)?,
+                    ),
+                    c => print(
+                        &c.call(
+                            reqwest::Method::POST,
+                            "/_reelbox/apps",
+                            Some(serde_json::to_value(req)?),
+                        )
+                        .await?,
+                    ),
+                }
+            }
+            AppCmd::Audit {
+                client_key,
+                approve,
+                revoke,
+                target,
+            } => {
+                if approve == revoke {
+                    bail!("say --approve or --revoke");
+                }
+                let req = UpdateApp {
+                    audited: Some(approve),
+                    ..Default::default()
+                };
+                match target.connect().await? {
+                    Conn::Direct(st) => print(
+                        &reelbox_server::control::update_app(&st, &client_key, req)
+                            .await
+                            .map_err(api_err)?,
+                    ),
+                    c => print(
+                        &c.call(
+                            reqwest::Method::PATCH,
+                            &format!("/_reelbox/apps/{client_key}"),
+                            Some(serde_json::to_value(req)?),
+                        )
+                        .await?,
+                    ),
+                }
+            }
+            AppCmd::Show { client_key, target } => match target.connect().await? {
+                Conn::Direct(st) => {
+                    let a = st.store.app(&client_key).await?.context("no such app")?;
+                    print(&reelbox_server::control::app_view(&a, None, &st))
+                }
+                c => print(
+                    &c.call(
+                        reqwest::Method::GET,
+                        &format!("/_reelbox/apps/{client_key}"),
+                        None,
+                    )
+                    .await?,
+                ),
+            },
+        },
+        Cmd::Creator {
+            cmd:
+                CreatorCmd::Create {
+                    username,
+                    password,
+                    nickname,
+                    private,
+                    max_duration,
+                    region,
+                    target,
+                },
+        } => {
+            let req = CreateCreator {
+                username,
+                password,
+                nickname,
+                private_account: Some(private),
+                max_video_post_duration_sec: max_duration,
+                region_code: region,
+                ..Default::default()
+            };
+            match target.connect().await? {
+                Conn::Direct(st) => print(
+                    &reelbox_server::control::create_creator(&st, req)
+                        .await
+                        .map_err(api_err)?,
+                ),
+                c => print(
+                    &c.call(
+                        reqwest::Method::POST,
+                        "/_reelbox/creators",
+                        Some(serde_json::to_value(req)?),
+                    )
+                    .await?,
+                ),
+            }
+        }
+        Cmd::Token {
+            cmd:
+                TokenCmd::Mint {
+                    client_key,
+                    username,
+                    scopes,
+                    target,
+                },
+        } => {
+            let req = MintToken {
+                client_key,
+                username: Some(username),
+                creator_id: None,
+                scopes,
+            };
+            match target.connect().await? {
+                Conn::Direct(st) => print(
+                    &reelbox_server::control::mint_token(&st, req)
+                        .await
+                        .map_err(api_err)?,
+                ),
+                c => print(
+                    &c.call(
+                        reqwest::Method::POST,
+                        "/_reelbox/tokens",
+                        Some(serde_json::to_value(req)?),
+                    )
+                    .await?,
+                ),
+            }
+        }
+        Cmd::Clock { cmd } => {
+            let (target, change) = match cmd {
+                ClockCmd::Show { target } => (target, None),
+                ClockCmd::Advance { by, target } => (
+                    target,
+                    Some(ClockChange {
+                        advance_seconds: Some(parse_duration(&by)?),
+                        ..Default::default()
+                    }),
+                ),
+            };
+            match (target.connect().await?, change) {
+                (Conn::Direct(st), None) => print(&reelbox_server::control::clock_view(&st)),
+                (Conn::Direct(st), Some(ch)) => print(
+                    &reelbox_server::control::change_clock(&st, ch)
+                        .await
+                        .map_err(api_err)?,
+                ),
+                (c, None) => print(
+                    &c.call(reqwest::Method::GET, "/_reelbox/clock", None)
+                        .await?,
+                ),
+                (c, Some(ch)) => print(
+                    &c.call(
+                        reqwest::Method::POST,
+                        "/_reelbox/clock",
+                        Some(serde_json::to_value(ch)?),
+                    )
+                    .await?,
+                ),
+            }
+        }
+        Cmd::Config {
+            cmd: ConfigCmd::Example,
+        } => {
+            print!("{}", Config::example_toml());
+            Ok(())
+        }
+        Cmd::Probe { .. } | Cmd::Completions { .. } => {
+            unreachable!("handled before the runtime starts")
+        }
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    // The probe runs in a child process with a memory cap: no runtime, no threads.
+    match &cli.cmd {
+        Cmd::Probe { args } => std::process::exit(reelbox_media::probe_main(args)),
+        Cmd::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "reelbox",
+                &mut std::io::stdout(),
+            );
+            return;
+        }
+        _ => {}
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("REELBOX_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = rt.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

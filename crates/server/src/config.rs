@@ -1,0 +1,269 @@
+//! Configuration: defaults < `reelbox.toml` < `REELBOX_*` environment < command-line flags.
+//! Every number the spec marks as unverified is a setting here (see docs/compatibility.md).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The sandbox: the control API may move the clock and inject faults.
+    #[default]
+    Sandbox,
+    /// A live platform: the clock is the system clock and cannot be moved.
+    Production,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Where the embedded database, media and generated keys live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: `<data_dir>/reelbox.db`.
+    pub database_url: Option<String>,
+    /// `file:///dir` (default `<data_dir>/media`).
+    pub storage: Option<String>,
+    /// Bearer token of the control API; generated and saved to `<data_dir>/admin-token` when unset.
+    pub admin_token: Option<String>,
+    /// Base URL clients reach this server at (used in upload URLs); default `http://<listen>`.
+    pub public_url: Option<String>,
+    pub mode: Mode,
+    /// Key from which client secrets are derived (hex); generated into `<data_dir>/master-key`
+    /// when unset. Every node of one platform needs the same key.
+    pub secret_key: Option<String>,
+    pub limits: Limits,
+    pub network: Network,
+    pub probe: Probe,
+    pub webhooks: Webhooks,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Direct posts per creator per rolling 24 h, all apps together (spec §9.1: "typically ~15").
+    pub daily_post_cap: i64,
+    /// Pending inbox shares per creator per 24 h.
+    pub pending_share_cap: i64,
+    /// Distinct posting creators per unaudited app per 24 h.
+    pub unaudited_active_user_cap: i64,
+    /// The same for audited apps, unless the app sets its own.
+    pub audited_active_user_cap: i64,
+    pub auth_code_ttl_secs: i64,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_secs: i64,
+    pub client_token_ttl_secs: i64,
+    pub upload_url_ttl_secs: i64,
+    pub pull_timeout_secs: i64,
+    pub pull_max_bytes: u64,
+    /// Largest JSON body of an API call.
+    pub max_json_body_bytes: usize,
+    /// Per-token requests per sliding minute, by endpoint.
+    pub rate_creator_info: u32,
+    pub rate_init: u32,
+    pub rate_status: u32,
+    pub rate_cancel: u32,
+    /// Seconds a non-upload request may take before it is answered with an error.
+    pub request_timeout_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            daily_post_cap: 15,
+            pending_share_cap: 5,
+            unaudited_active_user_cap: 5,
+            audited_active_user_cap: 100_000,
+            auth_code_ttl_secs: 600,
+            access_token_ttl_secs: 86_400,
+            refresh_token_ttl_secs: 31_536_000,
+            client_token_ttl_secs: 7_200,
+            upload_url_ttl_secs: 3_600,
+            pull_timeout_secs: 3_600,
+            pull_max_bytes: 4 * 1024 * 1024 * 1024,
+            max_json_body_bytes: 1024 * 1024,
+            rate_creator_info: 20,
+            rate_init: 6,
+            rate_status: 30,
+            rate_cancel: 30,
+            request_timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Network {
+    /// PULL_FROM_URL and webhooks may use plain http (TikTok requires https).
+    pub allow_http: bool,
+    /// Non-public ranges (CIDR) that PULL_FROM_URL and webhooks may reach, e.g. `127.0.0.1/32`.
+    pub allow_private: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Probe {
+    /// The executable that runs `probe FILE` in a child process; default: this binary.
+    pub exe: Option<PathBuf>,
+    pub timeout_secs: u64,
+    pub max_memory_mb: u64,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            exe: None,
+            timeout_secs: 30,
+            max_memory_mb: 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Webhooks {
+    /// Retries stop after this many seconds (TikTok: 72 h).
+    pub retry_window_secs: i64,
+    /// First retry delay; doubles each attempt.
+    pub first_retry_secs: i64,
+    pub timeout_secs: u64,
+}
+
+impl Default for Webhooks {
+    fn default() -> Self {
+        Webhooks {
+            retry_window_secs: 72 * 3600,
+            first_retry_secs: 10,
+            timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".parse().expect("valid literal"),
+            data_dir: PathBuf::from("reelbox-data"),
+            database_url: None,
+            storage: None,
+            admin_token: None,
+            public_url: None,
+            mode: Mode::Sandbox,
+            secret_key: None,
+            limits: Limits::default(),
+            network: Network::default(),
+            probe: Probe::default(),
+            webhooks: Webhooks::default(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+}
+
+impl Config {
+    /// Loads the layers. `file` defaults to `reelbox.toml` in the working directory when present.
+    pub fn load(file: Option<&std::path::Path>, flags: &Overrides) -> Result<Config, String> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    return Err(format!("config file {} does not exist", f.display()));
+                }
+                fig = fig.merge(Toml::file(f));
+            }
+            None => fig = fig.merge(Toml::file("reelbox.toml")),
+        }
+        // REELBOX_LIMITS__DAILY_POST_CAP=3 sets limits.daily_post_cap.
+        fig = fig
+            .merge(
+                Env::prefixed("REELBOX_")
+                    .ignore(&[
+                        "CONFIG",
+                        "TOKEN",
+                        "SERVER",
+                        "TEST_DATABASE_URL",
+                        "TEST_S3_ENDPOINT",
+                        "LOG",
+                    ])
+                    .split("__"),
+            )
+            .merge(Serialized::defaults(flags));
+        fig.extract().map_err(|e| e.to_string())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| reelbox_store::sqlite_url_for(&self.data_dir.join("reelbox.db")))
+    }
+
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// A documented example file with every key and its default.
+    pub fn example_toml() -> String {
+        let body = toml::to_string_pretty(&Config::default()).unwrap_or_default();
+        format!(
+            "# reelbox.toml: every key with its default. Precedence: defaults < this file < REELBOX_* env\n# (nested keys with a double underscore: REELBOX_LIMITS__DAILY_POST_CAP=3) < command-line flags.\n\n{body}"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = std::env::temp_dir().join(format!("reelbox-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("r.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\n[limits]\ndaily_post_cap = 3\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), &Overrides::default()).unwrap();
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.limits.daily_post_cap, 3);
+        assert_eq!(c.limits.pending_share_cap, 5);
+        let flags = Overrides {
+            listen: Some("127.0.0.1:9100".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::load(Some(&f), &flags).unwrap();
+        assert_eq!(c.listen.port(), 9100, "flags win");
+        std::fs::write(&f, "nonsense_key = 1\n").unwrap();
+        assert!(
+            Config::load(Some(&f), &Overrides::default()).is_err(),
+            "unknown keys are reported"
+        );
+        assert!(Config::example_toml().contains("daily_post_cap = 15"));
+    }
+}

@@ -1,0 +1,121 @@
+//! Every request reelbox makes (PULL_FROM_URL downloads, webhook deliveries) goes through here:
+//! https only unless allowed, no redirects, and no loopback/private/link-local address unless an
+//! allowed range covers it, checked on the addresses the name actually resolves to.
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reelbox_core::net::{Cidr, OutboundPolicy};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+#[derive(Clone)]
+pub struct Outbound {
+    pub client: reqwest::Client,
+    pub policy: Arc<OutboundPolicy>,
+    pub allow_http: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboundError {
+    #[error("URL not allowed: {0}")]
+    Refused(String),
+    #[error("request failed: {0}")]
+    Http(#[from] reqwest::Error),
+}
+
+struct CheckedResolver {
+    policy: Arc<OutboundPolicy>,
+}
+
+impl Resolve for CheckedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| policy.permits(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(
+                    format!("{host} resolves only to addresses reelbox may not reach").into(),
+                );
+            }
+            let it: Addrs = Box::new(allowed.into_iter());
+            Ok(it)
+        })
+    }
+}
+
+impl Outbound {
+    pub fn new(
+        allow_http: bool,
+        allow_private: &[String],
+        timeout: Duration,
+    ) -> Result<Outbound, String> {
+        let ranges = allow_private
+            .iter()
+            .map(|s| Cidr::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let policy = Arc::new(OutboundPolicy { allowed: ranges });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(CheckedResolver {
+                policy: policy.clone(),
+            }))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(timeout)
+            .user_agent("reelbox")
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Outbound {
+            client,
+            policy,
+            allow_http,
+        })
+    }
+
+    /// Checks scheme and literal-IP hosts (a literal address never reaches the resolver).
+    pub fn check_url(&self, url: &str) -> Result<url::Url, OutboundError> {
+        let u = url::Url::parse(url).map_err(|e| OutboundError::Refused(format!("{url}: {e}")))?;
+        match u.scheme() {
+            "https" => {}
+            "http" if self.allow_http => {}
+            s => {
+                return Err(OutboundError::Refused(format!(
+                    "scheme {s} is not allowed (https only)"
+                )));
+            }
+        }
+        match u.host() {
+            Some(url::Host::Ipv4(ip)) if !self.policy.permits(IpAddr::V4(ip)) => {
+                return Err(OutboundError::Refused(format!(
+                    "address {ip} is not reachable from reelbox"
+                )));
+            }
+            Some(url::Host::Ipv6(ip)) if !self.policy.permits(IpAddr::V6(ip)) => {
+                return Err(OutboundError::Refused(format!(
+                    "address {ip} is not reachable from reelbox"
+                )));
+            }
+            None => return Err(OutboundError::Refused("URL has no host".into())),
+            _ => {}
+        }
+        Ok(u)
+    }
+
+    /// GET with the policy applied; any 3xx is an error (TikTok: the URL must not redirect).
+    pub async fn get(&self, url: &str) -> Result<reqwest::Response, OutboundError> {
+        let u = self.check_url(url)?;
+        let resp = self.client.get(u).send().await?;
+        if resp.status().is_redirection() {
+            return Err(OutboundError::Refused(format!(
+                "{url} redirects ({}); redirects are not followed",
+                resp.status()
+            )));
+        }
+        Ok(resp)
+    }
+}

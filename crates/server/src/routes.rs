@@ -1,0 +1,184 @@
+//! Every route in one place: the compatibility matrix as code. The OpenAPI document is generated
+//! from the same handlers and types (`/openapi.json`).
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use reelbox_wire::ErrorCode;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::{control, oauth, posting};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "reelbox", description = "TikTok v2-compatible OAuth and Content Posting API, plus reelbox's control API (/_reelbox/)."),
+    modifiers(&Security),
+    components(schemas(reelbox_wire::ErrorCode, reelbox_wire::ErrorBody))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", tag = "Operations", responses((status = 200, description = "ok")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The routes and their OpenAPI description.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        // OAuth (Login Kit v2)
+        .routes(routes!(
+            oauth::authorize::authorize_page,
+            oauth::authorize::authorize_submit
+        ))
+        .routes(routes!(oauth::token::token))
+        .routes(routes!(oauth::token::revoke))
+        // Content Posting API
+        .routes(routes!(posting::init::creator_info))
+        .routes(routes!(posting::init::video_init))
+        .routes(routes!(posting::init::inbox_video_init))
+        .routes(routes!(posting::init::content_init))
+        .routes(routes!(posting::status::status_fetch))
+        .routes(routes!(posting::status::cancel))
+        // Control API
+        .routes(routes!(control::post_app))
+        .routes(routes!(control::get_app, control::patch_app))
+        .routes(routes!(control::post_app_secret))
+        .routes(routes!(control::post_creator))
+        .routes(routes!(control::get_creator, control::patch_creator))
+        .routes(routes!(control::post_token))
+        .routes(routes!(control::get_clock, control::post_clock))
+        .routes(routes!(control::get_publishes))
+        .routes(routes!(control::get_inbox))
+        .routes(routes!(control::post_inbox_draft))
+        .routes(routes!(control::get_webhooks))
+        .routes(routes!(control::get_calls))
+        .routes(routes!(
+            control::post_fault,
+            control::get_faults,
+            control::delete_faults
+        ))
+        .split_for_parts()
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi()).into_response()
+}
+
+async fn fallback(req: Request) -> Response {
+    if req.uri().path().starts_with("/v2/") || req.uri().path().starts_with("/_reelbox/") {
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("No endpoint {} {}", req.method(), req.uri().path()),
+        )
+        .into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            axum::response::Html("<!doctype html><title>Not found</title><p>Not found.</p>"),
+        )
+            .into_response()
+    }
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    ApiError::new(
+        ErrorCode::InvalidParam,
+        format!(
+            "Method {} is not allowed on {}",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+    .with_status(StatusCode::METHOD_NOT_ALLOWED)
+    .into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    ApiError::new(
+        ErrorCode::InternalError,
+        "Something went wrong on the server; retry later.",
+    )
+    .into_response()
+}
+
+/// TikTok's paths end with a slash; clients that drop it are served the same route (no
+/// redirect: a 301/308 drops POST bodies in some clients).
+fn add_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.starts_with("/v2/") && !path.ends_with('/') {
+        let pq = match req.uri().query() {
+            Some(q) => format!("{path}/?{q}"),
+            None => format!("{path}/"),
+        };
+        if let Ok(uri) = pq.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+pub fn router(st: AppState) -> axum::Router {
+    let limits = st.cfg.limits.clone();
+    let (api, _) = api();
+    let timed = api
+        .route("/openapi.json", get(openapi_json))
+        .route("/static/reelbox.css", get(crate::web::stylesheet))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
+        ));
+    // Uploads stream for as long as the client sends; they carry no timeout layer.
+    let uploads = Router::new().route(
+        "/upload/video/",
+        axum::routing::put(posting::upload::put_chunk),
+    );
+    let app = timed
+        .merge(uploads)
+        .fallback(fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.max_json_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            crate::middleware::request_context,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(st);
+    let svc = ServiceBuilder::new()
+        .map_request(add_trailing_slash)
+        .service(app);
+    axum::Router::new().fallback_service(svc)
+}

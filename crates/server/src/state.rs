@@ -1,0 +1,159 @@
+//! What every handler shares: configuration, store, blobs, the clock, keys.
+use std::collections::{HashMap, VecDeque};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use reelbox_core::clock::{Clock, MovableClock, MovableState};
+use reelbox_core::secrets;
+use reelbox_media::blob::BlobStore;
+use reelbox_store::Store;
+use tokio::sync::Notify;
+
+use crate::config::{Config, Mode};
+use crate::outbound::Outbound;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+pub struct Inner {
+    pub cfg: Config,
+    pub store: Store,
+    pub clock: Arc<MovableClock>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub master_key: Vec<u8>,
+    pub admin_token_hash: String,
+    pub rate: RateLimiter,
+    pub outbound: Outbound,
+    /// Wakes the background worker when new work is queued.
+    pub work: Notify,
+    pub faults: crate::faults::Faults,
+    pub calls: crate::calllog::CallLog,
+    pub public_url: String,
+}
+
+impl Inner {
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn sandbox(&self) -> bool {
+        self.cfg.mode == Mode::Sandbox
+    }
+
+    /// An app's client secret, derived from the master key (only its hash is stored).
+    pub fn client_secret(&self, client_key: &str, generation: i64) -> String {
+        secrets::derive_client_secret(&self.master_key, client_key, generation)
+    }
+
+    /// Persists the clock so that every node (and a restart) sees the same time.
+    pub async fn save_clock(&self) -> anyhow::Result<()> {
+        let s = self.clock.state();
+        let v = serde_json::json!({"offset_ms": s.offset_ms, "frozen_at": s.frozen_at});
+        self.store.put_setting("clock", &v.to_string()).await?;
+        Ok(())
+    }
+
+    /// Loads the shared clock state written by any node.
+    pub async fn load_clock(&self) -> anyhow::Result<()> {
+        if self.cfg.mode == Mode::Production {
+            self.clock.set_state(MovableState::default());
+            return Ok(());
+        }
+        if let Some(v) = self.store.setting("clock").await? {
+            let j: serde_json::Value = serde_json::from_str(&v)?;
+            self.clock.set_state(MovableState {
+                offset_ms: j["offset_ms"].as_i64().unwrap_or(0),
+                frozen_at: j["frozen_at"].as_i64(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Per-token, per-endpoint sliding one-minute windows, read against the shared clock.
+#[derive(Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<(String, &'static str), VecDeque<i64>>>,
+}
+
+impl RateLimiter {
+    /// Records a call and says whether it is within `limit` per minute; when not, how many
+    /// seconds until a slot frees.
+    pub fn check(
+        &self,
+        key: &str,
+        endpoint: &'static str,
+        limit: u32,
+        now: i64,
+    ) -> Result<(), u64> {
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, q| q.back().is_some_and(|t| now - t < 60_000));
+        }
+        let q = map.entry((key.to_string(), endpoint)).or_default();
+        while q.front().is_some_and(|t| now - t >= 60_000) {
+            q.pop_front();
+        }
+        if q.len() as u32 >= limit {
+            let oldest = q.front().copied().unwrap_or(now);
+            return Err(((oldest + 60_000 - now).max(1000) as u64).div_ceil(1000));
+        }
+        q.push_back(now);
+        Ok(())
+    }
+}
+
+/// Reads or creates a secret file with mode 0600.
+pub fn read_or_create_secret(
+    path: &Path,
+    make: impl FnOnce() -> String,
+) -> std::io::Result<(String, bool)> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        let s = s.trim().to_string();
+        if !s.is_empty() {
+            return Ok((s, false));
+        }
+    }
+    let value = make();
+    write_private(path, &value)?;
+    Ok((value, true))
+}
+
+pub fn write_private(path: &Path, value: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(path)?;
+    f.write_all(value.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sliding_window() {
+        let r = RateLimiter::default();
+        for i in 0..6 {
+            assert!(r.check("t", "init", 6, 1000 + i).is_ok());
+        }
+        let wait = r.check("t", "init", 6, 2000).unwrap_err();
+        assert!(wait >= 1 && wait <= 60);
+        assert!(r.check("other", "init", 6, 2000).is_ok(), "per token");
+        assert!(r.check("t", "status", 6, 2000).is_ok(), "per endpoint");
+        assert!(r.check("t", "init", 6, 61_000).is_ok(), "the window slides");
+    }
+}

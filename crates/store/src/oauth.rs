@@ -1,0 +1,338 @@
+//! Grants, authorization codes and tokens. Only hashes of codes and tokens are stored.
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError, from_json, to_json};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct GrantRow {
+    pub id: String,
+    pub client_key: String,
+    pub creator_id: String,
+    pub open_id: String,
+    pub scopes: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthCode {
+    pub code_hash: String,
+    pub client_key: String,
+    pub creator_id: String,
+    pub scopes: Vec<String>,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct AuthCodeRow {
+    code_hash: String,
+    client_key: String,
+    creator_id: String,
+    scopes: String,
+    redirect_uri: String,
+    code_challenge: Option<String>,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Refresh,
+    Client,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+            TokenKind::Client => "client",
+        }
+    }
+    fn parse(s: &str) -> Result<TokenKind> {
+        match s {
+            "access" => Ok(TokenKind::Access),
+            "refresh" => Ok(TokenKind::Refresh),
+            "client" => Ok(TokenKind::Client),
+            other => Err(StoreError::Corrupt(format!("token kind {other}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub hash: String,
+    pub kind: TokenKind,
+    pub client_key: String,
+    pub grant_id: Option<String>,
+    pub creator_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub parent_hash: Option<String>,
+    pub used_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    hash: String,
+    kind: String,
+    client_key: String,
+    grant_id: Option<String>,
+    creator_id: Option<String>,
+    scopes: String,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+    parent_hash: Option<String>,
+    used_at: Option<i64>,
+    created_at: i64,
+}
+
+impl TryFrom<TokenRow> for Token {
+    type Error = StoreError;
+    fn try_from(r: TokenRow) -> Result<Token> {
+        Ok(Token {
+            hash: r.hash,
+            kind: TokenKind::parse(&r.kind)?,
+            client_key: r.client_key,
+            grant_id: r.grant_id,
+            creator_id: r.creator_id,
+            scopes: from_json(&r.scopes)?,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            parent_hash: r.parent_hash,
+            used_at: r.used_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "hash, kind, client_key, grant_id, creator_id, scopes, expires_at, revoked_at, parent_hash, used_at, created_at";
+
+impl Store {
+    /// The (app, creator) grant, created on first authorization, re-activated with the new scopes
+    /// afterwards. The open_id never changes for the pair.
+    pub async fn upsert_grant(
+        &self,
+        id: &str,
+        client_key: &str,
+        creator_id: &str,
+        open_id: &str,
+        scopes: &[String],
+        now: i64,
+    ) -> Result<GrantRow> {
+        sqlx::query(
+            "INSERT INTO grants (id, client_key, creator_id, open_id, scopes, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL) \
+             ON CONFLICT (client_key, creator_id) DO UPDATE SET scopes = excluded.scopes, revoked_at = NULL",
+        )
+        .bind(id)
+        .bind(client_key)
+        .bind(creator_id)
+        .bind(open_id)
+        .bind(to_json(&scopes))
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        let g: GrantRow = sqlx::query_as(
+            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE client_key = $1 AND creator_id = $2",
+        )
+        .bind(client_key)
+        .bind(creator_id)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(g)
+    }
+
+    pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn grant_for(&self, client_key: &str, creator_id: &str) -> Result<Option<GrantRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE client_key = $1 AND creator_id = $2",
+        )
+        .bind(client_key)
+        .bind(creator_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn grants_of_creator(&self, creator_id: &str) -> Result<Vec<GrantRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE creator_id = $1 AND revoked_at IS NULL ORDER BY created_at",
+        )
+        .bind(creator_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Revokes a grant and every token issued under it, in one transaction.
+    pub async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(grant_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL")
+            .bind(grant_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn insert_auth_code(&self, c: &AuthCode, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO auth_codes (code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
+        )
+        .bind(&c.code_hash)
+        .bind(&c.client_key)
+        .bind(&c.creator_id)
+        .bind(to_json(&c.scopes))
+        .bind(&c.redirect_uri)
+        .bind(&c.code_challenge)
+        .bind(c.expires_at)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks a code used and returns it as it was before, atomically: of two concurrent
+    /// exchanges only one sees `used_at == None`.
+    pub async fn consume_auth_code(&self, code_hash: &str, now: i64) -> Result<Option<AuthCode>> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<AuthCodeRow> = sqlx::query_as(sql!(
+            "SELECT code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(code_hash)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        if r.used_at.is_none() {
+            sqlx::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
+                .bind(code_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(AuthCode {
+            code_hash: r.code_hash,
+            client_key: r.client_key,
+            creator_id: r.creator_id,
+            scopes: from_json(&r.scopes)?,
+            redirect_uri: r.redirect_uri,
+            code_challenge: r.code_challenge,
+            expires_at: r.expires_at,
+            used_at: r.used_at,
+        }))
+    }
+
+    pub async fn insert_token(&self, t: &Token) -> Result<()> {
+        sqlx::query(sql!(
+            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(&t.hash)
+        .bind(t.kind.as_str())
+        .bind(&t.client_key)
+        .bind(&t.grant_id)
+        .bind(&t.creator_id)
+        .bind(to_json(&t.scopes))
+        .bind(t.expires_at)
+        .bind(t.revoked_at)
+        .bind(&t.parent_hash)
+        .bind(t.used_at)
+        .bind(t.created_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn token(&self, hash: &str) -> Result<Option<Token>> {
+        let row: Option<TokenRow> =
+            sqlx::query_as(sql!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1"))
+                .bind(hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(Token::try_from).transpose()
+    }
+
+    /// Rotates a refresh token: inserts the new access and refresh tokens, marks the presented
+    /// refresh token used, and revokes its own parent (the refresh token it replaced), which stayed
+    /// valid only until this first use of its successor.
+    pub async fn rotate_refresh(
+        &self,
+        used: &Token,
+        access: &Token,
+        refresh: &Token,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for t in [access, refresh] {
+            sqlx::query(sql!(
+                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ))
+            .bind(&t.hash)
+            .bind(t.kind.as_str())
+            .bind(&t.client_key)
+            .bind(&t.grant_id)
+            .bind(&t.creator_id)
+            .bind(to_json(&t.scopes))
+            .bind(t.expires_at)
+            .bind(t.revoked_at)
+            .bind(&t.parent_hash)
+            .bind(t.used_at)
+            .bind(t.created_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE tokens SET used_at = $2 WHERE hash = $1 AND used_at IS NULL")
+            .bind(&used.hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(parent) = &used.parent_hash {
+            sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL")
+                .bind(parent)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Has a refresh token issued from `hash` already been used? Then `hash` is spent.
+    pub async fn successor_used(&self, hash: &str) -> Result<bool> {
+        let r: Option<(String,)> = sqlx::query_as(
+            "SELECT hash FROM tokens WHERE parent_hash = $1 AND kind = 'refresh' AND used_at IS NOT NULL",
+        )
+        .bind(hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.is_some())
+    }
+
+    pub async fn revoke_token(&self, hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL")
+            .bind(hash)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,367 @@
+//! Publishes: one per init call, from upload or download through processing to a post (or a
+//! failure), plus the chunks acknowledged for it.
+use sqlx::{Any, FromRow, Transaction};
+
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct Publish {
+    pub id: String,
+    pub client_key: String,
+    pub creator_id: String,
+    #[serde(skip)]
+    pub token_hash: String,
+    /// `DIRECT_POST` or `MEDIA_UPLOAD` (inbox).
+    pub mode: String,
+    /// `VIDEO` or `PHOTO`.
+    pub media_type: String,
+    pub source: String,
+    pub status: String,
+    pub fail_reason: Option<String>,
+    /// The post_info as the client sent it (JSON).
+    pub post_info: String,
+    /// The settings after the rules ran (JSON of `PostSettings`), for Direct Posts.
+    pub settings: Option<String>,
+    pub video_url: Option<String>,
+    pub photo_images: Option<String>,
+    pub photo_cover_index: Option<i64>,
+    pub video_size: Option<i64>,
+    pub chunk_size: Option<i64>,
+    pub total_chunk_count: Option<i64>,
+    pub uploaded_bytes: i64,
+    pub downloaded_bytes: i64,
+    #[serde(skip)]
+    pub upload_token_hash: Option<String>,
+    pub upload_expires_at: Option<i64>,
+    #[serde(skip)]
+    pub upload_handle: Option<String>,
+    pub object_key: Option<String>,
+    pub probe: Option<String>,
+    pub post_ids: String,
+    pub public_post_ids: String,
+    /// Inbox drafts: `pending`, `posted`, `discarded`.
+    pub inbox_state: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, client_key, creator_id, token_hash, mode, media_type, source, status, fail_reason, post_info, settings, video_url, photo_images, photo_cover_index, video_size, chunk_size, total_chunk_count, uploaded_bytes, downloaded_bytes, upload_token_hash, upload_expires_at, upload_handle, object_key, probe, post_ids, public_post_ids, inbox_state, created_at, updated_at, completed_at";
+
+/// Filters of the control API's publish list.
+#[derive(Debug, Clone, Default)]
+pub struct PublishFilter {
+    pub client_key: Option<String>,
+    pub creator_id: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    pub async fn insert_publish_tx(tx: &mut Transaction<'_, Any>, p: &Publish) -> Result<()> {
+        sqlx::query(sql!(
+            "INSERT INTO publishes ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"
+        ))
+        .bind(&p.id)
+        .bind(&p.client_key)
+        .bind(&p.creator_id)
+        .bind(&p.token_hash)
+        .bind(&p.mode)
+        .bind(&p.media_type)
+        .bind(&p.source)
+        .bind(&p.status)
+        .bind(&p.fail_reason)
+        .bind(&p.post_info)
+        .bind(&p.settings)
+        .bind(&p.video_url)
+        .bind(&p.photo_images)
+        .bind(p.photo_cover_index)
+        .bind(p.video_size)
+        .bind(p.chunk_size)
+        .bind(p.total_chunk_count)
+        .bind(p.uploaded_bytes)
+        .bind(p.downloaded_bytes)
+        .bind(&p.upload_token_hash)
+        .bind(p.upload_expires_at)
+        .bind(&p.upload_handle)
+        .bind(&p.object_key)
+        .bind(&p.probe)
+        .bind(&p.post_ids)
+        .bind(&p.public_post_ids)
+        .bind(&p.inbox_state)
+        .bind(p.created_at)
+        .bind(p.updated_at)
+        .bind(p.completed_at)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn publish(&self, id: &str) -> Result<Option<Publish>> {
+        Ok(
+            sqlx::query_as(sql!("SELECT {COLUMNS} FROM publishes WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// The same read on the writer (read-your-writes right after a change).
+    pub async fn publish_fresh(&self, id: &str) -> Result<Option<Publish>> {
+        Ok(
+            sqlx::query_as(sql!("SELECT {COLUMNS} FROM publishes WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.writer)
+                .await?,
+        )
+    }
+
+    pub async fn publish_by_upload_token(&self, token_hash: &str) -> Result<Option<Publish>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM publishes WHERE upload_token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.writer)
+        .await?)
+    }
+
+    pub async fn publishes(&self, f: &PublishFilter) -> Result<Vec<Publish>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM publishes WHERE ($1 IS NULL OR client_key = $1) AND ($2 IS NULL OR creator_id = $2) AND ($3 IS NULL OR status = $3) ORDER BY created_at DESC, id DESC LIMIT $4"
+        ))
+        .bind(&f.client_key)
+        .bind(&f.creator_id)
+        .bind(&f.status)
+        .bind(if f.limit <= 0 { 100 } else { f.limit })
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Inbox drafts waiting for the creator.
+    pub async fn inbox_drafts(&self, creator_id: &str) -> Result<Vec<Publish>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM publishes WHERE creator_id = $1 AND mode = 'MEDIA_UPLOAD' AND status = 'SEND_TO_USER_INBOX' AND inbox_state = 'pending' ORDER BY created_at DESC"
+        ))
+        .bind(creator_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Publishes of a creator through an app that have not reached a final state.
+    pub async fn in_flight_publishes(
+        &self,
+        client_key: &str,
+        creator_id: &str,
+    ) -> Result<Vec<Publish>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM publishes WHERE client_key = $1 AND creator_id = $2 AND status IN ('PROCESSING_UPLOAD', 'PROCESSING_DOWNLOAD')"
+        ))
+        .bind(client_key)
+        .bind(creator_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Locks the creator's row for the rest of the transaction (PostgreSQL), so that concurrent
+    /// inits of one creator on several nodes see each other's counts.
+    pub async fn lock_creator_tx(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        creator_id: &str,
+    ) -> Result<()> {
+        sqlx::query(sql!(
+            "SELECT id FROM creators WHERE id = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(creator_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn lock_app_tx(&self, tx: &mut Transaction<'_, Any>, client_key: &str) -> Result<()> {
+        sqlx::query(sql!(
+            "SELECT client_key FROM apps WHERE client_key = $1{}",
+            self.backend.for_update()
+        ))
+        .bind(client_key)
+        .fetch_optional(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// API posts of a creator since `since`, every app: Direct Posts not failed, plus inbox
+    /// drafts the creator posted.
+    pub async fn creator_posts_since(
+        tx: &mut Transaction<'_, Any>,
+        creator_id: &str,
+        since: i64,
+    ) -> Result<i64> {
+        let r: (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND ((mode = 'DIRECT_POST' AND status <> 'FAILED' AND created_at >= $2) OR (mode = 'MEDIA_UPLOAD' AND inbox_state = 'posted' AND completed_at >= $2))",
+        )
+        .bind(creator_id)
+        .bind(since)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(r.0)
+    }
+
+    /// Distinct creators an app direct-posted for since `since`, and whether `creator_id` is one.
+    pub async fn app_active_creators_since(
+        tx: &mut Transaction<'_, Any>,
+        client_key: &str,
+        creator_id: &str,
+        since: i64,
+    ) -> Result<(i64, bool)> {
+        let r: (i64, i64) = sqlx::query_as(
+            "SELECT CAST(COUNT(DISTINCT creator_id) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN creator_id = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM publishes WHERE client_key = $1 AND mode = 'DIRECT_POST' AND created_at >= $2",
+        )
+        .bind(client_key)
+        .bind(since)
+        .bind(creator_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok((r.0, r.1 > 0))
+    }
+
+    /// Inbox shares of a creator since `since` not yet posted, discarded or failed.
+    pub async fn pending_shares_since(
+        tx: &mut Transaction<'_, Any>,
+        creator_id: &str,
+        since: i64,
+    ) -> Result<i64> {
+        let r: (i64,) = sqlx::query_as(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND mode = 'MEDIA_UPLOAD' AND created_at >= $2 AND status <> 'FAILED' AND (inbox_state IS NULL OR inbox_state = 'pending')",
+        )
+        .bind(creator_id)
+        .bind(since)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(r.0)
+    }
+
+    /// Records an acknowledged chunk and the new upload progress; when `completed_with_job` is
+    /// set, also the end of the upload and its processing job, all in one transaction.
+    pub async fn ack_chunk(
+        &self,
+        publish_id: &str,
+        idx: i64,
+        offset: i64,
+        length: i64,
+        etag: Option<&str>,
+        now: i64,
+        completed_with_job: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO upload_chunks (publish_id, idx, byte_offset, length, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (publish_id, idx) DO UPDATE SET byte_offset = excluded.byte_offset, length = excluded.length, etag = excluded.etag, created_at = excluded.created_at",
+        )
+        .bind(publish_id)
+        .bind(idx)
+        .bind(offset)
+        .bind(length)
+        .bind(etag)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE publishes SET uploaded_bytes = $2, updated_at = $3 WHERE id = $1")
+            .bind(publish_id)
+            .bind(offset + length)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some((job_id, payload)) = completed_with_job {
+            Self::enqueue_job_tx(&mut tx, job_id, "process", payload, now, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The acknowledged chunks of an upload, in order: (idx, offset, length, etag).
+    pub async fn chunks(&self, publish_id: &str) -> Result<Vec<(i64, i64, i64, Option<String>)>> {
+        Ok(sqlx::query_as(
+            "SELECT idx, byte_offset, length, etag FROM upload_chunks WHERE publish_id = $1 ORDER BY idx",
+        )
+        .bind(publish_id)
+        .fetch_all(&self.writer)
+        .await?)
+    }
+
+    /// Moves a publish to `status` only from one of `from` (a compare-and-set, so concurrent
+    /// workers and a cancel cannot both win). Returns whether it moved.
+    pub async fn transition(
+        &self,
+        id: &str,
+        from: &[&str],
+        status: &str,
+        fail_reason: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let list = from
+            .iter()
+            .map(|s| format!("'{}'", s.replace('\'', "")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let r = sqlx::query(sql!(
+            "UPDATE publishes SET status = $2, fail_reason = $3, updated_at = $4, completed_at = CASE WHEN $2 IN ('FAILED', 'PUBLISH_COMPLETE') THEN $4 ELSE completed_at END WHERE id = $1 AND status IN ({list})"
+        ))
+        .bind(id)
+        .bind(status)
+        .bind(fail_reason)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// Sets free-form processing facts of a publish.
+    pub async fn set_publish_media(
+        &self,
+        id: &str,
+        object_key: Option<&str>,
+        probe: Option<&str>,
+        downloaded_bytes: Option<i64>,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE publishes SET object_key = COALESCE($2, object_key), probe = COALESCE($3, probe), downloaded_bytes = COALESCE($4, downloaded_bytes), updated_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(object_key)
+        .bind(probe)
+        .bind(downloaded_bytes)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_inbox_state(&self, id: &str, state: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE publishes SET inbox_state = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(state)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_publish_posts(
+        &self,
+        id: &str,
+        post_ids: &str,
+        public_post_ids: &str,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query("UPDATE publishes SET post_ids = $2, public_post_ids = $3, updated_at = $4 WHERE id = $1")
+            .bind(id)
+            .bind(post_ids)
+            .bind(public_post_ids)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,82 @@
+//! Webhook deliveries: the signed event bodies and what happened to each.
+use sqlx::{Any, FromRow, Transaction};
+
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct Delivery {
+    pub id: String,
+    pub client_key: String,
+    pub event: String,
+    pub url: String,
+    pub body: String,
+    /// `pending`, `delivered`, `dropped` (retry window over).
+    pub status: String,
+    pub attempts: i64,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, client_key, event, url, body, status, attempts, last_status_code, last_error, created_at, delivered_at";
+
+impl Store {
+    pub async fn insert_delivery_tx(tx: &mut Transaction<'_, Any>, d: &Delivery) -> Result<()> {
+        sqlx::query(sql!("INSERT INTO webhook_deliveries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+            .bind(&d.id)
+            .bind(&d.client_key)
+            .bind(&d.event)
+            .bind(&d.url)
+            .bind(&d.body)
+            .bind(&d.status)
+            .bind(d.attempts)
+            .bind(d.last_status_code)
+            .bind(&d.last_error)
+            .bind(d.created_at)
+            .bind(d.delivered_at)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delivery(&self, id: &str) -> Result<Option<Delivery>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM webhook_deliveries WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    pub async fn record_delivery_attempt(
+        &self,
+        id: &str,
+        status: &str,
+        code: Option<i64>,
+        error: Option<&str>,
+        delivered_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, last_status_code = $3, last_error = $4, delivered_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(code)
+        .bind(error)
+        .bind(delivered_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn deliveries_of_app(&self, client_key: &str, limit: i64) -> Result<Vec<Delivery>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM webhook_deliveries WHERE client_key = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(client_key)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
