@@ -89,8 +89,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .split_for_parts()
 }
 
+/// The whole document: the API routes plus the upload URL (served apart, without a timeout).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().1
+    let mut doc = api().1;
+    let (_, uploads): (Router<AppState>, _) = OpenApiRouter::new()
+        .routes(routes!(posting::upload::put_chunk))
+        .split_for_parts();
+    doc.merge(uploads);
+    doc
 }
 
 async fn openapi_json() -> Response {
