@@ -243,23 +243,7 @@ impl Store {
     }
 
     pub async fn insert_token(&self, t: &Token) -> Result<()> {
-        sqlx::query(sql!(
-            "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(&t.hash)
-        .bind(t.kind.as_str())
-        .bind(&t.client_key)
-        .bind(&t.grant_id)
-        .bind(&t.creator_id)
-        .bind(to_json(&t.scopes))
-        .bind(t.expires_at)
-        .bind(t.revoked_at)
-        .bind(&t.parent_hash)
-        .bind(t.used_at)
-        .bind(t.created_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        insert_token_on(&self.writer, t).await
     }
 
     pub async fn token(&self, hash: &str) -> Result<Option<Token>> {
@@ -283,22 +267,7 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         for t in [access, refresh] {
-            sqlx::query(sql!(
-                "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-            ))
-            .bind(&t.hash)
-            .bind(t.kind.as_str())
-            .bind(&t.client_key)
-            .bind(&t.grant_id)
-            .bind(&t.creator_id)
-            .bind(to_json(&t.scopes))
-            .bind(t.expires_at)
-            .bind(t.revoked_at)
-            .bind(&t.parent_hash)
-            .bind(t.used_at)
-            .bind(t.created_at)
-            .execute(&mut *tx)
-            .await?;
+            insert_token_on(&mut *tx, t).await?;
         }
         sqlx::query("UPDATE tokens SET used_at = $2 WHERE hash = $1 AND used_at IS NULL")
             .bind(&used.hash)
@@ -335,4 +304,28 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// One INSERT for tokens, on the pool or inside a transaction.
+async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ex: E,
+    t: &Token,
+) -> Result<()> {
+    sqlx::query(sql!(
+        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&t.hash)
+    .bind(t.kind.as_str())
+    .bind(&t.client_key)
+    .bind(&t.grant_id)
+    .bind(&t.creator_id)
+    .bind(to_json(&t.scopes))
+    .bind(t.expires_at)
+    .bind(t.revoked_at)
+    .bind(&t.parent_hash)
+    .bind(t.used_at)
+    .bind(t.created_at)
+    .execute(ex)
+    .await?;
+    Ok(())
 }
