@@ -1,0 +1,117 @@
+//! The `reelbox` command line, run as a process: control commands on the database directly print
+//! JSON on stdout; the environment layer of the configuration applies.
+use std::process::Command;
+
+use serde_json::Value;
+
+fn reelbox(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = Command::new(crate::probe_exe());
+    c.args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("reelbox runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn control_commands_print_json_and_env_configures() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = reelbox(
+        &[
+            "app",
+            "create",
+            "--name",
+            "CLI app",
+            "--scopes",
+            "video.publish,video.upload",
+            "--redirect-uri",
+            "https://a.example/cb/",
+            "--audited",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let app: Value = serde_json::from_str(&out).expect("JSON on stdout");
+    assert_eq!(app["name"], "CLI app");
+    assert!(app["client_secret"].as_str().unwrap().len() == 32);
+    let key = app["client_key"].as_str().unwrap();
+    let (code, out, err) = reelbox(
+        &[
+            "creator",
+            "create",
+            "--username",
+            "dana",
+            "--password",
+            "long enough",
+            "--private",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let c: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(c["privacy_level_options"][0], "FOLLOWER_OF_CREATOR");
+    let (code, out, err) = reelbox(
+        &[
+            "token",
+            "mint",
+            "--client-key",
+            key,
+            "--username",
+            "dana",
+            "--scopes",
+            "video.publish",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let t: Value = serde_json::from_str(&out).unwrap();
+    assert!(t["access_token"].as_str().unwrap().starts_with("act."));
+    assert_eq!(t["scope"], "video.publish");
+    // A bad request is a clear error on stderr and a non-zero exit, no JSON on stdout.
+    let (code, out, err) = reelbox(
+        &[
+            "token",
+            "mint",
+            "--client-key",
+            key,
+            "--username",
+            "dana",
+            "--scopes",
+            "research.data.basic",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("invalid_param"), "{err}");
+    // The environment layer: production mode refuses to move the clock.
+    let (code, _, err) = reelbox(
+        &["clock", "advance", "25h", "--data-dir", d],
+        &[("REELBOX_MODE", "production")],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("production mode"), "{err}");
+    let (code, out, err) = reelbox(&["clock", "advance", "25h", "--data-dir", d], &[]);
+    assert_eq!(code, 0, "{err}");
+    let clock: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(clock["offset_ms"], 25 * 3600 * 1000);
+    let (code, out, _) = reelbox(&["config", "example"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("daily_post_cap = 15"));
+    let (code, out, _) = reelbox(&["completions", "bash"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("reelbox"));
+}
