@@ -9,6 +9,7 @@ macro_rules! sql {
     ($($t:tt)*) => { sqlx::AssertSqlSafe(format!($($t)*)) };
 }
 
+pub mod activity;
 pub mod apps;
 pub mod calls;
 pub mod creators;
