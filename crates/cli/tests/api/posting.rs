@@ -808,3 +808,83 @@ async fn injected_faults_fail_the_next_call_and_are_logged() {
     assert_eq!(calls[1]["injected"], true);
     assert_eq!(calls[0]["injected"], false);
 }
+
+#[tokio::test]
+async fn a_restart_between_chunks_loses_nothing_acknowledged() {
+    let (mut w, _l) = world_local(true, false).await;
+    let total = 11_000_000usize;
+    let bytes = padded_mp4(total);
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+        "post_info": {"privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "FILE_UPLOAD", "video_size": total, "chunk_size": 5_000_000, "total_chunk_count": 2}}))).await;
+    let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+    let url = v["data"]["upload_url"].as_str().unwrap().to_string();
+    assert_eq!(put(&w.s, &url, &bytes, 0, 4_999_999, total).await.0, 206);
+    w.s.restart().await;
+    // The upload URL names the old port; the path and query are what identify the upload.
+    let url = format!("{}{}", w.s.base, &url[url.find("/upload/").unwrap()..]);
+    let v = status(&w, &id).await;
+    assert_eq!(v["data"]["uploaded_bytes"], 5_000_000, "the resume point survived the restart");
+    assert_eq!(put(&w.s, &url, &bytes, 5_000_000, total - 1, total).await.0, 201);
+    let v = settle(&w, &id).await;
+    assert_eq!(v["data"]["status"], "PUBLISH_COMPLETE", "{v}");
+    let stored = std::fs::read(w.s.dir.join("media/objects/media").join(id.replace(['~', '.'], "_"))).unwrap();
+    assert!(stored == bytes);
+}
+
+#[tokio::test]
+async fn unaudited_apps_reach_the_active_user_cap() {
+    let s = crate::server().await;
+    let app = s.create_app(json!({"name": "Small", "scopes": ["video.publish"], "redirect_uris": ["https://a.example/cb/"]})).await;
+    let key = app["client_key"].as_str().unwrap();
+    let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
+    let mut tokens = Vec::new();
+    for i in 0..6 {
+        let u = format!("user{i}");
+        s.create_creator(json!({"username": u, "private_account": true})).await;
+        tokens.push(s.mint(key, &u, &["video.publish"]).await["access_token"].as_str().unwrap().to_string());
+    }
+    for t in &tokens[..5] {
+        let (st, v) = s.call(t, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, v) = s.call(&tokens[5], "/v2/post/publish/creator_info/query/", None).await;
+    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (200, "reached_active_user_cap"));
+    let (st, v) = s.call(&tokens[5], "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
+    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (403, "reached_active_user_cap"));
+    insta::assert_json_snapshot!("active_user_cap", redact(v));
+    // A creator already active keeps posting.
+    let (st, _) = s.call(&tokens[0], "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
+    assert_eq!(st, 200);
+}
+
+#[tokio::test]
+async fn wire_shapes_of_the_other_answers() {
+    let (w, l) = world_local(true, false).await;
+    let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/inbox/video/init/", Some(json!({"source_info": file}))).await;
+    insta::assert_json_snapshot!("inbox_init", redact(v.clone()));
+    let v = status(&w, v["data"]["publish_id"].as_str().unwrap()).await;
+    insta::assert_json_snapshot!("status_processing_upload", redact(v));
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/content/init/", Some(json!({"post_info": {"title": "t"}, "post_mode": "MEDIA_UPLOAD", "media_type": "PHOTO",
+        "source_info": {"source": "PULL_FROM_URL", "photo_cover_index": 0, "photo_images": [format!("{}/media/a.jpg", l.base)]}}))).await;
+    insta::assert_json_snapshot!("photo_init", redact(v.clone()));
+    let v = settle(&w, v["data"]["publish_id"].as_str().unwrap()).await;
+    insta::assert_json_snapshot!("status_photo_inbox", redact(v));
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": {"source": "PULL_FROM_URL", "video_url": format!("{}/media/redirect.mp4", l.base)}}))).await;
+    insta::assert_json_snapshot!("pull_init", redact(v.clone()));
+    let v = settle(&w, v["data"]["publish_id"].as_str().unwrap()).await;
+    insta::assert_json_snapshot!("status_failed", redact(v));
+    let (st, v) = w.s.call(&w.token, "/v2/post/publish/status/fetch/", Some(json!({"publish_id": "nope"}))).await;
+    assert_eq!(st, 400);
+    insta::assert_json_snapshot!("status_invalid_publish_id", redact(v));
+    // Token endpoint answers: refresh and client credentials.
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let r = w.s.http.post(w.s.url("/v2/oauth/token/")).form(&[("client_key", key), ("client_secret", secret), ("grant_type", "refresh_token"), ("refresh_token", w.refresh.as_str())]).send().await.unwrap();
+    let mut v: Value = r.json().await.unwrap();
+    v["refresh_expires_in"] = json!("[seconds]");
+    insta::assert_json_snapshot!("token_refresh", redact(v));
+    let r = w.s.http.post(w.s.url("/v2/oauth/token/")).form(&[("client_key", key), ("client_secret", secret), ("grant_type", "client_credentials")]).send().await.unwrap();
+    insta::assert_json_snapshot!("token_client_credentials", redact(r.json().await.unwrap()));
+}
