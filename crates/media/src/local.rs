@@ -127,15 +127,11 @@ async fn create_dirs(base: &Path, dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// One positioned write on the blocking pool.
-async fn flush(file: &Arc<std::fs::File>, at: u64, buf: Bytes) -> Result<(), BlobError> {
-    let file = Arc::clone(file);
-    blocking(move || std::os::unix::fs::FileExt::write_all_at(&*file, &buf, at)).await?;
-    Ok(())
-}
-
 /// Streams `body` into `file` at `offset` with positioned writes, refusing to write more than
 /// `limit` bytes. Returns the number of bytes written, or `TooLong` with the bytes seen so far.
+///
+/// One write is in flight on the blocking pool while the next buffer fills from the network, so
+/// disk and socket work overlap; at most two buffers (2 × `WRITE_BUF`) are held at once.
 async fn write_at(
     file: &Arc<std::fs::File>,
     offset: u64,
@@ -144,39 +140,67 @@ async fn write_at(
 ) -> Result<u64, BlobError> {
     let mut pending = BytesMut::new();
     let mut written: u64 = 0;
-    while let Some(item) = body.next().await {
-        let chunk = item.map_err(BlobError::Body)?;
-        let seen = written + pending.len() as u64 + chunk.len() as u64;
-        if let Some(limit) = limit
-            && seen > limit
-        {
-            return Err(BlobError::LengthMismatch {
-                expected: limit,
-                got: seen,
-            });
+    let mut inflight: Option<tokio::task::JoinHandle<io::Result<()>>> = None;
+    // Waits for the write in flight, then starts writing `buf` at `at`.
+    async fn hand_over(
+        inflight: &mut Option<tokio::task::JoinHandle<io::Result<()>>>,
+        file: &Arc<std::fs::File>,
+        at: u64,
+        buf: Bytes,
+    ) -> Result<(), BlobError> {
+        if let Some(prev) = inflight.take() {
+            prev.await.map_err(io::Error::other)??;
         }
-        if pending.is_empty() && chunk.len() >= WRITE_BUF {
-            // Large frames go straight to disk without a copy.
-            let len = chunk.len() as u64;
-            flush(file, offset + written, chunk).await?;
-            written += len;
-            continue;
+        let file = Arc::clone(file);
+        *inflight = Some(tokio::task::spawn_blocking(move || {
+            std::os::unix::fs::FileExt::write_all_at(&*file, &buf, at)
+        }));
+        Ok(())
+    }
+    let result: Result<(), BlobError> = async {
+        while let Some(item) = body.next().await {
+            let chunk = item.map_err(BlobError::Body)?;
+            let seen = written + pending.len() as u64 + chunk.len() as u64;
+            if let Some(limit) = limit
+                && seen > limit
+            {
+                return Err(BlobError::LengthMismatch {
+                    expected: limit,
+                    got: seen,
+                });
+            }
+            if pending.is_empty() && chunk.len() >= WRITE_BUF {
+                // Large frames go straight to disk without a copy.
+                let len = chunk.len() as u64;
+                hand_over(&mut inflight, file, offset + written, chunk).await?;
+                written += len;
+                continue;
+            }
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_BUF {
+                let buf = pending.split().freeze();
+                let len = buf.len() as u64;
+                hand_over(&mut inflight, file, offset + written, buf).await?;
+                written += len;
+            }
         }
-        pending.extend_from_slice(&chunk);
-        if pending.len() >= WRITE_BUF {
+        if !pending.is_empty() {
             let buf = pending.split().freeze();
             let len = buf.len() as u64;
-            flush(file, offset + written, buf).await?;
+            hand_over(&mut inflight, file, offset + written, buf).await?;
             written += len;
         }
+        Ok(())
     }
-    if !pending.is_empty() {
-        let buf = pending.split().freeze();
-        let len = buf.len() as u64;
-        flush(file, offset + written, buf).await?;
-        written += len;
+    .await;
+    // Never return while a write is still running: the caller may truncate or retry next.
+    if let Some(last) = inflight.take() {
+        let done = last.await.map_err(io::Error::other);
+        if result.is_ok() {
+            done??;
+        }
     }
-    Ok(written)
+    result.map(|()| written)
 }
 
 /// Sets the file length to `len` when it is longer.
