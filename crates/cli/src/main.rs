@@ -42,6 +42,17 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ClockCmd,
     },
+    /// Inject faults and switch on scenarios (sandbox mode).
+    Fault {
+        #[command(subcommand)]
+        cmd: FaultCmd,
+    },
+    /// The guideline report of an app's integration.
+    Report {
+        client_key: String,
+        #[command(flatten)]
+        target: Target,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -179,6 +190,51 @@ enum ClockCmd {
         #[command(flatten)]
         target: Target,
     },
+}
+
+#[derive(Subcommand)]
+enum FaultCmd {
+    /// Make the next matching calls fail: `reelbox fault add --endpoint video/init --error-code spam_risk_too_many_posts`.
+    Add {
+        /// video/init, inbox/video/init, content/init, creator_info, status, cancel, upload, processing, webhook, *
+        #[arg(long, default_value = "*")]
+        endpoint: String,
+        /// A named scenario instead (see `reelbox fault scenarios`).
+        #[arg(long)]
+        scenario: Option<String>,
+        #[arg(long)]
+        client_key: Option<String>,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        error_code: Option<String>,
+        #[arg(long)]
+        http_status: Option<u16>,
+        #[arg(long)]
+        latency_ms: Option<u64>,
+        #[arg(long)]
+        drop_connection: bool,
+        #[arg(long)]
+        hold_seconds: Option<i64>,
+        #[arg(long, default_value_t = 1)]
+        times: u32,
+        #[arg(long)]
+        ttl_seconds: Option<i64>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// The active faults.
+    List {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Remove every fault.
+    Clear {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// The named scenarios and what each reproduces.
+    Scenarios,
 }
 
 #[derive(Subcommand)]
@@ -494,6 +550,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             }
         }
+        Cmd::Fault { cmd } => fault(cmd).await,
+        Cmd::Report { client_key, target } => match target.connect().await? {
+            Conn::Direct(st) => print(
+                &reelbox_server::report::build(&st, &client_key)
+                    .await
+                    .map_err(api_err)?,
+            ),
+            c => print(
+                &c.call(
+                    reqwest::Method::GET,
+                    &format!("/_reelbox/report?client_key={client_key}"),
+                    None,
+                )
+                .await?,
+            ),
+        },
         Cmd::Config {
             cmd: ConfigCmd::Example,
         } => {
@@ -503,6 +575,72 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Probe { .. } | Cmd::Completions { .. } => {
             unreachable!("handled before the runtime starts")
         }
+    }
+}
+
+async fn fault(cmd: FaultCmd) -> anyhow::Result<()> {
+    match cmd {
+        FaultCmd::Scenarios => {
+            let list: Vec<_> = reelbox_server::faults::SCENARIOS
+                .iter()
+                .map(|(n, d)| serde_json::json!({"name": n, "reproduces": d}))
+                .collect();
+            print(&serde_json::json!({ "scenarios": list }))
+        }
+        FaultCmd::Add {
+            endpoint,
+            scenario,
+            client_key,
+            username,
+            error_code,
+            http_status,
+            latency_ms,
+            drop_connection,
+            hold_seconds,
+            times,
+            ttl_seconds,
+            target,
+        } => {
+            let spec = reelbox_server::faults::FaultSpec {
+                endpoint,
+                scenario,
+                client_key,
+                username,
+                error_code,
+                http_status,
+                latency_ms,
+                drop_connection: drop_connection.then_some(true),
+                hold_seconds,
+                times,
+                ttl_seconds,
+            };
+            match target.connect().await? {
+                // Faults live in the serving process: only a running server can hold them.
+                Conn::Direct(_) => bail!("faults live in the running server: use --server"),
+                c => print(
+                    &c.call(
+                        reqwest::Method::POST,
+                        "/_reelbox/faults",
+                        Some(serde_json::to_value(spec)?),
+                    )
+                    .await?,
+                ),
+            }
+        }
+        FaultCmd::List { target } => match target.connect().await? {
+            Conn::Direct(_) => bail!("faults live in the running server: use --server"),
+            c => print(
+                &c.call(reqwest::Method::GET, "/_reelbox/faults", None)
+                    .await?,
+            ),
+        },
+        FaultCmd::Clear { target } => match target.connect().await? {
+            Conn::Direct(_) => bail!("faults live in the running server: use --server"),
+            c => print(
+                &c.call(reqwest::Method::DELETE, "/_reelbox/faults", None)
+                    .await?,
+            ),
+        },
     }
 }
 

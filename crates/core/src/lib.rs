@@ -7,6 +7,7 @@ pub mod error;
 pub mod ids;
 pub mod net;
 pub mod oauth;
+pub mod report;
 pub mod rules;
 pub mod scopes;
 pub mod secrets;

@@ -71,6 +71,11 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::token_invalid());
         }
         if now >= t.expires_at {
+            // Recorded so the guideline report can tell "let its token expire" from a bad token.
+            if let Some(slot) = parts.extensions.get::<CallSlot>() {
+                slot.set(&t.client_key, t.creator_id.as_deref(), Some(&hash));
+                slot.summarize("expired".into());
+            }
             return Err(ApiError::new(
                 ErrorCode::AccessTokenInvalid,
                 "The access token has expired.",

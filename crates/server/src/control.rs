@@ -655,22 +655,66 @@ pub async fn get_calls(
     Ok(Data(serde_json::json!({ "calls": list })))
 }
 
-/// Inject a fault: the next matching calls fail with the given error.
+/// Inject a fault or switch on a scenario: the next matching calls fail (or slow down).
 #[utoipa::path(post, path = "/_reelbox/faults", tag = "Control", request_body = FaultSpec, responses((status = 200, body = reelbox_wire::Envelope<Fault>)), security(("admin" = [])))]
 pub async fn post_fault(
     State(st): State<AppState>,
     _: Admin,
     WireJson(req, _): WireJson<FaultSpec, Posting>,
 ) -> ApiResult<Data<Fault>> {
-    if req.endpoint != "processing" && ErrorCode::parse(&req.error_code).is_none() {
-        return Err(invalid(format!("unknown error_code {}", req.error_code)));
+    Ok(Data(add_fault(&st, req)?))
+}
+
+/// Checks and adds a fault (shared with the CLI's direct mode).
+pub fn add_fault(st: &AppState, req: FaultSpec) -> ApiResult<Fault> {
+    if !st.sandbox() {
+        return Err(invalid("faults cannot be injected in production mode"));
     }
-    if req.endpoint == "processing"
-        && !reelbox_wire::posting::fail_reason::ALL.contains(&req.error_code.as_str())
-    {
-        return Err(invalid(format!("unknown fail_reason {}", req.error_code)));
+    if let Some(s) = &req.scenario {
+        if !crate::faults::SCENARIOS.iter().any(|(n, _)| n == s) {
+            return Err(invalid(format!(
+                "unknown scenario {s}; GET /_reelbox/faults/scenarios lists them"
+            )));
+        }
+        return Ok(st.faults.add(req, st.now()));
     }
-    Ok(Data(st.faults.add(req)))
+    const ENDPOINTS: &[&str] = &[
+        "video/init",
+        "inbox/video/init",
+        "content/init",
+        "creator_info",
+        "status",
+        "cancel",
+        "upload",
+        "processing",
+        "webhook",
+        "*",
+    ];
+    if !ENDPOINTS.contains(&req.endpoint.as_str()) {
+        return Err(invalid(format!(
+            "endpoint must be one of {}",
+            ENDPOINTS.join(", ")
+        )));
+    }
+    match (req.endpoint.as_str(), req.error_code.as_deref()) {
+        ("processing", Some(r)) if !reelbox_wire::posting::fail_reason::ALL.contains(&r) => {
+            return Err(invalid(format!("unknown fail_reason {r}")));
+        }
+        ("processing", _) | ("webhook", _) => {}
+        (_, Some(c)) if ErrorCode::parse(c).is_none() => {
+            return Err(invalid(format!("unknown error_code {c}")));
+        }
+        ("upload", None) if req.drop_connection != Some(true) && req.latency_ms.is_none() => {
+            return Err(invalid(
+                "an upload fault needs error_code, drop_connection or latency_ms",
+            ));
+        }
+        (e, None) if e != "upload" && req.latency_ms.is_none() => {
+            return Err(invalid("error_code or latency_ms is required"));
+        }
+        _ => {}
+    }
+    Ok(st.faults.add(req, st.now()))
 }
 
 /// The active faults.
@@ -679,7 +723,9 @@ pub async fn get_faults(
     State(st): State<AppState>,
     _: Admin,
 ) -> ApiResult<Data<serde_json::Value>> {
-    Ok(Data(serde_json::json!({ "faults": st.faults.list() })))
+    Ok(Data(
+        serde_json::json!({ "faults": st.faults.list(st.now()) }),
+    ))
 }
 
 /// Clear every fault.
@@ -690,4 +736,14 @@ pub async fn delete_faults(
 ) -> ApiResult<Data<serde_json::Value>> {
     st.faults.clear();
     Ok(Data(serde_json::json!({})))
+}
+
+/// The named scenarios and what each reproduces.
+#[utoipa::path(get, path = "/_reelbox/faults/scenarios", tag = "Control", responses((status = 200, description = "{scenarios: [{name, reproduces}]}")), security(("admin" = [])))]
+pub async fn get_fault_scenarios(_: Admin) -> ApiResult<Data<serde_json::Value>> {
+    let list: Vec<_> = crate::faults::SCENARIOS
+        .iter()
+        .map(|(n, d)| serde_json::json!({"name": n, "reproduces": d}))
+        .collect();
+    Ok(Data(serde_json::json!({ "scenarios": list })))
 }

@@ -10,6 +10,7 @@ pub mod middleware;
 pub mod oauth;
 pub mod outbound;
 pub mod posting;
+pub mod report;
 pub mod routes;
 pub mod sandbox;
 pub mod state;

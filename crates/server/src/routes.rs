@@ -86,6 +86,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             control::get_faults,
             control::delete_faults
         ))
+        .routes(routes!(control::get_fault_scenarios))
+        .routes(routes!(crate::report::get_report))
         .split_for_parts()
 }
 

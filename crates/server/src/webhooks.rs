@@ -4,7 +4,7 @@
 use reelbox_core::{ids, secrets};
 use reelbox_store::webhooks::Delivery;
 use reelbox_store::{Store, StoreError};
-use reelbox_wire::webhook::{SIGNATURE_HEADER, WebhookEvent};
+use reelbox_wire::webhook::{SIGNATURE_HEADER, WebhookEvent, events};
 
 use crate::state::AppState;
 
@@ -43,9 +43,49 @@ pub async fn emit(
         created_at: now,
         delivered_at: None,
     };
+    let creator_id = st
+        .store
+        .grant_by_open_id(open_id)
+        .await?
+        .map(|g| g.creator_id)
+        .unwrap_or_default();
+    let duplicate = crate::faults::scenario(st, "duplicate_webhooks", client_key, &creator_id)
+        .await
+        .is_some();
+    let held = if [events::PUBLISH_COMPLETE, events::INBOX_DELIVERED].contains(&event) {
+        crate::faults::scenario(st, "out_of_order_webhooks", client_key, &creator_id)
+            .await
+            .map(|f| f.hold_seconds.unwrap_or(5).max(1) * 1000)
+    } else {
+        None
+    };
     let mut tx = st.store.writer.begin().await?;
     Store::insert_delivery_tx(&mut tx, &d).await?;
-    Store::enqueue_job_tx(&mut tx, &ids::row_id(), "webhook", &d.id, now, now).await?;
+    Store::enqueue_job_tx(
+        &mut tx,
+        &ids::row_id(),
+        "webhook",
+        &d.id,
+        now + held.unwrap_or(0),
+        now,
+    )
+    .await?;
+    if duplicate {
+        let copy = Delivery {
+            id: ids::row_id(),
+            ..d.clone()
+        };
+        Store::insert_delivery_tx(&mut tx, &copy).await?;
+        Store::enqueue_job_tx(
+            &mut tx,
+            &ids::row_id(),
+            "webhook",
+            &copy.id,
+            now + held.unwrap_or(0),
+            now,
+        )
+        .await?;
+    }
     tx.commit().await?;
     st.work.notify_one();
     Ok(())
@@ -72,22 +112,26 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
     let now = st.now();
     let t = now / 1000;
     let signature = secrets::webhook_signature(&secret, t, d.body.as_bytes());
-    let outcome: Result<u16, String> = match st.outbound.check_url(&d.url) {
-        Err(e) => Err(e.to_string()),
-        Ok(u) => match st
-            .outbound
-            .client
-            .post(u)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, signature)
-            .timeout(std::time::Duration::from_secs(st.cfg.webhooks.timeout_secs))
-            .body(d.body.clone())
-            .send()
-            .await
-        {
-            Ok(r) => Ok(r.status().as_u16()),
+    let outcome: Result<u16, String> = if crate::faults::webhook_fails(st, &app.client_key).await {
+        Err(crate::faults::INJECTED_WEBHOOK_FAILURE.to_string())
+    } else {
+        match st.outbound.check_url(&d.url) {
             Err(e) => Err(e.to_string()),
-        },
+            Ok(u) => match st
+                .outbound
+                .client
+                .post(u)
+                .header("content-type", "application/json")
+                .header(SIGNATURE_HEADER, signature)
+                .timeout(std::time::Duration::from_secs(st.cfg.webhooks.timeout_secs))
+                .body(d.body.clone())
+                .send()
+                .await
+            {
+                Ok(r) => Ok(r.status().as_u16()),
+                Err(e) => Err(e.to_string()),
+            },
+        }
     };
     let now = st.now();
     match outcome {

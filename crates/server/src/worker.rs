@@ -31,11 +31,26 @@ pub async fn run(st: AppState, shutdown: tokio_util::sync::CancellationToken) {
 }
 
 async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
+    // `processing_stuck`: hold the job until the scenario's time has passed (once per publish).
+    if job.kind == "process" || job.kind == "pull" {
+        if let Ok(Some(p)) = st.store.publish_fresh(&job.payload).await {
+            if let Some(at) = crate::faults::processing_hold(&st, &p).await {
+                let _ = st
+                    .store
+                    .reschedule_job(&job.id, at, Some("held by the processing_stuck scenario"))
+                    .await;
+                return;
+            }
+        }
+    }
     let result = match job.kind.as_str() {
         "process" => crate::posting::process::run_process(&st, &job.payload)
             .await
             .map(|_| None),
         "pull" => crate::posting::process::run_pull(&st, &job.payload)
+            .await
+            .map(|_| None),
+        "make_public" => crate::posting::process::run_make_public(&st, &job.payload)
             .await
             .map(|_| None),
         "webhook" => crate::webhooks::deliver(&st, &job.payload)

@@ -329,3 +329,26 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .await?;
     Ok(())
 }
+
+impl Store {
+    /// Makes a token expire now (the `token_expires_while_polling` scenario).
+    pub async fn expire_token(&self, hash: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE tokens SET expires_at = $2 WHERE hash = $1 AND expires_at > $2")
+            .bind(hash)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn grant_by_open_id(&self, open_id: &str) -> Result<Option<GrantRow>> {
+        Ok(sqlx::query_as(
+            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE open_id = $1",
+        )
+        .bind(open_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -365,3 +365,39 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Ends an upload URL's life now (the `upload_url_expiry` scenario).
+    pub async fn expire_upload_url(&self, publish_id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE publishes SET upload_expires_at = $2 WHERE id = $1")
+            .bind(publish_id)
+            .bind(now - 1)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Adds a post id to `publicaly_available_post_id` (a post that became public later).
+    pub async fn add_public_post_id(
+        &self,
+        publish_id: &str,
+        post_id: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let Some(p) = self.publish_fresh(publish_id).await? else {
+            return Ok(false);
+        };
+        let mut ids: Vec<String> = crate::from_json(&p.public_post_ids)?;
+        if ids.iter().any(|i| i == post_id) {
+            return Ok(false);
+        }
+        ids.push(post_id.to_string());
+        sqlx::query("UPDATE publishes SET public_post_ids = $2, updated_at = $3 WHERE id = $1")
+            .bind(publish_id)
+            .bind(crate::to_json(&ids))
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(true)
+    }
+}

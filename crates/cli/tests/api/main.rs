@@ -3,6 +3,7 @@
 mod cli;
 mod oauth;
 mod posting;
+mod sandbox;
 
 use std::path::Path;
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::{World, redact, world, world_with};
 
 /// A valid MP4 padded with a trailing `free` box to `size` bytes (so it needs several chunks).
-fn padded_mp4(size: usize) -> Vec<u8> {
+pub(crate) fn padded_mp4(size: usize) -> Vec<u8> {
     let mut v = std::fs::read(fixture("h264_720x1280_30fps.mp4")).unwrap();
     let pad = size - v.len();
     v.extend_from_slice(&(pad as u32).to_be_bytes());
@@ -20,7 +20,7 @@ fn padded_mp4(size: usize) -> Vec<u8> {
     v
 }
 
-async fn put(
+pub(crate) async fn put(
     s: &TestServer,
     url: &str,
     bytes: &[u8],
@@ -45,7 +45,7 @@ async fn put(
     (r.status().as_u16(), cr)
 }
 
-async fn status(w: &World, id: &str) -> Value {
+pub(crate) async fn status(w: &World, id: &str) -> Value {
     let (st, v) =
         w.s.call(
             &w.token,
@@ -58,7 +58,7 @@ async fn status(w: &World, id: &str) -> Value {
 }
 
 /// Polls until the status leaves the processing states (bounded).
-async fn settle(w: &World, id: &str) -> Value {
+pub(crate) async fn settle(w: &World, id: &str) -> Value {
     for _ in 0..300 {
         let v = status(w, id).await;
         let s = v["data"]["status"].as_str().unwrap().to_string();
@@ -71,9 +71,9 @@ async fn settle(w: &World, id: &str) -> Value {
 }
 
 /// A local HTTP server: media under /media/, webhook receiver at /hook that verifies signatures.
-struct Local {
-    base: String,
-    hooks: Arc<Mutex<Vec<(String, Value, bool)>>>,
+pub(crate) struct Local {
+    pub(crate) base: String,
+    pub(crate) hooks: Arc<Mutex<Vec<(String, Value, bool)>>>,
 }
 
 async fn local(secret: Arc<Mutex<String>>) -> Local {
@@ -137,7 +137,7 @@ async fn local(secret: Arc<Mutex<String>>) -> Local {
     Local { base, hooks }
 }
 
-async fn wait_for_hook(l: &Local, event: &str) -> Value {
+pub(crate) async fn wait_for_hook(l: &Local, event: &str) -> Value {
     for _ in 0..200 {
         if let Some((_, v, ok)) = l.hooks.lock().unwrap().iter().find(|(e, _, _)| e == event) {
             assert!(ok, "signature of {event} verifies");
@@ -149,7 +149,7 @@ async fn wait_for_hook(l: &Local, event: &str) -> Value {
 }
 
 /// A world whose app has a webhook and verified prefix on the local server.
-async fn world_local(audited: bool, private: bool) -> (World, Local) {
+pub(crate) async fn world_local(audited: bool, private: bool) -> (World, Local) {
     let secret = Arc::new(Mutex::new(String::new()));
     let l = local(secret.clone()).await;
     let w = world_with(
@@ -824,11 +824,22 @@ async fn a_restart_between_chunks_loses_nothing_acknowledged() {
     // The upload URL names the old port; the path and query are what identify the upload.
     let url = format!("{}{}", w.s.base, &url[url.find("/upload/").unwrap()..]);
     let v = status(&w, &id).await;
-    assert_eq!(v["data"]["uploaded_bytes"], 5_000_000, "the resume point survived the restart");
-    assert_eq!(put(&w.s, &url, &bytes, 5_000_000, total - 1, total).await.0, 201);
+    assert_eq!(
+        v["data"]["uploaded_bytes"], 5_000_000,
+        "the resume point survived the restart"
+    );
+    assert_eq!(
+        put(&w.s, &url, &bytes, 5_000_000, total - 1, total).await.0,
+        201
+    );
     let v = settle(&w, &id).await;
     assert_eq!(v["data"]["status"], "PUBLISH_COMPLETE", "{v}");
-    let stored = std::fs::read(w.s.dir.join("media/objects/media").join(id.replace(['~', '.'], "_"))).unwrap();
+    let stored = std::fs::read(
+        w.s.dir
+            .join("media/objects/media")
+            .join(id.replace(['~', '.'], "_")),
+    )
+    .unwrap();
     assert!(stored == bytes);
 }
 
@@ -841,20 +852,52 @@ async fn unaudited_apps_reach_the_active_user_cap() {
     let mut tokens = Vec::new();
     for i in 0..6 {
         let u = format!("user{i}");
-        s.create_creator(json!({"username": u, "private_account": true})).await;
-        tokens.push(s.mint(key, &u, &["video.publish"]).await["access_token"].as_str().unwrap().to_string());
+        s.create_creator(json!({"username": u, "private_account": true}))
+            .await;
+        tokens.push(
+            s.mint(key, &u, &["video.publish"]).await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     for t in &tokens[..5] {
-        let (st, v) = s.call(t, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
+        let (st, v) = s
+            .call(
+                t,
+                "/v2/post/publish/video/init/",
+                Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file})),
+            )
+            .await;
         assert_eq!(st, 200, "{v}");
     }
-    let (st, v) = s.call(&tokens[5], "/v2/post/publish/creator_info/query/", None).await;
-    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (200, "reached_active_user_cap"));
-    let (st, v) = s.call(&tokens[5], "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
-    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (403, "reached_active_user_cap"));
+    let (st, v) = s
+        .call(&tokens[5], "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (200, "reached_active_user_cap")
+    );
+    let (st, v) = s
+        .call(
+            &tokens[5],
+            "/v2/post/publish/video/init/",
+            Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (403, "reached_active_user_cap")
+    );
     insta::assert_json_snapshot!("active_user_cap", redact(v));
     // A creator already active keeps posting.
-    let (st, _) = s.call(&tokens[0], "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file}))).await;
+    let (st, _) = s
+        .call(
+            &tokens[0],
+            "/v2/post/publish/video/init/",
+            Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file})),
+        )
+        .await;
     assert_eq!(st, 200);
 }
 
@@ -862,7 +905,13 @@ async fn unaudited_apps_reach_the_active_user_cap() {
 async fn wire_shapes_of_the_other_answers() {
     let (w, l) = world_local(true, false).await;
     let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
-    let (_, v) = w.s.call(&w.token, "/v2/post/publish/inbox/video/init/", Some(json!({"source_info": file}))).await;
+    let (_, v) =
+        w.s.call(
+            &w.token,
+            "/v2/post/publish/inbox/video/init/",
+            Some(json!({"source_info": file})),
+        )
+        .await;
     insta::assert_json_snapshot!("inbox_init", redact(v.clone()));
     let v = status(&w, v["data"]["publish_id"].as_str().unwrap()).await;
     insta::assert_json_snapshot!("status_processing_upload", redact(v));
@@ -875,16 +924,43 @@ async fn wire_shapes_of_the_other_answers() {
     insta::assert_json_snapshot!("pull_init", redact(v.clone()));
     let v = settle(&w, v["data"]["publish_id"].as_str().unwrap()).await;
     insta::assert_json_snapshot!("status_failed", redact(v));
-    let (st, v) = w.s.call(&w.token, "/v2/post/publish/status/fetch/", Some(json!({"publish_id": "nope"}))).await;
+    let (st, v) =
+        w.s.call(
+            &w.token,
+            "/v2/post/publish/status/fetch/",
+            Some(json!({"publish_id": "nope"})),
+        )
+        .await;
     assert_eq!(st, 400);
     insta::assert_json_snapshot!("status_invalid_publish_id", redact(v));
     // Token endpoint answers: refresh and client credentials.
     let key = w.app["client_key"].as_str().unwrap();
     let secret = w.app["client_secret"].as_str().unwrap();
-    let r = w.s.http.post(w.s.url("/v2/oauth/token/")).form(&[("client_key", key), ("client_secret", secret), ("grant_type", "refresh_token"), ("refresh_token", w.refresh.as_str())]).send().await.unwrap();
+    let r =
+        w.s.http
+            .post(w.s.url("/v2/oauth/token/"))
+            .form(&[
+                ("client_key", key),
+                ("client_secret", secret),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", w.refresh.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
     let mut v: Value = r.json().await.unwrap();
     v["refresh_expires_in"] = json!("[seconds]");
     insta::assert_json_snapshot!("token_refresh", redact(v));
-    let r = w.s.http.post(w.s.url("/v2/oauth/token/")).form(&[("client_key", key), ("client_secret", secret), ("grant_type", "client_credentials")]).send().await.unwrap();
+    let r =
+        w.s.http
+            .post(w.s.url("/v2/oauth/token/"))
+            .form(&[
+                ("client_key", key),
+                ("client_secret", secret),
+                ("grant_type", "client_credentials"),
+            ])
+            .send()
+            .await
+            .unwrap();
     insta::assert_json_snapshot!("token_client_credentials", redact(r.json().await.unwrap()));
 }

@@ -454,6 +454,15 @@ async fn complete(
         deleted_at: None,
     };
     let public = s.privacy_level == PrivacyLevel::PublicToEveryone;
+    // `delayed_public_id`: the post completes first and becomes public (with its webhook) later.
+    let delay = if public {
+        crate::faults::scenario(st, "delayed_public_id", &p.client_key, &p.creator_id)
+            .await
+            .map(|f| f.hold_seconds.unwrap_or(300).max(1))
+    } else {
+        None
+    };
+    let public = public && delay.is_none();
     if !st
         .store
         .complete_with_post(&p.id, from, &post, &tags, public, inbox_posted, now)
@@ -471,6 +480,18 @@ async fn complete(
         serde_json::json!({"publish_id": p.id, "publish_type": kind}),
     )
     .await?;
+    if let Some(secs) = delay {
+        let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();
+        st.store
+            .enqueue_job(
+                &ids::row_id(),
+                "make_public",
+                &payload,
+                now + secs * 1000,
+                now,
+            )
+            .await?;
+    }
     if public {
         webhooks::emit(
             st,
@@ -634,5 +655,34 @@ pub async fn discard_draft(st: &AppState, p: &Publish) -> Result<(), ApiError> {
     st.store
         .set_inbox_state(&p.id, "discarded", st.now())
         .await?;
+    Ok(())
+}
+
+/// Job `make_public`: a post held back by `delayed_public_id` becomes publicly available.
+pub async fn run_make_public(st: &AppState, payload: &str) -> anyhow::Result<()> {
+    let v: serde_json::Value = serde_json::from_str(payload)?;
+    let (Some(publish_id), Some(post_id)) = (v["publish_id"].as_str(), v["post_id"].as_str())
+    else {
+        return Ok(());
+    };
+    if !st
+        .store
+        .add_public_post_id(publish_id, post_id, st.now())
+        .await?
+    {
+        return Ok(());
+    }
+    let Some(p) = st.store.publish_fresh(publish_id).await? else {
+        return Ok(());
+    };
+    let oid = open_id(st, &p).await?;
+    webhooks::emit(
+        st,
+        &p.client_key,
+        &oid,
+        events::PUBLICLY_AVAILABLE,
+        serde_json::json!({"publish_id": p.id, "post_id": post_id, "publish_type": kind_of(&p)}),
+    )
+    .await?;
     Ok(())
 }

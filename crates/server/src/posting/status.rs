@@ -66,6 +66,17 @@ pub async fn status_fetch(
     rate_limit(&st, &caller, "status", st.cfg.limits.rate_status)?;
     crate::faults::check(&st, "status", &caller, &slot).await?;
     let p = owned_publish(&st, &caller, &req.publish_id).await?;
+    if crate::faults::scenario(
+        &st,
+        "token_expires_while_polling",
+        &caller.client_key,
+        &caller.creator_id,
+    )
+    .await
+    .is_some()
+    {
+        st.store.expire_token(&caller.token_hash, st.now()).await?;
+    }
     Ok(Data(status_data(&p)))
 }
 

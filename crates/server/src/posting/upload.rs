@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use reelbox_core::chunks::{self, ChunkPlan, ChunkRefusal, ContentRange};
 use reelbox_core::{ids, secrets};
 use reelbox_media::BlobError;
@@ -94,7 +94,8 @@ pub async fn put_chunk(
             "The upload URL has expired.",
         );
     }
-    if let Err(resp) = crate::faults::check_upload(&st, &p).await {
+    let injected = crate::faults::check_upload(&st, &p).await;
+    if let Some(crate::faults::UploadFault::Fail(resp)) = injected {
         return resp;
     }
     let Some(range) = headers
@@ -139,6 +140,25 @@ pub async fn put_chunk(
             return reply(StatusCode::RANGE_NOT_SATISFIABLE, progress, &m);
         }
     };
+    if let Some(crate::faults::UploadFault::Drop) = injected {
+        // Take about half of the chunk, then break off as a dropped connection would.
+        let mut stream = body.into_data_stream();
+        let mut seen = 0u64;
+        while seen < range.len() / 2 {
+            match stream.next().await {
+                Some(Ok(b)) => seen += b.len() as u64,
+                _ => break,
+            }
+        }
+        let mut resp = reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            progress,
+            "Injected fault: the connection dropped midway through the chunk.",
+        );
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return resp;
+    }
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     let receipt = match st
         .blobs
@@ -204,8 +224,22 @@ pub async fn put_chunk(
     }
     if complete {
         st.work.notify_one();
-        reply(StatusCode::CREATED, Some((done, total)), "")
-    } else {
-        reply(StatusCode::PARTIAL_CONTENT, Some((done, total)), "")
+        return reply(StatusCode::CREATED, Some((done, total)), "");
     }
+    if crate::faults::scenario(&st, "upload_url_expiry", &p.client_key, &p.creator_id)
+        .await
+        .is_some()
+    {
+        let _ = st.store.expire_upload_url(&p.id, st.now()).await;
+    }
+    if crate::faults::scenario(&st, "revoke_midway", &p.client_key, &p.creator_id)
+        .await
+        .is_some()
+    {
+        if let Ok(Some(g)) = st.store.grant_for(&p.client_key, &p.creator_id).await {
+            // Reason 1: the user disconnected the app.
+            let _ = crate::tokens::revoke_grant(&st, &g.id, 1).await;
+        }
+    }
+    reply(StatusCode::PARTIAL_CONTENT, Some((done, total)), "")
 }
