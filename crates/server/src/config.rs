@@ -69,6 +69,8 @@ pub struct Limits {
     pub rate_cancel: u32,
     /// Seconds a non-upload request may take before it is answered with an error.
     pub request_timeout_secs: u64,
+    /// How long the call log keeps each wire call (days of server time).
+    pub call_log_retention_days: i64,
 }
 
 impl Default for Limits {
@@ -91,6 +93,7 @@ impl Default for Limits {
             rate_status: 30,
             rate_cancel: 30,
             request_timeout_secs: 60,
+            call_log_retention_days: 30,
         }
     }
 }

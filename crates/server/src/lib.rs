@@ -87,6 +87,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         work: Default::default(),
         faults: Default::default(),
         calls: calllog::CallLog::start(store),
+        last_prune: Default::default(),
         public_url,
         cfg,
     }));
@@ -132,7 +133,10 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             // Other nodes may move the shared clock; follow it.
             loop {
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => { let _ = st.load_clock().await; }
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                        let _ = st.load_clock().await;
+                        prune_call_log(&st).await;
+                    }
                     _ = stop.cancelled() => return,
                 }
             }
@@ -165,6 +169,21 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             admin_token_file: file,
         },
     ))
+}
+
+/// Applies the call log's retention policy, at most once a minute of server time.
+async fn prune_call_log(st: &AppState) {
+    use std::sync::atomic::Ordering;
+    let now = st.now();
+    let last = st.last_prune.load(Ordering::Relaxed);
+    if (0..60_000).contains(&(now - last)) {
+        return;
+    }
+    st.last_prune.store(now, Ordering::Relaxed);
+    let before = now - st.cfg.limits.call_log_retention_days.max(1) * 86_400_000;
+    if let Err(e) = st.store.prune_calls(before).await {
+        tracing::warn!(error = %e, "call log pruning failed");
+    }
 }
 
 /// `reelbox serve`: start, print, wait for SIGINT/SIGTERM, stop gracefully.
