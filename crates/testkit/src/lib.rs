@@ -16,6 +16,51 @@ pub struct TestServer {
     cfg: Config,
 }
 
+/// With `REELBOX_TEST_DATABASE_URL=postgres://user@host:port/db`, creates a database of its own
+/// for one test server (dropping those left by earlier runs first) and returns its URL.
+pub async fn fresh_database() -> Option<String> {
+    use sqlx::Connection;
+    let base = std::env::var("REELBOX_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
+    let mut admin = sqlx::postgres::PgConnection::connect(&base).await.expect("REELBOX_TEST_DATABASE_URL is reachable");
+    static CLEANED: std::sync::Once = std::sync::Once::new();
+    let mut stale: Vec<String> = Vec::new();
+    let mut first = false;
+    CLEANED.call_once(|| first = true);
+    if first {
+        let prefix = format!("rbt_{}_", std::process::id());
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'rbt\\_%'")
+            .fetch_all(&mut admin)
+            .await
+            .unwrap_or_default();
+        stale = rows.into_iter().map(|r| r.0).filter(|n| !n.starts_with(&prefix)).collect();
+    }
+    for name in stale {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut admin).await;
+    }
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let name = format!("rbt_{}_{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut admin).await.expect("create the test database");
+    let mut url = url_with_db(&base, &name);
+    if !url.contains("sslmode") {
+        url.push_str(if url.contains('?') { "&sslmode=disable" } else { "?sslmode=disable" });
+    }
+    Some(url)
+}
+
+fn url_with_db(base: &str, db: &str) -> String {
+    let (head, query) = match base.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (base, None),
+    };
+    let rest = head.splitn(4, '/').collect::<Vec<_>>();
+    // postgres://user@host:port[/db]
+    let root = if rest.len() == 4 { format!("{}//{}", rest[0], rest[2]) } else { head.trim_end_matches('/').to_string() };
+    match query {
+        Some(q) => format!("{root}/{db}?{q}"),
+        None => format!("{root}/{db}"),
+    }
+}
+
 /// Where the repository's media fixtures are.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,9 +83,12 @@ impl TestServer {
         cfg
     }
 
+    /// A server on the backend the environment names: SQLite in the temp dir by default, or a
+    /// fresh PostgreSQL database of its own when `REELBOX_TEST_DATABASE_URL` points at a server.
     pub async fn start(probe_exe: &Path) -> TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let cfg = Self::config(tmp.path(), probe_exe);
+        let mut cfg = Self::config(tmp.path(), probe_exe);
+        cfg.database_url = fresh_database().await;
         let mut s = Self::start_with(cfg).await;
         s._tmp = Some(tmp);
         s
