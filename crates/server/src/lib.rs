@@ -52,7 +52,13 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(
             std::path::PathBuf::from(&s["file://".len()..]),
         )),
-        Some(other) => anyhow::bail!("unsupported storage URL {other} (file:// is supported)"),
+        Some(s) if s.starts_with("s3://") => Arc::new(
+            reelbox_media::S3BlobStore::from_url(s, cfg.data_dir.join("tmp"))
+                .map_err(|e| anyhow::anyhow!("storage: {e}"))?,
+        ),
+        Some(other) => anyhow::bail!(
+            "unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"
+        ),
     };
     let master_key = match &cfg.secret_key {
         Some(k) => k.as_bytes().to_vec(),

@@ -20,29 +20,53 @@ pub struct TestServer {
 /// for one test server (dropping those left by earlier runs first) and returns its URL.
 pub async fn fresh_database() -> Option<String> {
     use sqlx::Connection;
-    let base = std::env::var("REELBOX_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"))?;
-    let mut admin = sqlx::postgres::PgConnection::connect(&base).await.expect("REELBOX_TEST_DATABASE_URL is reachable");
+    let base = std::env::var("REELBOX_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))?;
+    let mut admin = sqlx::postgres::PgConnection::connect(&base)
+        .await
+        .expect("REELBOX_TEST_DATABASE_URL is reachable");
     static CLEANED: std::sync::Once = std::sync::Once::new();
     let mut stale: Vec<String> = Vec::new();
     let mut first = false;
     CLEANED.call_once(|| first = true);
     if first {
         let prefix = format!("rbt_{}_", std::process::id());
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'rbt\\_%'")
-            .fetch_all(&mut admin)
-            .await
-            .unwrap_or_default();
-        stale = rows.into_iter().map(|r| r.0).filter(|n| !n.starts_with(&prefix)).collect();
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'rbt\\_%'")
+                .fetch_all(&mut admin)
+                .await
+                .unwrap_or_default();
+        stale = rows
+            .into_iter()
+            .map(|r| r.0)
+            .filter(|n| !n.starts_with(&prefix))
+            .collect();
     }
     for name in stale {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).execute(&mut admin).await;
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await;
     }
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!("rbt_{}_{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut admin).await.expect("create the test database");
+    let name = format!(
+        "rbt_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
     let mut url = url_with_db(&base, &name);
     if !url.contains("sslmode") {
-        url.push_str(if url.contains('?') { "&sslmode=disable" } else { "?sslmode=disable" });
+        url.push_str(if url.contains('?') {
+            "&sslmode=disable"
+        } else {
+            "?sslmode=disable"
+        });
     }
     Some(url)
 }
@@ -54,11 +78,43 @@ fn url_with_db(base: &str, db: &str) -> String {
     };
     let rest = head.splitn(4, '/').collect::<Vec<_>>();
     // postgres://user@host:port[/db]
-    let root = if rest.len() == 4 { format!("{}//{}", rest[0], rest[2]) } else { head.trim_end_matches('/').to_string() };
+    let root = if rest.len() == 4 {
+        format!("{}//{}", rest[0], rest[2])
+    } else {
+        head.trim_end_matches('/').to_string()
+    };
     match query {
         Some(q) => format!("{root}/{db}?{q}"),
         None => format!("{root}/{db}"),
     }
+}
+
+/// With `REELBOX_TEST_S3_ENDPOINT=http://127.0.0.1:PORT` (an S3-compatible server; credentials
+/// from the AWS environment variables), creates a bucket of its own for one test server.
+pub async fn fresh_bucket() -> Option<String> {
+    let endpoint = std::env::var("REELBOX_TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|e| !e.is_empty())?;
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let bucket = format!(
+        "rbt-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let r = reqwest::Client::new()
+        .put(format!("{}/{bucket}", endpoint.trim_end_matches('/')))
+        .send()
+        .await
+        .expect("S3 endpoint reachable");
+    assert!(
+        r.status().is_success(),
+        "bucket creation answered {}",
+        r.status()
+    );
+    Some(format!(
+        "s3://{bucket}?endpoint={}&region=us-east-1",
+        endpoint.trim_end_matches('/')
+    ))
 }
 
 /// Where the repository's media fixtures are.
@@ -89,6 +145,7 @@ impl TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
         let mut cfg = Self::config(tmp.path(), probe_exe);
         cfg.database_url = fresh_database().await;
+        cfg.storage = fresh_bucket().await;
         let mut s = Self::start_with(cfg).await;
         s._tmp = Some(tmp);
         s
@@ -122,6 +179,18 @@ impl TestServer {
             .expect("server restarts");
         self.base = format!("http://{}", started.addr);
         self.handle = Some(handle);
+    }
+
+    /// The bytes of a stored object, read through the server's blob store (disk or S3).
+    pub async fn object(&self, key: &str) -> Vec<u8> {
+        use futures_util::StreamExt;
+        let st = &self.handle.as_ref().expect("running").state;
+        let mut s = st.blobs.read(key, None).await.expect("object exists");
+        let mut out = Vec::new();
+        while let Some(b) = s.next().await {
+            out.extend_from_slice(&b.expect("read"));
+        }
+        out
     }
 
     pub fn url(&self, path: &str) -> String {
