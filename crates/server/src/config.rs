@@ -71,6 +71,9 @@ pub struct Limits {
     pub request_timeout_secs: u64,
     /// How long the call log keeps each wire call (days of server time).
     pub call_log_retention_days: i64,
+    /// Keep rate-limit windows in the database so several nodes enforce one limit. Default: on
+    /// with PostgreSQL (several nodes), off with SQLite (one node; kept in memory).
+    pub shared_rate_limits: Option<bool>,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
             rate_cancel: 30,
             request_timeout_secs: 60,
             call_log_retention_days: 30,
+            shared_rate_limits: None,
         }
     }
 }

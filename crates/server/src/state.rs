@@ -54,6 +54,38 @@ impl Inner {
         secrets::derive_client_secret(&self.master_key, client_key, generation)
     }
 
+    /// Per-token, per-endpoint sliding-minute limit; in the database when nodes share the work.
+    /// `Err(seconds to wait)` when over the limit.
+    pub async fn rate_check(
+        &self,
+        key: &str,
+        endpoint: &'static str,
+        limit: u32,
+    ) -> Result<(), u64> {
+        let shared = self
+            .cfg
+            .limits
+            .shared_rate_limits
+            .unwrap_or(self.store.backend == reelbox_store::Backend::Postgres);
+        let now = self.now();
+        if !shared {
+            return self.rate.check(key, endpoint, limit, now);
+        }
+        match self
+            .store
+            .rate_hit(&format!("{endpoint}:{key}"), limit, 60_000, now)
+            .await
+        {
+            Ok(None) => Ok(()),
+            Ok(Some(ms)) => Err((ms as u64).div_ceil(1000).max(1)),
+            Err(e) => {
+                // Failing open keeps the API up when the limiter's table is unavailable.
+                tracing::warn!(error = %e, "shared rate limit unavailable; falling back to this node's window");
+                self.rate.check(key, endpoint, limit, now)
+            }
+        }
+    }
+
     /// Persists the clock so that every node (and a restart) sees the same time.
     pub async fn save_clock(&self) -> anyhow::Result<()> {
         let s = self.clock.state();

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod oauth;
 pub mod posts;
 pub mod publishes;
+pub mod rate;
 pub mod settings;
 pub mod webhooks;
 

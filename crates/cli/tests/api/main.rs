@@ -1,6 +1,7 @@
 //! Behaviour tests: each starts a real reelbox server (real SQLite file, media on disk, the real
 //! probe binary) and drives it over HTTP. One test binary, so the suite builds and runs once.
 mod cli;
+mod cluster;
 mod oauth;
 mod posting;
 mod sandbox;

@@ -35,7 +35,8 @@ pub async fn creator_info(
         &caller,
         "creator_info",
         st.cfg.limits.rate_creator_info,
-    )?;
+    )
+    .await?;
     crate::faults::check(&st, "creator_info", &caller, &slot).await?;
     let creator = creator_of(&st, &caller).await?;
     let app = st
@@ -261,7 +262,7 @@ pub async fn video_init(
 ) -> ApiResult<Data<InitData>> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init)?;
+    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
     crate::faults::check(&st, "video/init", &caller, &slot).await?;
     let app = st
         .store
@@ -335,7 +336,7 @@ pub async fn inbox_video_init(
 ) -> ApiResult<Data<InitData>> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_UPLOAD])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init)?;
+    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
     crate::faults::check(&st, "inbox/video/init", &caller, &slot).await?;
     let app = st
         .store
@@ -402,7 +403,7 @@ pub async fn content_init(
     } else {
         scopes::VIDEO_UPLOAD
     }])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init)?;
+    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
     crate::faults::check(&st, "content/init", &caller, &slot).await?;
     let app = st
         .store

@@ -18,14 +18,14 @@ use crate::state::AppState;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Enforces the per-token limit of an endpoint (sliding minute): 429 `rate_limit_exceeded`.
-pub fn rate_limit(
+pub async fn rate_limit(
     st: &AppState,
     caller: &Caller,
     endpoint: &'static str,
     limit: u32,
 ) -> ApiResult<()> {
-    st.rate
-        .check(&caller.token_hash, endpoint, limit, st.now())
+    st.rate_check(&caller.token_hash, endpoint, limit)
+        .await
         .map_err(|wait| {
             let mut e = ApiError::new(
                 reelbox_wire::ErrorCode::RateLimitExceeded,

@@ -63,7 +63,7 @@ pub async fn status_fetch(
 ) -> ApiResult<Data<StatusData>> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_UPLOAD, scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "status", st.cfg.limits.rate_status)?;
+    rate_limit(&st, &caller, "status", st.cfg.limits.rate_status).await?;
     crate::faults::check(&st, "status", &caller, &slot).await?;
     let p = owned_publish(&st, &caller, &req.publish_id).await?;
     if crate::faults::scenario(
@@ -93,7 +93,7 @@ pub async fn cancel(
 ) -> ApiResult<OkNoData> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_UPLOAD, scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "cancel", st.cfg.limits.rate_cancel)?;
+    rate_limit(&st, &caller, "cancel", st.cfg.limits.rate_cancel).await?;
     crate::faults::check(&st, "cancel", &caller, &slot).await?;
     let p = owned_publish(&st, &caller, &req.publish_id).await?;
     let not_cancellable = || {
