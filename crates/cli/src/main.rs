@@ -2,6 +2,8 @@
 //! something print it as JSON on stdout; progress and messages go to stderr.
 use std::path::PathBuf;
 
+mod migrate;
+
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use reelbox_server::{Config, Mode, Overrides};
@@ -52,6 +54,23 @@ enum Cmd {
         client_key: String,
         #[command(flatten)]
         target: Target,
+    },
+    /// Move an installation to another database (and its media to another store), verified.
+    Migrate {
+        /// Source database, e.g. sqlite://reelbox-data/reelbox.db
+        #[arg(long)]
+        from: String,
+        /// Target database, e.g. postgres://user@host/db (migrated, must be empty)
+        #[arg(long)]
+        to: String,
+        /// Where the media are now (default: <data-dir>/media).
+        #[arg(long)]
+        from_storage: Option<String>,
+        /// Where the media go, e.g. s3://bucket?endpoint=…&region=…; media stay put when absent.
+        #[arg(long)]
+        to_storage: Option<String>,
+        #[arg(long, default_value = "reelbox-data")]
+        data_dir: PathBuf,
     },
     /// Configuration helpers.
     Config {
@@ -551,6 +570,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Fault { cmd } => fault(cmd).await,
+        Cmd::Migrate { from, to, from_storage, to_storage, data_dir } => {
+            print(&migrate::run(&from, &to, from_storage.as_deref(), to_storage.as_deref(), &data_dir).await?)
+        }
         Cmd::Report { client_key, target } => match target.connect().await? {
             Conn::Direct(st) => print(
                 &reelbox_server::report::build(&st, &client_key)

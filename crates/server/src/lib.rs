@@ -47,19 +47,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     let store = Store::open(&cfg.database_url())
         .await
         .with_context(|| format!("opening {}", cfg.database_url()))?;
-    let blobs: Arc<dyn reelbox_media::BlobStore> = match cfg.storage.as_deref() {
-        None => Arc::new(LocalBlobStore::new(cfg.data_dir.join("media"))),
-        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(
-            std::path::PathBuf::from(&s["file://".len()..]),
-        )),
-        Some(s) if s.starts_with("s3://") => Arc::new(
-            reelbox_media::S3BlobStore::from_url(s, cfg.data_dir.join("tmp"))
-                .map_err(|e| anyhow::anyhow!("storage: {e}"))?,
-        ),
-        Some(other) => anyhow::bail!(
-            "unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"
-        ),
-    };
+    let blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
     let master_key = match &cfg.secret_key {
         Some(k) => k.as_bytes().to_vec(),
         None => {
@@ -99,6 +87,19 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     }));
     st.load_clock().await?;
     Ok((st, generated.then_some(admin_token)))
+}
+
+/// The blob store a storage URL names: `file:///dir`, `s3://bucket?endpoint=…&region=…`, or
+/// (none) `<data_dir>/media`.
+pub fn open_blobs(storage: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<Arc<dyn reelbox_media::BlobStore>> {
+    Ok(match storage {
+        None => Arc::new(LocalBlobStore::new(data_dir.join("media"))),
+        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(std::path::PathBuf::from(&s["file://".len()..]))),
+        Some(s) if s.starts_with("s3://") => Arc::new(
+            reelbox_media::S3BlobStore::from_url(s, data_dir.join("tmp")).map_err(|e| anyhow::anyhow!("storage: {e}"))?,
+        ),
+        Some(other) => anyhow::bail!("unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"),
+    })
 }
 
 /// A running server: its address and how to stop it.

@@ -14,6 +14,7 @@ pub mod apps;
 pub mod calls;
 pub mod creators;
 pub mod jobs;
+pub mod migrate;
 pub mod oauth;
 pub mod posts;
 pub mod publishes;

@@ -1,0 +1,256 @@
+//! Moving an installation from one database to another (SQLite → PostgreSQL): every table both
+//! schemas share, row for row, verified by counts and checksums.
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyRow, AnyTypeInfoKind};
+use sqlx::{Column, Row, TypeInfo};
+
+use crate::{Backend, Result, Store, StoreError};
+
+/// What was copied of one table.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableCopy {
+    pub table: String,
+    pub rows_source: i64,
+    pub rows_target: i64,
+    pub checksum_source: String,
+    pub checksum_target: String,
+}
+
+impl TableCopy {
+    pub fn verified(&self) -> bool {
+        self.rows_source == self.rows_target && self.checksum_source == self.checksum_target
+    }
+}
+
+/// One value of a row, typed as the driver reported it.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+fn values(row: &AnyRow) -> Result<Vec<Val>> {
+    let mut out = Vec::new();
+    for (i, c) in row.columns().iter().enumerate() {
+        let kind = c.type_info().kind();
+        let v = match kind {
+            AnyTypeInfoKind::Null => Val::Null,
+            AnyTypeInfoKind::Bool => row
+                .try_get::<Option<bool>, _>(i)?
+                .map(|b| Val::Int(b as i64))
+                .unwrap_or(Val::Null),
+            AnyTypeInfoKind::SmallInt | AnyTypeInfoKind::Integer | AnyTypeInfoKind::BigInt => row
+                .try_get::<Option<i64>, _>(i)?
+                .map(Val::Int)
+                .unwrap_or(Val::Null),
+            AnyTypeInfoKind::Real | AnyTypeInfoKind::Double => row
+                .try_get::<Option<f64>, _>(i)?
+                .map(Val::Real)
+                .unwrap_or(Val::Null),
+            AnyTypeInfoKind::Text => row
+                .try_get::<Option<String>, _>(i)?
+                .map(Val::Text)
+                .unwrap_or(Val::Null),
+            AnyTypeInfoKind::Blob => row
+                .try_get::<Option<Vec<u8>>, _>(i)?
+                .map(Val::Blob)
+                .unwrap_or(Val::Null),
+        };
+        out.push(v);
+    }
+    Ok(out)
+}
+
+/// A checksum independent of the engine: the rows' values in primary order, as text.
+fn digest(rows: &[Vec<Val>]) -> String {
+    let mut h = Sha256::new();
+    for r in rows {
+        for v in r {
+            match v {
+                Val::Null => h.update(b"N"),
+                Val::Int(i) => h.update(format!("I{i}")),
+                Val::Real(f) => h.update(format!("R{f}")),
+                Val::Text(t) => {
+                    h.update(b"T");
+                    h.update(t.as_bytes());
+                }
+                Val::Blob(b) => {
+                    h.update(b"B");
+                    h.update(b);
+                }
+            }
+            h.update([0u8]);
+        }
+        h.update([1u8]);
+    }
+    hex::encode(h.finalize())
+}
+
+impl Store {
+    /// Base tables of this database (no engine internals, no migration bookkeeping).
+    pub async fn tables(&self) -> Result<Vec<String>> {
+        let q = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '_sqlx%' ORDER BY table_name"
+            }
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    async fn columns_of(&self, table: &str) -> Result<Vec<String>> {
+        Ok(self
+            .column_types(table)
+            .await?
+            .into_iter()
+            .map(|c| c.0)
+            .collect())
+    }
+
+    /// (column, declared type in lower case), in table order.
+    async fn column_types(&self, table: &str) -> Result<Vec<(String, String)>> {
+        let q = match self.backend {
+            Backend::Sqlite => {
+                sql!("SELECT name, lower(type) FROM pragma_table_info('{table}') ORDER BY cid")
+            }
+            Backend::Postgres => sql!(
+                "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
+            ),
+        };
+        Ok(sqlx::query_as(q).fetch_all(&self.pool).await?)
+    }
+
+    async fn rows_of(&self, table: &str, cols: &[String]) -> Result<Vec<Vec<Val>>> {
+        let list = cols.join(", ");
+        // Order by every column so both engines produce the same sequence.
+        let rows = sqlx::query(sql!("SELECT {list} FROM {table} ORDER BY {list}"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(values).collect()
+    }
+
+    /// Copies every table the two databases share from `self` into `target` (which must be freshly
+    /// migrated and empty), then recounts and checksums both sides.
+    pub async fn copy_into(&self, target: &Store) -> Result<Vec<TableCopy>> {
+        let ours = self.tables().await?;
+        let theirs = target.tables().await?;
+        let mut report = Vec::new();
+        for table in ours.iter().filter(|t| theirs.contains(t)) {
+            let cols = self.columns_of(table).await?;
+            let target_types = target.column_types(table).await?;
+            let cols: Vec<String> = cols
+                .into_iter()
+                .filter(|c| target_types.iter().any(|t| &t.0 == c))
+                .collect();
+            // A NULL must be bound with the target column's type (PostgreSQL will not cast text to bigint).
+            let null_kinds: Vec<&str> = cols
+                .iter()
+                .map(|c| {
+                    target_types
+                        .iter()
+                        .find(|t| &t.0 == c)
+                        .map(|t| t.1.as_str())
+                        .unwrap_or("text")
+                })
+                .collect();
+            if cols.is_empty() {
+                continue;
+            }
+            let existing: (i64,) =
+                sqlx::query_as(sql!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
+                    .fetch_one(&target.pool)
+                    .await?;
+            if existing.0 > 0 {
+                return Err(StoreError::Corrupt(format!(
+                    "target table {table} is not empty"
+                )));
+            }
+            let rows = self.rows_of(table, &cols).await?;
+            let placeholders = (1..=cols.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let insert = format!(
+                "INSERT INTO {table} ({}) VALUES ({placeholders})",
+                cols.join(", ")
+            );
+            for batch in rows.chunks(500) {
+                let mut tx = target.writer.begin().await?;
+                for r in batch {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
+                    for (v, kind) in r.iter().zip(&null_kinds) {
+                        q = match v {
+                            Val::Null if kind.contains("int") => q.bind(Option::<i64>::None),
+                            Val::Null
+                                if kind.contains("double")
+                                    || kind.contains("real")
+                                    || kind.contains("numeric") =>
+                            {
+                                q.bind(Option::<f64>::None)
+                            }
+                            Val::Null if kind.contains("bytea") || kind.contains("blob") => {
+                                q.bind(Option::<Vec<u8>>::None)
+                            }
+                            Val::Null => q.bind(Option::<String>::None),
+                            Val::Int(i) => q.bind(*i),
+                            Val::Real(f) => q.bind(*f),
+                            Val::Text(t) => q.bind(t.clone()),
+                            Val::Blob(b) => q.bind(b.clone()),
+                        };
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
+            let copied = target.rows_of(table, &cols).await?;
+            report.push(TableCopy {
+                table: table.clone(),
+                rows_source: rows.len() as i64,
+                rows_target: copied.len() as i64,
+                checksum_source: digest(&rows),
+                checksum_target: digest(&copied),
+            });
+        }
+        Ok(report)
+    }
+
+    /// Every stored object the database refers to (media, covers, photos).
+    pub async fn object_keys(&self) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = Vec::new();
+        let rows: Vec<(Option<String>, Option<String>, String)> =
+            sqlx::query_as("SELECT object_key, cover_key, photo_keys FROM posts")
+                .fetch_all(&self.pool)
+                .await?;
+        for (o, c, photos) in rows {
+            keys.extend(o);
+            keys.extend(c);
+            keys.extend(serde_json::from_str::<Vec<String>>(&photos).unwrap_or_default());
+        }
+        // Drafts waiting in inboxes keep their media under the publish's own keys.
+        let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT id, media_type, object_key, photo_images FROM publishes WHERE status IN ('SEND_TO_USER_INBOX', 'PUBLISH_COMPLETE')",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (id, media_type, o, photos) in rows {
+            keys.extend(o);
+            if media_type == "PHOTO" {
+                let n = photos
+                    .and_then(|p| serde_json::from_str::<Vec<String>>(&p).ok())
+                    .map(|v| v.len())
+                    .unwrap_or(0);
+                let base = id.replace(['~', '.'], "_");
+                keys.extend((0..n).map(|i| format!("photos/{base}/{i}")));
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+}
