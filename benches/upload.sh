@@ -94,6 +94,25 @@ echo "nginx PUT + sync -d : $N MiB/s"
 echo "reelbox chunked PUT : $R MiB/s (every chunk fsynced before its 206/201)"
 echo "ratio reelbox/nginx : $(python3 -c "print(f'{$R/$N:.2f}')")"
 
+if [ -n "${S3_ENDPOINT:-}" ]; then
+  # The same upload into an S3-compatible store (REELBOX storage s3://…), in the same run.
+  BUCKET=reelbox-bench-$$
+  curl -sf -X PUT "$S3_ENDPOINT/$BUCKET" >/dev/null
+  PORT_S=$((PORT_R + 2))
+  AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test} AWS_REGION=${AWS_REGION:-us-east-1} \
+    "$BIN" serve --listen "127.0.0.1:$PORT_S" --data-dir "$DIR/reelbox-s3" --admin-token "$ADMIN" \
+    --storage "s3://$BUCKET?endpoint=$S3_ENDPOINT&region=us-east-1" > "$DIR/serve-s3.log" 2>&1 &
+  until curl -sf "127.0.0.1:$PORT_S/healthz" >/dev/null; do sleep 0.05; done
+  save_r=$PORT_R; save_t=$TOKEN; PORT_R=$PORT_S
+  KEY=$(api POST /_reelbox/apps '{"name":"bench","audited":true,"scopes":["video.publish"],"redirect_uris":["https://a.example/cb/"]}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["data"]["client_key"])')
+  api POST /_reelbox/creators '{"username":"bench","daily_post_cap":100000}' >/dev/null
+  TOKEN=$(api POST /_reelbox/tokens "{\"client_key\":\"$KEY\",\"username\":\"bench\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
+  secs=$(reelbox_upload "$SIZE_MB")
+  S=$(python3 -c "print(f'{$SIZE_MB/$secs:.1f}')")
+  echo "reelbox chunked PUT into S3 ($S3_ENDPOINT): $S MiB/s vs local disk $R MiB/s (ratio $(python3 -c "print(f'{$S/$R:.2f}')"))"
+  PORT_R=$save_r; TOKEN=$save_t
+fi
+
 if [ "$BIG_MB" -gt 0 ]; then
   echo "== peak RSS of reelbox during a $BIG_MB MiB upload"
   rm -f "$DIR/nginx/root/file.bin"
