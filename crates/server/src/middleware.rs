@@ -51,7 +51,10 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let path = req.uri().path().to_string();
     let slot = CallSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let mut resp = LOG_ID.scope(log_id.clone(), next.run(req)).await;
+    let resp = LOG_ID.scope(log_id.clone(), next.run(req)).await;
+    let mut resp = LOG_ID
+        .scope(log_id.clone(), into_envelope(&path, resp))
+        .await;
     if let Ok(v) = HeaderValue::from_str(&log_id) {
         resp.headers_mut().insert("x-tt-logid", v);
     }
@@ -85,4 +88,55 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         st.calls.record(call);
     }
     resp
+}
+
+/// Answers of the JSON APIs that did not come from our handlers (axum's own rejections of a
+/// malformed query string or path, for instance) are plain text: wrap them in the envelope so
+/// that every `/v2/` and `/_reelbox/` answer is TikTok's shape.
+async fn into_envelope(path: &str, resp: Response) -> Response {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    use reelbox_wire::ErrorCode;
+    let json_api = path.starts_with("/v2/post/")
+        || path.starts_with("/v2/user/")
+        || path.starts_with("/v2/video/")
+        || path.starts_with("/v2/research/")
+        || path.starts_with("/_reelbox/");
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body[..body.len().min(500)])
+        .trim()
+        .to_string();
+    let read_side = path.starts_with("/v2/user/")
+        || path.starts_with("/v2/video/")
+        || path.starts_with("/v2/research/");
+    let code = match status.as_u16() {
+        401 => ErrorCode::AccessTokenInvalid,
+        404 => ErrorCode::NotFound,
+        429 => ErrorCode::RateLimitExceeded,
+        s if s >= 500 => ErrorCode::InternalError,
+        _ if read_side => ErrorCode::InvalidParams,
+        _ => ErrorCode::InvalidParam,
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    crate::error::ApiError::new(code, message)
+        .with_status(status)
+        .into_response()
 }
