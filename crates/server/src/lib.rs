@@ -9,6 +9,7 @@ pub mod faults;
 pub mod middleware;
 pub mod oauth;
 pub mod outbound;
+pub mod pages;
 pub mod posting;
 pub mod report;
 pub mod routes;

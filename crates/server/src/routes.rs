@@ -165,6 +165,7 @@ pub fn router(st: AppState) -> axum::Router {
     let timed = api
         .route("/openapi.json", get(openapi_json))
         .route("/static/reelbox.css", get(crate::web::stylesheet))
+        .merge(crate::pages::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(limits.request_timeout_secs),

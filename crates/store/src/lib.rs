@@ -21,6 +21,7 @@ pub mod publishes;
 pub mod rate;
 pub mod settings;
 pub mod webhooks;
+pub mod web;
 
 use std::time::Duration;
 

@@ -1,10 +1,12 @@
 //! Behaviour tests: each starts a real reelbox server (real SQLite file, media on disk, the real
 //! probe binary) and drives it over HTTP. One test binary, so the suite builds and runs once.
+mod browser;
 mod cli;
 mod cluster;
 mod oauth;
 mod posting;
 mod sandbox;
+mod web;
 
 use std::path::Path;
 

@@ -161,7 +161,13 @@ fn refusal_response(r: Refusal) -> Response {
     }
 }
 
-fn page(req: &Request, csrf: &str, username: &str, error: Option<String>) -> Html<String> {
+fn page(
+    req: &Request,
+    csrf: &str,
+    username: &str,
+    error: Option<String>,
+    signed_in_as: Option<String>,
+) -> Html<String> {
     render(&AuthorizePage {
         app_name: &req.app.name,
         client_key: &req.app.client_key,
@@ -178,11 +184,16 @@ fn page(req: &Request, csrf: &str, username: &str, error: Option<String>) -> Htm
         csrf,
         username,
         error,
-        signed_in_as: None,
+        signed_in_as,
     })
 }
 
 const CSRF_COOKIE: &str = "rb_oauth_csrf";
+
+/// The form came without credentials: the creator's web session (checked above) signs in.
+fn session_creator_used(username: &str, password: &str) -> bool {
+    username.is_empty() && password.is_empty()
+}
 
 /// The consent page (HTML).
 #[utoipa::path(get, path = "/v2/auth/authorize/", tag = "OAuth",
@@ -190,6 +201,7 @@ const CSRF_COOKIE: &str = "rb_oauth_csrf";
     responses((status = 200, description = "HTML consent page", content_type = "text/html"), (status = 302, description = "redirect with an error"), (status = 400, description = "HTML error page", content_type = "text/html")))]
 pub async fn authorize_page(
     State(st): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<HashMap<String, String>>,
 ) -> Response {
     let req = match validate(&st, &p).await {
@@ -202,7 +214,11 @@ pub async fn authorize_page(
         "{CSRF_COOKIE}={csrf}; Path=/v2/auth/; HttpOnly; SameSite=Lax{}",
         crate::web::secure_attr(&st)
     );
-    let mut resp = page(&req, &csrf, "", None).into_response();
+    // A creator already signed in to the web pages approves without typing the password again.
+    let signed_in = crate::pages::session::creator_of(&st, &headers)
+        .await
+        .map(|c| c.username);
+    let mut resp = page(&req, &csrf, "", None, signed_in).into_response();
     if let Ok(v) = cookie.parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -255,6 +271,11 @@ pub async fn authorize_submit(
     }
     let username = p.get("username").cloned().unwrap_or_default();
     let password = p.get("password").cloned().unwrap_or_default();
+    let session_creator = if username.is_empty() && password.is_empty() {
+        crate::pages::session::creator_of(&st, &headers).await
+    } else {
+        None
+    };
     if st
         .rate
         .check(&format!("signin:{username}"), "signin", 10, st.now())
@@ -267,18 +288,25 @@ pub async fn authorize_submit(
                 &form_csrf,
                 &username,
                 Some("Too many sign-in attempts; wait a minute.".into()),
+                None,
             ),
         )
             .into_response();
     }
-    let creator = match st.store.creator_by_username(&username).await {
+    let creator = match session_creator {
+        Some(c) => Ok(Some(c)),
+        None => st.store.creator_by_username(&username).await,
+    };
+    let creator = match creator {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "authorize: store");
             return (StatusCode::INTERNAL_SERVER_ERROR, "server error").into_response();
         }
     };
+    let signed_in = session_creator_used(&username, &password);
     let creator = match creator {
+        Some(c) if signed_in => c,
         Some(c)
             if c.password_hash
                 .as_deref()
@@ -294,6 +322,7 @@ pub async fn authorize_submit(
                     &form_csrf,
                     &username,
                     Some("Wrong username or password.".into()),
+                    None,
                 ),
             )
                 .into_response();
