@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 mod migrate;
+mod seed;
+mod client;
 
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -72,6 +74,8 @@ enum Cmd {
         #[arg(long, default_value = "reelbox-data")]
         data_dir: PathBuf,
     },
+    /// Generate a deterministic synthetic corpus (and optionally benchmark research queries on it).
+    Seed(seed::SeedArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -84,6 +88,18 @@ enum Cmd {
     },
     /// Print shell completions.
     Completions { shell: clap_complete::Shell },
+    /// Log in to an app through the browser (loopback redirect, PKCE) and store the tokens.
+    Login(client::login::LoginArgs),
+    /// Post a video (file or URL) or photos (URLs), checked against the creator's options first.
+    Post(client::post::PostArgs),
+    /// The status of a publish.
+    Status(client::status::StatusArgs),
+    /// What the logged-in creator may post.
+    CreatorInfo(client::creator_info::CreatorInfoArgs),
+    /// Run a posting plan across accounts within their daily caps (persistent, never posts twice).
+    Schedule(client::schedule::ScheduleArgs),
+    /// Check an integration's setup and say how to fix what is wrong.
+    Doctor(client::doctor::DoctorArgs),
 }
 
 #[derive(Args, Clone)]
@@ -570,6 +586,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Fault { cmd } => fault(cmd).await,
+        Cmd::Seed(args) => seed::run(args).await,
         Cmd::Migrate { from, to, from_storage, to_storage, data_dir } => {
             print(&migrate::run(&from, &to, from_storage.as_deref(), to_storage.as_deref(), &data_dir).await?)
         }
@@ -594,6 +611,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", Config::example_toml());
             Ok(())
         }
+        Cmd::Login(a) => client::login::run(a).await,
+        Cmd::Post(a) => client::post::run(a).await,
+        Cmd::Status(a) => client::status::run(a).await,
+        Cmd::CreatorInfo(a) => client::creator_info::run(a).await,
+        Cmd::Schedule(a) => client::schedule::run(a).await,
+        Cmd::Doctor(a) => client::doctor::run(a).await,
         Cmd::Probe { .. } | Cmd::Completions { .. } => {
             unreachable!("handled before the runtime starts")
         }

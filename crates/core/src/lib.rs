@@ -8,6 +8,7 @@ pub mod ids;
 pub mod net;
 pub mod oauth;
 pub mod report;
+pub mod research;
 pub mod rules;
 pub mod scopes;
 pub mod secrets;

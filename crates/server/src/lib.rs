@@ -11,6 +11,7 @@ pub mod oauth;
 pub mod outbound;
 pub mod pages;
 pub mod posting;
+pub mod read;
 pub mod report;
 pub mod routes;
 pub mod sandbox;

@@ -88,6 +88,19 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(control::get_fault_scenarios))
         .routes(routes!(crate::report::get_report))
+        // Display API, Research API, reelbox research extensions, read-side control
+        .routes(routes!(crate::read::display::user_info))
+        .routes(routes!(crate::read::display::video_list))
+        .routes(routes!(crate::read::display::video_query))
+        .routes(routes!(crate::read::research::video_query))
+        .routes(routes!(crate::read::research::user_info))
+        .routes(routes!(crate::read::research::comment_list))
+        .routes(routes!(crate::read::research::followers))
+        .routes(routes!(crate::read::research::following))
+        .routes(routes!(crate::read::native::hashtag_query))
+        .routes(routes!(crate::read::native::hashtag_trend))
+        .routes(routes!(crate::read::control::post_seed))
+        .routes(routes!(crate::read::control::post_activity))
         .split_for_parts()
 }
 

@@ -20,7 +20,7 @@ pub struct Activity {
 
 impl Store {
     /// Adds `a` to the post's counters (never below zero). Returns false for an unknown post.
-    pub async fn add_activity(&self, post_id: &str, a: &Activity, _now: i64) -> Result<bool> {
+    pub async fn add_activity(&self, post_id: &str, a: &Activity, now: i64) -> Result<bool> {
         let r = sqlx::query(
             "UPDATE posts SET view_count = CASE WHEN view_count + $2 < 0 THEN 0 ELSE view_count + $2 END, like_count = CASE WHEN like_count + $3 < 0 THEN 0 ELSE like_count + $3 END, comment_count = CASE WHEN comment_count + $4 < 0 THEN 0 ELSE comment_count + $4 END, share_count = CASE WHEN share_count + $5 < 0 THEN 0 ELSE share_count + $5 END, favorite_count = CASE WHEN favorite_count + $6 < 0 THEN 0 ELSE favorite_count + $6 END WHERE id = $1",
         )
@@ -32,6 +32,11 @@ impl Store {
         .bind(a.favorites)
         .execute(&self.writer)
         .await?;
-        Ok(r.rows_affected() > 0)
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        // Trends count views on the day they happen, per hashtag and sound of the post.
+        self.trend_on_views(post_id, a.views, now).await?;
+        Ok(true)
     }
 }

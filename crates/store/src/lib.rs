@@ -14,14 +14,16 @@ pub mod apps;
 pub mod calls;
 pub mod creators;
 pub mod jobs;
-pub mod migrate;
 pub mod oauth;
 pub mod posts;
+pub mod migrate;
 pub mod publishes;
 pub mod rate;
+pub mod read;
+pub mod seed;
 pub mod settings;
-pub mod webhooks;
 pub mod web;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -94,6 +94,7 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
         }
+        Self::trend_on_publish_tx(tx, p, tags).await?;
         Ok(())
     }
 

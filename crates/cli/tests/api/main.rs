@@ -2,10 +2,13 @@
 //! probe binary) and drives it over HTTP. One test binary, so the suite builds and runs once.
 mod browser;
 mod cli;
+mod client_cli;
 mod cluster;
 mod oauth;
 mod posting;
+mod read;
 mod sandbox;
+mod sdk;
 mod web;
 
 use std::path::Path;

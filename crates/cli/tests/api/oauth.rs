@@ -14,7 +14,7 @@ use sha2::Digest;
 use crate::{redact, world};
 
 /// Loads the consent page and submits it as the creator would: returns the Location header.
-async fn consent(
+pub(crate) async fn consent(
     s: &TestServer,
     authorize_url: &str,
     username: &str,

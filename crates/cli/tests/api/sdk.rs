@@ -1,0 +1,411 @@
+//! The SDK against a real server: the login flow through the consent page, typed errors, 429
+//! backoff, refresh without the user, chunked uploads with an injected failure, a resumed upload
+//! after a crash (one publish, byte-identical file), inbox and photo posts.
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reelbox_sdk::wire::ErrorCode;
+use reelbox_sdk::wire::posting::{
+    PhotoPostInfo, PostMode, PrivacyLevel, PublishStatus, VideoPostInfo,
+};
+use reelbox_sdk::{
+    Action, AuthorizeUrl, Backoff, Callback, Client, Credentials, Journal, Media, MemoryTokenStore,
+    OAuthClient, Publisher, TokenHolder, Tokens, VideoTarget,
+};
+use reelbox_testkit::{TestServer, fixture};
+use serde_json::{Value, json};
+
+use crate::oauth::consent;
+use crate::posting::{padded_mp4, world_local};
+use crate::{World, redact, world};
+
+fn fast(mut c: Client) -> Client {
+    c.backoff = Backoff {
+        base: Duration::from_millis(20),
+        max: Duration::from_millis(200),
+        retries: 4,
+    };
+    c
+}
+
+fn direct(privacy: PrivacyLevel, title: &str) -> VideoTarget {
+    VideoTarget::Direct(VideoPostInfo {
+        title: Some(title.into()),
+        privacy_level: Some(privacy),
+        ..Default::default()
+    })
+}
+
+async fn publishes(s: &TestServer, key: &str) -> Vec<Value> {
+    s.admin(
+        reqwest::Method::GET,
+        &format!("/_reelbox/publishes?client_key={key}&limit=1000"),
+        Value::Null,
+    )
+    .await["publishes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn stored(s: &TestServer, publish_id: &str) -> Vec<u8> {
+    s.object(&format!("media/{}", publish_id.replace(['~', '.'], "_")))
+        .await
+}
+
+#[tokio::test]
+async fn login_refresh_and_revoke_without_the_user() {
+    let w = world().await;
+    let s = &w.s;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let redirect = "http://127.0.0.1:53999/callback/";
+    let auth = AuthorizeUrl::new(
+        s.url("/v2/auth/authorize/"),
+        key,
+        &["user.info.basic", "video.publish", "video.upload"],
+        redirect,
+    );
+    let (status, loc, _) =
+        consent(s, &auth.url().unwrap(), "alice", "correct horse", "approve").await;
+    assert_eq!(status, 302);
+    let query = loc.split_once('?').unwrap().1;
+    let Callback::Code { code, scopes } = Callback::parse(query, &auth.state).unwrap() else {
+        panic!("denied: {loc}");
+    };
+    assert_eq!(scopes.len(), 3);
+    // The wrong state is refused (CSRF).
+    assert!(Callback::parse(query, "another").is_err());
+    let oauth = OAuthClient::new(reqwest::Client::new(), &s.base, key, Some(secret.into()));
+    let t = oauth
+        .exchange_code(&code, redirect, Some(&auth.pkce.verifier))
+        .await
+        .unwrap();
+    assert!(t.access_token.starts_with("act."));
+    // A code is single use: the typed OAuth error says so.
+    let again = oauth
+        .exchange_code(&code, redirect, Some(&auth.pkce.verifier))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&again, reelbox_sdk::Error::OAuth { error, .. } if error == "invalid_grant"),
+        "{again}"
+    );
+    assert_eq!(again.action(), Action::Reconnect);
+
+    // The holder refreshes an access token the server calls expired, and saves the new pair.
+    let store = Arc::new(MemoryTokenStore::default());
+    let holder = Arc::new(TokenHolder::new(
+        oauth.clone(),
+        Tokens::from_response(&t, reelbox_sdk::oauth::system_now_ms()),
+        store.clone(),
+    ));
+    let client = fast(Client::new(&s.base, Credentials::Holder(holder.clone())));
+    assert_eq!(
+        client.creator_info().await.unwrap().creator_username,
+        "alice"
+    );
+    assert!(
+        store.last.lock().unwrap().is_none(),
+        "no refresh while valid"
+    );
+    s.advance_clock(25 * 3600).await;
+    let info = client.creator_info().await.unwrap();
+    assert_eq!(info.creator_username, "alice");
+    let saved = store
+        .last
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("refreshed tokens saved");
+    assert_ne!(saved.access_token, t.access_token);
+    assert_eq!(holder.tokens().await, saved);
+    // The old token is dead: a typed error with the platform's message and log_id.
+    let stale = fast(Client::new(
+        &s.base,
+        Credentials::Token(t.access_token.clone()),
+    ));
+    let e = stale.creator_info().await.unwrap_err();
+    let api = e.api().expect("API error");
+    assert_eq!(api.kind(), Some(ErrorCode::AccessTokenInvalid));
+    assert_eq!(api.http_status, 401);
+    assert_eq!(api.log_id.len(), 34, "{api:?}");
+    assert!(!api.message.is_empty());
+    assert_eq!(e.action(), Action::Reconnect);
+
+    // Shortly before expiry (by the holder's clock) the token is refreshed before it is used.
+    let soon = Arc::new(
+        TokenHolder::new(oauth.clone(), saved.clone(), store.clone())
+            .with_clock(Arc::new(move || saved.expires_at_ms - 60_000)),
+    );
+    let fresh = soon.access_token().await.unwrap();
+    assert_ne!(fresh, saved.access_token, "refreshed ahead of expiry");
+    let saved = store.last.lock().unwrap().clone().unwrap();
+    assert_eq!(saved.access_token, fresh);
+    // Client credentials give a clt. token; revoke ends the grant.
+    let clt = oauth.client_credentials().await.unwrap();
+    assert!(clt.access_token.starts_with("clt."));
+    oauth.revoke(&saved.access_token).await.unwrap();
+    let e = client.creator_info().await.unwrap_err();
+    assert!(
+        matches!(&e, reelbox_sdk::Error::OAuth { .. }) || e.is(ErrorCode::AccessTokenInvalid),
+        "revoked: {e}"
+    );
+}
+
+#[tokio::test]
+async fn typed_errors_and_rate_limit_backoff() {
+    let w = world().await;
+    let s = &w.s;
+    s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/alice",
+        json!({"privacy_level_options": ["SELF_ONLY"]}),
+    )
+    .await;
+    let client = fast(Client::new(&s.base, Credentials::Token(w.token.clone())));
+    let e = client
+        .video_init(&reelbox_sdk::wire::posting::VideoInitRequest {
+            post_info: Some(VideoPostInfo {
+                privacy_level: Some(PrivacyLevel::PublicToEveryone),
+                ..Default::default()
+            }),
+            source_info: reelbox_sdk::wire::posting::VideoSourceInfo {
+                source: reelbox_sdk::wire::posting::Source::FileUpload,
+                video_size: Some(1000),
+                chunk_size: Some(1000),
+                total_chunk_count: Some(1),
+                video_url: None,
+            },
+        })
+        .await
+        .unwrap_err();
+    let api = e.api().unwrap();
+    assert_eq!(
+        (api.code.as_str(), api.http_status),
+        ("privacy_level_option_mismatch", 403)
+    );
+    assert_eq!(e.action(), Action::AskUser);
+    // status of an unknown publish.
+    let e = client.status("v_pub_file~v2-1.1").await.unwrap_err();
+    assert!(e.is(ErrorCode::InvalidPublishId), "{e}");
+    // A 429 is waited out and retried: the call succeeds and the fault was consumed.
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/faults",
+        json!({"endpoint": "creator_info", "error_code": "rate_limit_exceeded", "http_status": 429, "times": 2}),
+    )
+    .await;
+    let info = client.creator_info().await.unwrap();
+    assert_eq!(info.privacy_level_options, vec![PrivacyLevel::SelfOnly]);
+    let faults = s
+        .admin(reqwest::Method::GET, "/_reelbox/faults", Value::Null)
+        .await;
+    assert_eq!(
+        faults["faults"].as_array().map(|a| a.len()).unwrap_or(0),
+        0,
+        "both injected 429s were met: {faults}"
+    );
+    // Without retries left, the 429 surfaces typed.
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/faults",
+        json!({"endpoint": "creator_info", "error_code": "rate_limit_exceeded", "http_status": 429, "times": 9}),
+    )
+    .await;
+    let mut c = client.clone();
+    c.backoff.retries = 1;
+    let e = c.creator_info().await.unwrap_err();
+    assert!(e.is(ErrorCode::RateLimitExceeded), "{e}");
+    assert_eq!(e.action(), Action::Retry);
+}
+
+#[tokio::test]
+async fn multi_chunk_upload_survives_a_failed_chunk() {
+    let w = world().await;
+    let s = &w.s;
+    let key = w.app["client_key"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = padded_mp4(16_000_000);
+    let path = dir.path().join("clip.mp4");
+    std::fs::write(&path, &bytes).unwrap();
+    // The second chunk PUT fails once with a 500.
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/faults",
+        json!({"endpoint": "upload", "error_code": "internal_error", "http_status": 500, "times": 1}),
+    )
+    .await;
+    let client = fast(Client::new(&s.base, Credentials::Token(w.token.clone())));
+    let mut p = Publisher::new(client, Journal::new(dir.path().join("journal")));
+    p.chunk_size = 5_000_000;
+    let seen = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let top = Arc::new(AtomicU64::new(0));
+    let (seen2, top2) = (seen.clone(), top.clone());
+    let progress: reelbox_sdk::upload::Progress = Arc::new(move |done, total| {
+        assert_eq!(total, 16_000_000);
+        seen2.lock().unwrap().push(done);
+        top2.fetch_max(done, Ordering::Relaxed);
+    });
+    let media = Media::File {
+        path: path.clone(),
+        target: direct(PrivacyLevel::SelfOnly, "three chunks"),
+    };
+    let (started, st) = p
+        .publish(
+            "clip",
+            &media,
+            Some(progress),
+            Some(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    assert!(!started.resumed);
+    assert_eq!(st.status, PublishStatus::PublishComplete, "{st:?}");
+    assert_eq!(st.uploaded_bytes, Some(16_000_000));
+    assert_eq!(top.load(Ordering::Relaxed), 16_000_000);
+    // The failed attempt is visible as progress going back to the chunk's start.
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.windows(2).any(|w| w[1] < w[0]),
+        "a chunk was sent twice"
+    );
+    assert!(
+        stored(s, &started.publish_id).await == bytes,
+        "stored file equals the upload"
+    );
+    let all = publishes(s, key).await;
+    assert_eq!(all.len(), 1, "one publish");
+    // Running it again reports the finished publish instead of posting twice.
+    let (again, st2) = p.publish("clip", &media, None, None).await.unwrap();
+    assert!(again.resumed);
+    assert_eq!(again.publish_id, started.publish_id);
+    assert_eq!(st2.status, PublishStatus::PublishComplete);
+    assert_eq!(publishes(s, key).await.len(), 1);
+}
+
+#[tokio::test]
+async fn interrupted_upload_resumes_the_same_publish() {
+    let w = world().await;
+    let s = &w.s;
+    let key = w.app["client_key"].as_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = padded_mp4(12_000_000);
+    let path = dir.path().join("clip.mp4");
+    std::fs::write(&path, &bytes).unwrap();
+    let journal = dir.path().join("journal");
+    let media = Media::File {
+        path: path.clone(),
+        target: direct(PrivacyLevel::SelfOnly, "resumed"),
+    };
+    // First run: every chunk fails; the run gives up with the publish recorded.
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/faults",
+        json!({"endpoint": "upload", "error_code": "internal_error", "http_status": 500, "times": 50}),
+    )
+    .await;
+    let mut c = fast(Client::new(&s.base, Credentials::Token(w.token.clone())));
+    c.backoff.retries = 1;
+    let mut p = Publisher::new(c, Journal::new(&journal));
+    p.chunk_size = 5_000_000;
+    let e = p.start("clip", &media, None).await.unwrap_err();
+    assert_eq!(e.action(), Action::Retry, "{e}");
+    let entry = Journal::new(&journal)
+        .load("clip")
+        .unwrap()
+        .expect("journaled");
+    let id = entry.publish_id.clone().unwrap();
+    let url = entry.upload_url.clone().unwrap();
+    s.admin(reqwest::Method::DELETE, "/_reelbox/faults", Value::Null)
+        .await;
+    // The crashed process had managed the first chunk.
+    let (code, _) = crate::posting::put(s, &url, &bytes, 0, 4_999_999, 12_000_000).await;
+    assert_eq!(code, 206);
+    // A new process with the same journal: no second init, the upload goes on from 5,000,000.
+    let p2 = Publisher {
+        chunk_size: 5_000_000,
+        ..Publisher::new(
+            fast(Client::new(&s.base, Credentials::Token(w.token.clone()))),
+            Journal::new(&journal),
+        )
+    };
+    let first = Arc::new(AtomicU64::new(u64::MAX));
+    let f2 = first.clone();
+    let progress: reelbox_sdk::upload::Progress = Arc::new(move |done, _| {
+        f2.fetch_min(done, Ordering::Relaxed);
+    });
+    let started = p2.start("clip", &media, Some(progress)).await.unwrap();
+    assert!(started.resumed);
+    assert_eq!(started.publish_id, id);
+    assert!(
+        first.load(Ordering::Relaxed) > 5_000_000,
+        "resumed past the first chunk"
+    );
+    let st = p2
+        .finish("clip", &id, Some(Duration::from_secs(60)), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(st.status, PublishStatus::PublishComplete);
+    assert_eq!(publishes(s, key).await.len(), 1, "no second publish");
+    assert!(stored(s, &id).await == bytes);
+}
+
+#[tokio::test]
+async fn inbox_and_photo_posts() {
+    let (w, l): (World, _) = world_local(true, false).await;
+    let s = &w.s;
+    let dir = tempfile::tempdir().unwrap();
+    let client = fast(Client::new(&s.base, Credentials::Token(w.token.clone())));
+    let p = Publisher::new(client.clone(), Journal::new(dir.path().join("j")));
+    let media = Media::File {
+        path: fixture("h264_720x1280_30fps.mp4"),
+        target: VideoTarget::Inbox,
+    };
+    let (started, st) = p
+        .publish("inbox", &media, None, Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(started.publish_id.starts_with("v_inbox_file~"));
+    assert_eq!(st.status, PublishStatus::SendToUserInbox);
+    insta::assert_json_snapshot!(
+        "sdk_inbox_status",
+        redact(serde_json::to_value(&st).unwrap())
+    );
+    let photos = Media::Photos {
+        urls: vec![
+            format!("{}/media/a.jpg", l.base),
+            format!("{}/media/b.webp", l.base),
+        ],
+        cover_index: 1,
+        mode: PostMode::DirectPost,
+        post_info: PhotoPostInfo {
+            title: Some("two photos".into()),
+            privacy_level: Some(PrivacyLevel::SelfOnly),
+            ..Default::default()
+        },
+    };
+    let (started, st) = p
+        .publish("photos", &photos, None, Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
+    assert!(
+        started.publish_id.starts_with("p_pub_url~"),
+        "{}",
+        started.publish_id
+    );
+    assert_eq!(st.status, PublishStatus::PublishComplete, "{st:?}");
+    // A pull whose answer was lost is not repeated blindly.
+    let j = Journal::new(dir.path().join("j"));
+    let mut e = j.load("photos").unwrap().unwrap();
+    e.key = "lost".into();
+    e.publish_id = None;
+    e.state = reelbox_sdk::JournalState::Initiating;
+    j.save(&e).unwrap();
+    let refused = p.start("lost", &photos, None).await.unwrap_err();
+    assert!(
+        matches!(refused, reelbox_sdk::Error::Unsafe(_)),
+        "{refused}"
+    );
+}
