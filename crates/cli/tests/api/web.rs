@@ -771,6 +771,30 @@ async fn developer_portal_and_operator_admin() {
             .contains(&format!("<code id=\"client-key\">{key}</code>"))
     );
     assert!(page.body.contains("Not audited"));
+    // The guideline report of the app, as a page: a careless init shows up with its evidence.
+    w.s.create_creator(json!({"username": "reporter"})).await;
+    let t = w.s.mint(&key, "reporter", &["video.upload"]).await;
+    let (st, v) = w
+        .s
+        .call(
+            t["access_token"].as_str().unwrap(),
+            "/v2/post/publish/inbox/video/init/",
+            Some(json!({"source_info": {"source": "FILE_UPLOAD", "video_size": 50_000_123, "chunk_size": 10_000_000, "total_chunk_count": 6}})),
+        )
+        .await;
+    assert_eq!(st, 400);
+    let report = d.get(&format!("/developers/apps/{key}/report")).await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("check check-fail"), "{}", report.body);
+    assert!(report.body.contains("Chunk sizes within the rules"));
+    assert!(
+        report.body.contains(v["error"]["log_id"].as_str().unwrap()),
+        "the evidence names the call"
+    );
+    assert!(
+        report.body.contains("Music Usage Confirmation"),
+        "the audit checklist is shown"
+    );
     let app =
         w.s.admin(
             reqwest::Method::GET,

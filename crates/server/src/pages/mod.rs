@@ -59,6 +59,10 @@ pub fn router() -> Router<AppState> {
             post(portal::rotate_secret),
         )
         .route(
+            "/developers/apps/{client_key}/report",
+            get(portal::report_page),
+        )
+        .route(
             "/developers/apps/{client_key}/audit",
             post(portal::request_audit),
         )

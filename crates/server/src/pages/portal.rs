@@ -420,3 +420,71 @@ pub async fn request_audit(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> Pa
     }
     Ok(ctx.respond(found(&format!("/developers/apps/{key}"))))
 }
+
+/// One check on the report page.
+pub struct CheckRow {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub rule: &'static str,
+    pub verdict: &'static str,
+    pub verdict_words: &'static str,
+    pub evidence: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "portal_report.html")]
+struct ReportPage {
+    nav: Nav,
+    client_key: String,
+    name: String,
+    calls: usize,
+    pass: usize,
+    fail: usize,
+    not_observed: usize,
+    checks: Vec<CheckRow>,
+    checklist: Vec<&'static str>,
+}
+
+/// The guideline report of one of the developer's apps, as a page.
+#[utoipa::path(get, path = "/developers/apps/{client_key}/report", tag = "Web", params(("client_key" = String, Path)), responses((status = 200, description = "HTML guideline report", content_type = "text/html"), (status = 404, description = "not this developer's app")))]
+pub async fn report_page(ctx: Ctx, Path(key): Path<String>) -> PageResult {
+    use reelbox_core::report::Verdict;
+    let a = owned_app(&ctx, &key).await?;
+    let view = crate::report::build(&ctx.st, &a.client_key).await?;
+    let r = view.report;
+    let checks = r
+        .checks
+        .into_iter()
+        .map(|c| {
+            let (verdict, verdict_words) = match c.verdict {
+                Verdict::Pass => ("pass", "Pass"),
+                Verdict::Fail => ("fail", "Fail"),
+                Verdict::NotObserved => ("not_observed", "Not observed"),
+            };
+            CheckRow {
+                id: c.id,
+                title: c.title,
+                rule: c.rule,
+                verdict,
+                verdict_words,
+                evidence: c
+                    .evidence
+                    .into_iter()
+                    .map(|e| (e.log_id, e.endpoint, e.detail))
+                    .collect(),
+            }
+        })
+        .collect();
+    let page = html(&ReportPage {
+        nav: ctx.nav(),
+        client_key: a.client_key.clone(),
+        name: a.name.clone(),
+        calls: view.calls_examined,
+        pass: r.pass,
+        fail: r.fail,
+        not_observed: r.not_observed,
+        checks,
+        checklist: r.audit_checklist.iter().map(|i| i.item).collect(),
+    });
+    Ok(ctx.respond((StatusCode::OK, page)))
+}
