@@ -974,3 +974,69 @@ async fn wire_shapes_of_the_other_answers() {
             .unwrap();
     insta::assert_json_snapshot!("token_client_credentials", redact(r.json().await.unwrap()));
 }
+
+#[tokio::test]
+async fn pulls_and_webhooks_never_reach_private_addresses_unless_allowed() {
+    // A server with the default network policy: https only, no loopback/private ranges.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cfg = reelbox_testkit::TestServer::config(tmp.path(), crate::probe_exe());
+    cfg.network.allow_private = vec![];
+    let secret = Arc::new(Mutex::new(String::new()));
+    let l = local(secret.clone()).await;
+    let s = TestServer::start_with(cfg).await;
+    let app = s
+        .create_app(json!({"name": "Nosy", "audited": true, "scopes": ["video.publish"], "redirect_uris": ["https://a.example/cb/"],
+            "verified_url_prefixes": [format!("{}/media/", l.base), "http://169.254.169.254/", "http://10.0.0.1/"], "webhook_url": format!("{}/hook", l.base)}))
+        .await;
+    s.create_creator(json!({"username": "nosy"})).await;
+    let t = s
+        .mint(
+            app["client_key"].as_str().unwrap(),
+            "nosy",
+            &["video.publish"],
+        )
+        .await;
+    let token = t["access_token"].as_str().unwrap().to_string();
+    let w = World {
+        s,
+        app,
+        token,
+        refresh: String::new(),
+    };
+    for url in [
+        format!("{}/media/video.mp4", l.base),
+        "http://169.254.169.254/latest/meta-data".into(),
+        "http://10.0.0.1/x.mp4".into(),
+    ] {
+        let (st, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": {"source": "PULL_FROM_URL", "video_url": url}}))).await;
+        assert_eq!(st, 200, "{v}");
+        let v = settle(&w, v["data"]["publish_id"].as_str().unwrap()).await;
+        assert_eq!(
+            v["data"]["fail_reason"], "video_pull_failed",
+            "{url} must not be fetched"
+        );
+        w.s.advance_clock(61).await;
+    }
+    // The failure webhooks to the loopback receiver are refused too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        l.hooks.lock().unwrap().is_empty(),
+        "no delivery reached 127.0.0.1"
+    );
+    let log =
+        w.s.admin(
+            reqwest::Method::GET,
+            &format!(
+                "/_reelbox/webhooks?client_key={}",
+                w.app["client_key"].as_str().unwrap()
+            ),
+            Value::Null,
+        )
+        .await;
+    let d = &log["deliveries"][0];
+    assert_ne!(d["status"], "delivered");
+    assert!(
+        d["last_error"].as_str().unwrap_or("").contains("not"),
+        "{d}"
+    );
+}
