@@ -4,6 +4,7 @@ mod browser;
 mod cli;
 mod client_cli;
 mod cluster;
+mod isolation;
 mod oauth;
 mod posting;
 mod read;
