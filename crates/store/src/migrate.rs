@@ -2,7 +2,7 @@
 //! schemas share, row for row, verified by counts and checksums.
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyRow, AnyTypeInfoKind};
-use sqlx::{Column, Row, TypeInfo};
+use sqlx::{Column, Row};
 
 use crate::{Backend, Result, Store, StoreError};
 
