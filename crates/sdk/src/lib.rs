@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! A client for TikTok's v2 Content Posting and OAuth APIs. It speaks the same wire as reelbox
 //! serves (the types come from `reelbox-wire`, the chunk rules from `reelbox-core`), so it works
 //! against a reelbox server and against `https://open.tiktokapis.com` alike.

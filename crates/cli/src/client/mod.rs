@@ -92,6 +92,12 @@ pub fn load_account(name: &str) -> anyhow::Result<Account> {
 pub fn save_account(name: &str, a: &Account) -> anyhow::Result<PathBuf> {
     let p = account_path(name)?;
     write_private_atomic(&p, &serde_json::to_vec_pretty(a)?)?;
+    #[cfg(unix)]
+    if let Some(dir) = p.parent() {
+        use std::os::unix::fs::PermissionsExt;
+        // Only the owner may list the logins, too.
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     Ok(p)
 }
 

@@ -212,6 +212,13 @@ pub async fn run(a: PostArgs) -> anyhow::Result<()> {
     };
     // Direct Post: the creator's options decide what may be sent (and a person picks privacy).
     let mut privacy = None;
+    // Who posts: the creator's handle when known (a refreshed token is the same creator), else
+    // the token or the stored login's name.
+    let mut who = a
+        .client
+        .token
+        .clone()
+        .unwrap_or_else(|| format!("account:{}", a.client.account));
     if !a.inbox {
         let reply = client.creator_info_reply().await.map_err(explain)?;
         if let Some(g) = reply.gate {
@@ -236,6 +243,7 @@ pub async fn run(a: PostArgs) -> anyhow::Result<()> {
         };
         check_against_creator(&info, p, &a, duration_ms, photos).map_err(anyhow::Error::msg)?;
         privacy = Some(p);
+        who = format!("creator:{}", info.creator_username);
     }
     let media = if photos {
         Media::Photos {
@@ -297,13 +305,7 @@ pub async fn run(a: PostArgs) -> anyhow::Result<()> {
             .map_err(explain)?,
         None => String::new(),
     };
-    let key = journal_key(&[
-        client.base(),
-        &a.client.account,
-        a.client.token.as_deref().unwrap_or(""),
-        &format!("{media:?}"),
-        &fingerprint,
-    ]);
+    let key = journal_key(&[client.base(), &who, &format!("{media:?}"), &fingerprint]);
     let journal = Journal::new(journal_dir()?);
     if a.again {
         journal.remove(&key).map_err(explain)?;

@@ -561,3 +561,39 @@ async fn the_call_log_keeps_calls_for_the_retention_period() {
     }
     assert!(gone, "calls older than 30 days are pruned");
 }
+
+#[tokio::test]
+async fn the_sdk_as_a_client_gets_a_clean_report() {
+    use reelbox_sdk::wire::posting::VideoPostInfo;
+    use reelbox_sdk::{Client, Credentials, Journal, Media, Publisher, VideoTarget};
+    let (w, _l) = world_local(true, false).await;
+    let dir = tempfile::tempdir().unwrap();
+    let client = Client::new(&w.s.base, Credentials::Token(w.token.clone()));
+    let publisher = Publisher::new(client.clone(), Journal::new(dir.path().join("journal")));
+    for i in 0..2 {
+        // As the guidelines ask: creator info first, privacy chosen from its options.
+        let info = client.creator_info().await.unwrap();
+        let media = Media::File {
+            path: fixture("h264_720x1280_30fps.mp4"),
+            target: VideoTarget::Direct(VideoPostInfo {
+                title: Some(format!("clip {i}")),
+                privacy_level: Some(info.privacy_level_options[0]),
+                ..Default::default()
+            }),
+        };
+        let (_, status) = publisher
+            .publish(
+                &format!("clip-{i}"),
+                &media,
+                None,
+                Some(Duration::from_secs(60)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status.status.as_str(), "PUBLISH_COMPLETE");
+    }
+    let r = report(&w).await;
+    assert_eq!(r["report"]["fail"], 0, "{r:#}");
+    assert_eq!(verdict(&r, "creator_info_first")["verdict"], "pass");
+    assert_eq!(verdict(&r, "privacy_from_options")["verdict"], "pass");
+}

@@ -396,6 +396,30 @@ async fn inbox_and_photo_posts() {
         started.publish_id
     );
     assert_eq!(st.status, PublishStatus::PublishComplete, "{st:?}");
+    // A finished pull cannot be cancelled: typed, with the platform's words.
+    let e = client.cancel(&started.publish_id).await.unwrap_err();
+    assert!(e.is(ErrorCode::PublishNotCancellable), "{e}");
+    // A video pulled from a URL, cancelled while it downloads.
+    let slow = Media::VideoUrl {
+        url: format!("{}/media/slow.mp4", l.base),
+        target: direct(PrivacyLevel::SelfOnly, "pulled"),
+    };
+    let started = p.start("slow", &slow, None).await.unwrap();
+    assert!(started.publish_id.starts_with("v_pub_url~"));
+    client.cancel(&started.publish_id).await.unwrap();
+    let st = p
+        .finish(
+            "slow",
+            &started.publish_id,
+            Some(Duration::from_secs(60)),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (st.status, st.fail_reason.as_deref()),
+        (PublishStatus::Failed, Some("publish_cancelled"))
+    );
     // A pull whose answer was lost is not repeated blindly.
     let j = Journal::new(dir.path().join("j"));
     let mut e = j.load("photos").unwrap().unwrap();
