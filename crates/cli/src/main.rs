@@ -2,9 +2,9 @@
 //! something print it as JSON on stdout; progress and messages go to stderr.
 use std::path::PathBuf;
 
+mod client;
 mod migrate;
 mod seed;
-mod client;
 
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -587,9 +587,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Fault { cmd } => fault(cmd).await,
         Cmd::Seed(args) => seed::run(args).await,
-        Cmd::Migrate { from, to, from_storage, to_storage, data_dir } => {
-            print(&migrate::run(&from, &to, from_storage.as_deref(), to_storage.as_deref(), &data_dir).await?)
-        }
+        Cmd::Migrate {
+            from,
+            to,
+            from_storage,
+            to_storage,
+            data_dir,
+        } => print(
+            &migrate::run(
+                &from,
+                &to,
+                from_storage.as_deref(),
+                to_storage.as_deref(),
+                &data_dir,
+            )
+            .await?,
+        ),
         Cmd::Report { client_key, target } => match target.connect().await? {
             Conn::Direct(st) => print(
                 &reelbox_server::report::build(&st, &client_key)

@@ -14,8 +14,8 @@ pub use blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
 pub use checks::{FailReason, ImageLimits, VideoLimits, check_image, check_video};
 pub use cover::{CoverOutcome, PLACEHOLDER_COVER_SVG, extract_cover};
 pub use local::LocalBlobStore;
-pub use s3::S3BlobStore;
 pub use probe::{
     Container, ImageFormat, ImageProbe, ProbeError, VideoCodec, VideoProbe, check_box_structure,
     probe_image_file, probe_image_isolated, probe_main, probe_video_file, probe_video_isolated,
 };
+pub use s3::S3BlobStore;

@@ -93,14 +93,22 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
 
 /// The blob store a storage URL names: `file:///dir`, `s3://bucket?endpoint=…&region=…`, or
 /// (none) `<data_dir>/media`.
-pub fn open_blobs(storage: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<Arc<dyn reelbox_media::BlobStore>> {
+pub fn open_blobs(
+    storage: Option<&str>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Arc<dyn reelbox_media::BlobStore>> {
     Ok(match storage {
         None => Arc::new(LocalBlobStore::new(data_dir.join("media"))),
-        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(std::path::PathBuf::from(&s["file://".len()..]))),
+        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(
+            std::path::PathBuf::from(&s["file://".len()..]),
+        )),
         Some(s) if s.starts_with("s3://") => Arc::new(
-            reelbox_media::S3BlobStore::from_url(s, data_dir.join("tmp")).map_err(|e| anyhow::anyhow!("storage: {e}"))?,
+            reelbox_media::S3BlobStore::from_url(s, data_dir.join("tmp"))
+                .map_err(|e| anyhow::anyhow!("storage: {e}"))?,
         ),
-        Some(other) => anyhow::bail!("unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"),
+        Some(other) => anyhow::bail!(
+            "unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"
+        ),
     })
 }
 
