@@ -244,6 +244,42 @@ async fn create(
     Ok((p, upload_url))
 }
 
+/// Creates the publish inside the rules' transaction, commits, wakes the worker, and answers.
+async fn answer(
+    st: &AppState,
+    caller: &Caller,
+    n: NewPublish,
+    mut tx: sqlx::Transaction<'_, sqlx::Any>,
+) -> ApiResult<Data<InitData>> {
+    let (p, upload_url) = create(st, caller, n, &mut tx).await?;
+    tx.commit().await.map_err(ApiError::internal)?;
+    st.work.notify_one();
+    Ok(Data(InitData {
+        publish_id: p.id,
+        upload_url,
+    }))
+}
+
+/// What every init does first: record the request for the call log, check the scope, the rate
+/// limit and injected faults, and load the caller's app.
+async fn preamble(
+    st: &AppState,
+    caller: &Caller,
+    slot: &CallSlot,
+    summary: String,
+    scope: &str,
+    endpoint: &str,
+) -> ApiResult<reelbox_store::apps::App> {
+    slot.summarize(summary);
+    caller.require(&[scope])?;
+    rate_limit(st, caller, "init", st.cfg.limits.rate_init).await?;
+    crate::faults::check(st, endpoint, caller, slot).await?;
+    st.store
+        .app(&caller.client_key)
+        .await?
+        .ok_or_else(ApiError::token_invalid)
+}
+
 /// The numeric part of a publish id, shown as `upload_id` in upload URLs.
 pub fn upload_id(publish_id: &str) -> &str {
     publish_id.rsplit('.').next().unwrap_or(publish_id)
@@ -260,15 +296,16 @@ pub async fn video_init(
     Extension(slot): Extension<CallSlot>,
     WireJson(req, _): WireJson<VideoInitRequest, Posting>,
 ) -> ApiResult<Data<InitData>> {
-    slot.summarize(serde_json::to_string(&req).unwrap_or_default());
-    caller.require(&[scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
-    crate::faults::check(&st, "video/init", &caller, &slot).await?;
-    let app = st
-        .store
-        .app(&caller.client_key)
-        .await?
-        .ok_or_else(ApiError::token_invalid)?;
+    let summary = serde_json::to_string(&req).unwrap_or_default();
+    let app = preamble(
+        &st,
+        &caller,
+        &slot,
+        summary,
+        scopes::VIDEO_PUBLISH,
+        "video/init",
+    )
+    .await?;
     let media = check_source(&st, &app.verified_url_prefixes, &req.source_info)?;
     let post_info = req.post_info.clone().unwrap_or_default();
     let requested = requested_video(&post_info);
@@ -300,7 +337,7 @@ pub async fn video_init(
     } else {
         PublishKind::DirectUrl
     };
-    let (p, upload_url) = create(
+    answer(
         &st,
         &caller,
         NewPublish {
@@ -312,15 +349,9 @@ pub async fn video_init(
             media,
             photos: None,
         },
-        &mut tx,
+        tx,
     )
-    .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    st.work.notify_one();
-    Ok(Data(InitData {
-        publish_id: p.id,
-        upload_url,
-    }))
+    .await
 }
 
 /// Upload a video to the creator's inbox.
@@ -334,15 +365,16 @@ pub async fn inbox_video_init(
     Extension(slot): Extension<CallSlot>,
     WireJson(req, _): WireJson<InboxVideoInitRequest, Posting>,
 ) -> ApiResult<Data<InitData>> {
-    slot.summarize(serde_json::to_string(&req).unwrap_or_default());
-    caller.require(&[scopes::VIDEO_UPLOAD])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
-    crate::faults::check(&st, "inbox/video/init", &caller, &slot).await?;
-    let app = st
-        .store
-        .app(&caller.client_key)
-        .await?
-        .ok_or_else(ApiError::token_invalid)?;
+    let summary = serde_json::to_string(&req).unwrap_or_default();
+    let app = preamble(
+        &st,
+        &caller,
+        &slot,
+        summary,
+        scopes::VIDEO_UPLOAD,
+        "inbox/video/init",
+    )
+    .await?;
     let media = check_source(&st, &app.verified_url_prefixes, &req.source_info)?;
     let creator = creator_of(&st, &caller).await?;
     let mut tx = st.store.writer.begin().await.map_err(ApiError::internal)?;
@@ -362,7 +394,7 @@ pub async fn inbox_video_init(
     } else {
         PublishKind::InboxUrl
     };
-    let (p, upload_url) = create(
+    answer(
         &st,
         &caller,
         NewPublish {
@@ -374,15 +406,9 @@ pub async fn inbox_video_init(
             media,
             photos: None,
         },
-        &mut tx,
+        tx,
     )
-    .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    st.work.notify_one();
-    Ok(Data(InitData {
-        publish_id: p.id,
-        upload_url,
-    }))
+    .await
 }
 
 /// Photo posts (Direct Post or to the inbox).
@@ -396,20 +422,14 @@ pub async fn content_init(
     Extension(slot): Extension<CallSlot>,
     WireJson(req, _): WireJson<ContentInitRequest, Posting>,
 ) -> ApiResult<Data<InitData>> {
-    slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     let direct = req.post_mode == PostMode::DirectPost;
-    caller.require(&[if direct {
+    let scope = if direct {
         scopes::VIDEO_PUBLISH
     } else {
         scopes::VIDEO_UPLOAD
-    }])?;
-    rate_limit(&st, &caller, "init", st.cfg.limits.rate_init).await?;
-    crate::faults::check(&st, "content/init", &caller, &slot).await?;
-    let app = st
-        .store
-        .app(&caller.client_key)
-        .await?
-        .ok_or_else(ApiError::token_invalid)?;
+    };
+    let summary = serde_json::to_string(&req).unwrap_or_default();
+    let app = preamble(&st, &caller, &slot, summary, scope, "content/init").await?;
     let s = &req.source_info;
     if s.source != Source::PullFromUrl {
         return Err(invalid("photo posts support only source PULL_FROM_URL"));
@@ -470,7 +490,7 @@ pub async fn content_init(
         rules::check_inbox_upload(&creator.settings(), &u)?;
         None
     };
-    let (p, _) = create(
+    answer(
         &st,
         &caller,
         NewPublish {
@@ -482,13 +502,7 @@ pub async fn content_init(
             media: Media::Url(s.photo_images[s.photo_cover_index as usize].clone()),
             photos: Some((s.photo_images.clone(), s.photo_cover_index)),
         },
-        &mut tx,
+        tx,
     )
-    .await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    st.work.notify_one();
-    Ok(Data(InitData {
-        publish_id: p.id,
-        upload_url: None,
-    }))
+    .await
 }
