@@ -21,6 +21,7 @@ pub mod publishes;
 pub mod rate;
 pub mod read;
 pub mod seed;
+pub mod shop;
 pub mod settings;
 pub mod web;
 pub mod webhooks;

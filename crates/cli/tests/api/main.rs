@@ -8,6 +8,7 @@ mod isolation;
 mod oauth;
 mod posting;
 mod read;
+mod read_native;
 mod sandbox;
 mod sdk;
 mod web;

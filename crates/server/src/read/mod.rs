@@ -5,6 +5,7 @@ pub mod control;
 pub mod display;
 pub mod native;
 pub mod research;
+pub mod shop;
 
 use axum::http::StatusCode;
 use reelbox_core::RuleError;
