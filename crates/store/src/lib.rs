@@ -21,8 +21,8 @@ pub mod publishes;
 pub mod rate;
 pub mod read;
 pub mod seed;
-pub mod shop;
 pub mod settings;
+pub mod shop;
 pub mod web;
 pub mod webhooks;
 

@@ -14,9 +14,52 @@ fn corrupt(e: DemuxError) -> ProbeError {
     ProbeError::Corrupt(format!("webm: {e}"))
 }
 
+/// Caps the read and seek calls the demuxer may make on a file of a given size.
+///
+/// `matroska-demuxer` 0.8 can loop without advancing (a Segment whose first child is a CRC-32
+/// makes `search_seek_head` re-read the same header forever); every honest pass reads at least
+/// one byte per call, so a budget proportional to the file size ends such loops as an I/O error.
+struct Budgeted<R> {
+    inner: R,
+    calls_left: u64,
+}
+
+impl<R> Budgeted<R> {
+    fn new(inner: R, size_bytes: u64) -> Self {
+        Budgeted {
+            inner,
+            calls_left: size_bytes.saturating_mul(8).saturating_add(100_000),
+        }
+    }
+
+    fn spend(&mut self) -> std::io::Result<()> {
+        if self.calls_left == 0 {
+            return Err(std::io::Error::other(
+                "the demuxer does not advance through the file",
+            ));
+        }
+        self.calls_left -= 1;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.spend()?;
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for Budgeted<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.spend()?;
+        self.inner.seek(pos)
+    }
+}
+
 /// Parses a file that starts with the EBML magic.
 pub(crate) fn probe<R: Read + Seek>(reader: R, size_bytes: u64) -> Result<VideoProbe, ProbeError> {
-    let mut mkv = MatroskaFile::open(reader).map_err(corrupt)?;
+    let mut mkv = MatroskaFile::open(Budgeted::new(reader, size_bytes)).map_err(corrupt)?;
     let doc_type = mkv.ebml_header().doc_type();
     if doc_type != "webm" {
         return Err(ProbeError::Unrecognized(format!(
@@ -130,5 +173,19 @@ fn codec(codec_id: &str) -> VideoCodec {
         "V_MPEG4/ISO/AVC" => VideoCodec::H264,
         "V_MPEGH/ISO/HEVC" => VideoCodec::Hevc,
         other => VideoCodec::Other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `media_probe` fuzz target: a Segment whose first child is a CRC-32 element
+    /// made `MatroskaFile::open` loop forever.
+    #[test]
+    fn segment_starting_with_crc32_is_corrupt_not_a_hang() {
+        let bytes = include_bytes!("fuzz_regressions/webm_segment_crc32_hang.bin");
+        let r = probe(std::io::Cursor::new(&bytes[..]), bytes.len() as u64);
+        assert!(matches!(r, Err(ProbeError::Corrupt(_))), "{r:?}");
     }
 }
