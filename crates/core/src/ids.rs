@@ -86,6 +86,16 @@ pub fn publish_id(kind: PublishKind, now_ms: i64) -> String {
     format!("{}{}", kind.prefix(), post_id(now_ms))
 }
 
+/// The stored object of a publish's video (`~` and `.` of the id kept out of object keys).
+pub fn publish_media_key(publish_id: &str) -> String {
+    format!("media/{}", publish_id.replace(['~', '.'], "_"))
+}
+
+/// The stored object of photo `i` of a photo publish.
+pub fn publish_photo_key(publish_id: &str, i: usize) -> String {
+    format!("photos/{}/{i}", publish_id.replace(['~', '.'], "_"))
+}
+
 /// The secret part of an upload URL.
 pub fn upload_token() -> String {
     random_alnum(40)

@@ -245,8 +245,7 @@ impl Store {
                     .and_then(|p| serde_json::from_str::<Vec<String>>(&p).ok())
                     .map(|v| v.len())
                     .unwrap_or(0);
-                let base = id.replace(['~', '.'], "_");
-                keys.extend((0..n).map(|i| format!("photos/{base}/{i}")));
+                keys.extend((0..n).map(|i| reelbox_core::ids::publish_photo_key(&id, i)));
             }
         }
         keys.sort();

@@ -102,7 +102,7 @@ pub async fn fail_internal(st: &AppState, publish_id: &str) -> anyhow::Result<()
 }
 
 fn media_key(p: &Publish) -> String {
-    format!("media/{}", p.id.replace(['~', '.'], "_"))
+    ids::publish_media_key(&p.id)
 }
 
 /// Job `process`: the last chunk arrived.
@@ -511,7 +511,7 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
     let mut keys = Vec::new();
     let mut total = 0u64;
     for (i, url) in urls.iter().enumerate() {
-        let key = format!("{}/{i}", media_key(p).replace("media/", "photos/"));
+        let key = ids::publish_photo_key(&p.id, i);
         match download(st, p, url, &key).await {
             Ok(n) => total += n,
             Err(Download::Cancelled) => return Ok(()),
@@ -603,8 +603,7 @@ pub async fn post_draft(
         let n = serde_json::from_str::<Vec<String>>(p.photo_images.as_deref().unwrap_or("[]"))
             .map(|v| v.len())
             .unwrap_or(0);
-        let base = media_key(p).replace("media/", "photos/");
-        let keys: Vec<String> = (0..n).map(|i| format!("{base}/{i}")).collect();
+        let keys: Vec<String> = (0..n).map(|i| ids::publish_photo_key(&p.id, i)).collect();
         let cover_idx = p.photo_cover_index.unwrap_or(0).max(0) as usize;
         MediaFacts {
             object_key: None,

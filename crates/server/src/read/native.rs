@@ -170,21 +170,7 @@ pub async fn hashtag_trend(
     let mut out = Vec::new();
     for (i, r) in ranks.iter().enumerate() {
         let rank = cursor + i as i64 + 1;
-        let series = st
-            .store
-            .trend_series("tag", &r.key, &region, from, to)
-            .await?;
-        let max = series.iter().map(|p| p.views).max().unwrap_or(0).max(1) as f64;
-        let trend: Vec<Value> = (from..=to)
-            .map(|d| {
-                let v = series
-                    .iter()
-                    .find(|p| p.day == d)
-                    .map(|p| p.views)
-                    .unwrap_or(0);
-                json!({"time": d * 86_400, "value": ((v as f64 / max) * 100.0).round() / 100.0})
-            })
-            .collect();
+        let trend = trend_points(&st, "tag", &r.key, &region, from, to).await?;
         let all = st
             .store
             .trend_totals("tag", &r.key, &region)
@@ -439,21 +425,7 @@ pub async fn music_trend(
     let mut out = Vec::new();
     for (i, r) in ranks.iter().enumerate() {
         let rank = cursor + i as i64 + 1;
-        let series = st
-            .store
-            .trend_series("music", &r.key, &region, from, to)
-            .await?;
-        let max = series.iter().map(|p| p.views).max().unwrap_or(0).max(1) as f64;
-        let trend: Vec<Value> = (from..=to)
-            .map(|d| {
-                let v = series
-                    .iter()
-                    .find(|p| p.day == d)
-                    .map(|p| p.views)
-                    .unwrap_or(0);
-                json!({"time": d * 86_400, "value": ((v as f64 / max) * 100.0).round() / 100.0})
-            })
-            .collect();
+        let trend = trend_points(&st, "music", &r.key, &region, from, to).await?;
         let related = st
             .store
             .music_videos(&r.key, &region, from * reelbox_core::research::DAY_MS, 5)
@@ -489,4 +461,28 @@ pub async fn music_trend(
         "period": period,
         "region_code": region,
     })))
+}
+
+/// A trend's daily views from day `from` to `to`, scaled so that its peak is 1.0 (days without
+/// views are 0), as `[{time, value}]`.
+async fn trend_points(
+    st: &AppState,
+    kind: &str,
+    key: &str,
+    region: &str,
+    from: i64,
+    to: i64,
+) -> ApiResult<Vec<Value>> {
+    let series = st.store.trend_series(kind, key, region, from, to).await?;
+    let max = series.iter().map(|p| p.views).max().unwrap_or(0).max(1) as f64;
+    Ok((from..=to)
+        .map(|d| {
+            let v = series
+                .iter()
+                .find(|p| p.day == d)
+                .map(|p| p.views)
+                .unwrap_or(0);
+            json!({"time": d * 86_400, "value": ((v as f64 / max) * 100.0).round() / 100.0})
+        })
+        .collect())
 }
