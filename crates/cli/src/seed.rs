@@ -170,7 +170,7 @@ async fn bench(store: &Store, spec: &SeedSpec, runs: usize) -> anyhow::Result<()
             )
             .map_err(|e| anyhow::anyhow!(e.message))?;
             if i == 0 {
-                plan = store.research_plan(&q, 100).await?;
+                plan = store.research_plan(&q, &PageAt::default(), 100).await?;
             }
             let t = Instant::now();
             if kind == "paginate_10" {

@@ -5,6 +5,7 @@ pub mod chunks;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod lists;
 pub mod net;
 pub mod oauth;
 pub mod report;
@@ -12,5 +13,6 @@ pub mod research;
 pub mod rules;
 pub mod scopes;
 pub mod secrets;
+pub mod tts;
 
 pub use error::RuleError;

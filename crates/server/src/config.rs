@@ -69,6 +69,16 @@ pub struct Limits {
     pub rate_cancel: u32,
     /// Seconds a non-upload request may take before it is answered with an error.
     pub request_timeout_secs: u64,
+    /// Largest header block of a request (request line and all fields); larger → 431.
+    pub max_header_bytes: usize,
+    /// Most header fields in one request; more → 431.
+    pub max_headers: usize,
+    /// Seconds a client may take to send a request's header block, and the longest a kept-alive
+    /// connection may sit idle; then the connection is closed (slow-loris protection).
+    pub header_read_timeout_secs: u64,
+    /// Chunk PUTs in flight at once per publisher (app and creator: the grant behind the access
+    /// token that made the upload URLs); more → 429 `rate_limit_exceeded`. 0: no cap.
+    pub max_concurrent_uploads_per_token: usize,
     /// How long the call log keeps each wire call (days of server time).
     pub call_log_retention_days: i64,
     /// Keep rate-limit windows in the database so several nodes enforce one limit. Default: on
@@ -96,6 +106,10 @@ impl Default for Limits {
             rate_status: 30,
             rate_cancel: 30,
             request_timeout_secs: 60,
+            max_header_bytes: 32 * 1024,
+            max_headers: 100,
+            header_read_timeout_secs: 10,
+            max_concurrent_uploads_per_token: 6,
             call_log_retention_days: 30,
             shared_rate_limits: None,
         }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 pub mod faults;
+pub mod limits;
 pub mod middleware;
 pub mod oauth;
 pub mod outbound;
@@ -85,6 +86,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         calls: calllog::CallLog::start(store),
         last_prune: Default::default(),
         public_url,
+        uploads: Default::default(),
         cfg,
     }));
     st.load_clock().await?;
@@ -141,6 +143,14 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         cfg.public_url = Some(format!("http://{addr}"));
     }
     let (st, generated) = build_state(cfg).await?;
+    if st.store.backend == reelbox_store::Backend::Sqlite {
+        // One process serves a SQLite file: leases found at start are a killed process's, and
+        // its jobs should run now, not when the lease lapses minutes later.
+        let n = st.store.release_job_leases().await?;
+        if n > 0 {
+            tracing::info!(jobs = n, "released the leases of an earlier process");
+        }
+    }
     let shutdown = CancellationToken::new();
     tokio::spawn(worker::run(st.clone(), shutdown.clone()));
     {
@@ -160,16 +170,12 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         });
     }
     let app = routes::router(st.clone());
-    let stop = shutdown.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await?;
-        Ok(())
-    });
+    let task = tokio::spawn(serve(
+        listener,
+        app,
+        st.cfg.limits.clone(),
+        shutdown.clone(),
+    ));
     let file = generated
         .as_ref()
         .map(|_| st.cfg.data_dir.join("admin-token"));
@@ -186,6 +192,69 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             admin_token_file: file,
         },
     ))
+}
+
+/// Accepts connections until `stop`, then lets in-flight requests finish (idle connections are
+/// closed). hyper's connection builder rather than `axum::serve`, for the limits the latter does
+/// not expose: a header-read timeout (slow-loris clients are disconnected) and the parser's
+/// header-count ceiling.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    limits: config::Limits,
+    stop: CancellationToken,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    {
+        let mut h1 = builder.http1();
+        h1.timer(TokioTimer::new())
+            .header_read_timeout(Duration::from_secs(limits.header_read_timeout_secs.max(1)));
+        // hyper parses up to 100 fields without allocating; more only when configured.
+        if limits.max_headers > 100 {
+            h1.max_headers(limits.max_headers);
+        }
+    }
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_header_bytes).unwrap_or(u32::MAX));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, typically: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.cancelled() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let svc =
+            hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                app.clone().oneshot(req)
+            });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+            .into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, peer = %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Applies the call log's retention policy, at most once a minute of server time.

@@ -1,7 +1,5 @@
 //! Every route in one place: the compatibility matrix as code. The OpenAPI document is generated
 //! from the same handlers and types (`/openapi.json`).
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
@@ -10,7 +8,6 @@ use axum::routing::get;
 use reelbox_wire::ErrorCode;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
@@ -104,6 +101,19 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::read::shop::product_query))
         .routes(routes!(crate::read::control::post_seed))
         .routes(routes!(crate::read::control::post_activity))
+        .routes(routes!(crate::read::profile_lists::liked_videos))
+        .routes(routes!(crate::read::profile_lists::pinned_videos))
+        .routes(routes!(crate::read::profile_lists::reposted_videos))
+        .routes(routes!(crate::read::profile_lists::playlist_info))
+        .routes(routes!(crate::read::tts::shop))
+        .routes(routes!(crate::read::tts::product))
+        .routes(routes!(crate::read::tts::review))
+        .routes(routes!(crate::read::list_control::post_like))
+        .routes(routes!(crate::read::list_control::post_repost))
+        .routes(routes!(crate::read::list_control::put_pins))
+        .routes(routes!(crate::read::list_control::post_playlist))
+        .routes(routes!(crate::read::list_control::patch_list_privacy))
+        .routes(routes!(crate::read::list_control::post_shop))
         .split_for_parts()
 }
 
@@ -182,9 +192,9 @@ pub fn router(st: AppState) -> axum::Router {
         .route("/openapi.json", get(openapi_json))
         .route("/static/reelbox.css", get(crate::web::stylesheet))
         .merge(crate::pages::router())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::GATEWAY_TIMEOUT,
-            Duration::from_secs(limits.request_timeout_secs),
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            crate::limits::request_timeout,
         ));
     // Uploads stream for as long as the client sends; they carry no timeout layer.
     let uploads = Router::new().route(
@@ -196,6 +206,10 @@ pub fn router(st: AppState) -> axum::Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_json_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            crate::limits::header_limits,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
             crate::middleware::request_context,

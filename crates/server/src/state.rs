@@ -38,6 +38,8 @@ pub struct Inner {
     /// When the call log was last pruned (server time).
     pub last_prune: std::sync::atomic::AtomicI64,
     pub public_url: String,
+    /// Chunk PUTs in flight per publisher (`limits.max_concurrent_uploads_per_token`).
+    pub uploads: Arc<crate::limits::UploadSlots>,
 }
 
 impl Inner {

@@ -2,7 +2,7 @@
 //! signed at send time (`TikTok-Signature: t=…,s=…`), retried with exponential backoff for the
 //! configured window (TikTok: 72 h), at least once.
 use reelbox_core::{ids, secrets};
-use reelbox_store::webhooks::Delivery;
+use reelbox_store::webhooks::{Delivery, Outbox};
 use reelbox_store::{Store, StoreError};
 use reelbox_wire::webhook::{SIGNATURE_HEADER, WebhookEvent, events};
 
@@ -16,11 +16,32 @@ pub async fn emit(
     event: &str,
     content: serde_json::Value,
 ) -> Result<(), StoreError> {
-    let Some(app) = st.store.app(client_key).await? else {
+    let outbox = prepare(st, client_key, open_id, event, content).await?;
+    if outbox.is_empty() {
         return Ok(());
+    }
+    let mut tx = st.store.writer.begin().await?;
+    Store::write_outbox_tx(&mut tx, &outbox, st.now()).await?;
+    tx.commit().await?;
+    st.work.notify_one();
+    Ok(())
+}
+
+/// The deliveries (and their jobs) of `event`, for the caller to write in the same transaction
+/// as the state change that causes it; empty when the app has no callback URL.
+pub async fn prepare(
+    st: &AppState,
+    client_key: &str,
+    open_id: &str,
+    event: &str,
+    content: serde_json::Value,
+) -> Result<Outbox, StoreError> {
+    let mut outbox = Outbox::default();
+    let Some(app) = st.store.app(client_key).await? else {
+        return Ok(outbox);
     };
     let Some(url) = app.webhook_url.filter(|u| !u.is_empty()) else {
-        return Ok(());
+        return Ok(outbox);
     };
     let now = st.now();
     let body = WebhookEvent {
@@ -59,36 +80,21 @@ pub async fn emit(
     } else {
         None
     };
-    let mut tx = st.store.writer.begin().await?;
-    Store::insert_delivery_tx(&mut tx, &d).await?;
-    Store::enqueue_job_tx(
-        &mut tx,
-        &ids::row_id(),
-        "webhook",
-        &d.id,
-        now + held.unwrap_or(0),
-        now,
-    )
-    .await?;
+    let run_at = now + held.unwrap_or(0);
     if duplicate {
         let copy = Delivery {
             id: ids::row_id(),
             ..d.clone()
         };
-        Store::insert_delivery_tx(&mut tx, &copy).await?;
-        Store::enqueue_job_tx(
-            &mut tx,
-            &ids::row_id(),
-            "webhook",
-            &copy.id,
-            now + held.unwrap_or(0),
-            now,
-        )
-        .await?;
+        outbox.deliveries.push(copy);
     }
-    tx.commit().await?;
-    st.work.notify_one();
-    Ok(())
+    outbox.deliveries.insert(0, d);
+    outbox.jobs = outbox
+        .deliveries
+        .iter()
+        .map(|d| (ids::row_id(), "webhook".to_string(), d.id.clone(), run_at))
+        .collect();
+    Ok(outbox)
 }
 
 /// What the worker should do after one delivery attempt.

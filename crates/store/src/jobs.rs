@@ -52,6 +52,18 @@ impl Store {
         Ok(())
     }
 
+    /// Frees every lease. Only for a node that starts on a database no other node shares
+    /// (SQLite: one process owns the file), where any lease left is a dead process's: its jobs
+    /// run again now rather than when the lease would have lapsed.
+    pub async fn release_job_leases(&self) -> Result<u64> {
+        let r = sqlx::query(
+            "UPDATE jobs SET locked_until = NULL WHERE done_at IS NULL AND locked_until IS NOT NULL",
+        )
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
     /// Claims the most overdue job for `lease_ms`, or `None`.
     pub async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> Result<Option<Job>> {
         let q = sql!(

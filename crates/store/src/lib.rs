@@ -14,6 +14,7 @@ pub mod apps;
 pub mod calls;
 pub mod creators;
 pub mod jobs;
+pub mod lists;
 pub mod migrate;
 pub mod oauth;
 pub mod posts;
@@ -21,8 +22,10 @@ pub mod publishes;
 pub mod rate;
 pub mod read;
 pub mod seed;
+pub mod seed_lists;
 pub mod settings;
 pub mod shop;
+pub mod tts;
 pub mod web;
 pub mod webhooks;
 

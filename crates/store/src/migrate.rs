@@ -94,7 +94,9 @@ impl Store {
     pub async fn tables(&self) -> Result<Vec<String>> {
         let q = match self.backend {
             Backend::Sqlite => {
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+                // Virtual tables (the FTS5 keyword index) and their shadow tables are SQLite's
+                // own: PostgreSQL indexes keywords differently.
+                "SELECT t.name FROM sqlite_master t WHERE t.type = 'table' AND t.name NOT LIKE 'sqlite_%' AND t.name NOT LIKE '_sqlx%' AND t.sql NOT LIKE 'CREATE VIRTUAL%' AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL%' AND t.name LIKE v.name || '\\_%' ESCAPE '\\') ORDER BY t.name"
             }
             Backend::Postgres => {
                 "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '_sqlx%' ORDER BY table_name"

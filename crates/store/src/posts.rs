@@ -131,8 +131,8 @@ impl Store {
 impl Store {
     /// Completes a publish with its post in one transaction: the status moves from one of `from`
     /// to `PUBLISH_COMPLETE` (compare-and-set), the post and its hashtags are inserted, and the
-    /// publish records the post ids. Returns false (and changes nothing) when the publish had
-    /// already left `from`.
+    /// publish records the post ids, and `outbox` (its webhooks) is written. Returns false (and
+    /// changes nothing) when the publish had already left `from`.
     pub async fn complete_with_post(
         &self,
         publish_id: &str,
@@ -142,6 +142,7 @@ impl Store {
         public: bool,
         inbox_posted: bool,
         now: i64,
+        outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let list = from
@@ -182,6 +183,7 @@ impl Store {
             return Ok(false);
         }
         Self::insert_post_tx(&mut tx, post, tags).await?;
+        Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -299,6 +299,21 @@ impl Store {
         fail_reason: Option<&str>,
         now: i64,
     ) -> Result<bool> {
+        self.transition_with(id, from, status, fail_reason, now, &Default::default())
+            .await
+    }
+
+    /// [`Store::transition`] that also writes `outbox` when (and only when) the publish moves.
+    pub async fn transition_with(
+        &self,
+        id: &str,
+        from: &[&str],
+        status: &str,
+        fail_reason: Option<&str>,
+        now: i64,
+        outbox: &crate::webhooks::Outbox,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
         let list = from
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "")))
@@ -311,9 +326,14 @@ impl Store {
         .bind(status)
         .bind(fail_reason)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
-        Ok(r.rows_affected() > 0)
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_outbox_tx(&mut tx, outbox, now).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Sets free-form processing facts of a publish.
@@ -378,11 +398,13 @@ impl Store {
     }
 
     /// Adds a post id to `publicaly_available_post_id` (a post that became public later).
+    /// `outbox` is written with the change.
     pub async fn add_public_post_id(
         &self,
         publish_id: &str,
         post_id: &str,
         now: i64,
+        outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let Some(p) = self.publish_fresh(publish_id).await? else {
             return Ok(false);
@@ -392,12 +414,22 @@ impl Store {
             return Ok(false);
         }
         ids.push(post_id.to_string());
-        sqlx::query("UPDATE publishes SET public_post_ids = $2, updated_at = $3 WHERE id = $1")
-            .bind(publish_id)
-            .bind(crate::to_json(&ids))
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
+        let mut tx = self.writer.begin().await?;
+        // Compare-and-set on the list read above: a concurrent run adds the id (and its event) once.
+        let r = sqlx::query(
+            "UPDATE publishes SET public_post_ids = $2, updated_at = $3 WHERE id = $1 AND public_post_ids = $4",
+        )
+        .bind(publish_id)
+        .bind(crate::to_json(&ids))
+        .bind(now)
+        .bind(&p.public_post_ids)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_outbox_tx(&mut tx, outbox, now).await?;
+        tx.commit().await?;
         Ok(true)
     }
 }

@@ -235,6 +235,142 @@ fn where_sql(q: &VideoQuery, at: &PageAt, b: &mut Binds) -> String {
     w.join(" AND ")
 }
 
+/// How a research page is fetched. Pure planning: which access path lets the database walk
+/// posts in id order and stop at the page, instead of collecting and sorting the whole window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Plan {
+    /// One query over `posts p JOIN creators c`.
+    Plain,
+    /// SQLite: the keyword's trigram FTS5 index drives the walk (its rowid is the post id).
+    Fts { keyword: String, lo: i64, hi: i64 },
+    /// An `and` condition on region, sound or username with several values: one ordered walk
+    /// per value over its `(value, id)` index, merged.
+    Split { cond: usize },
+}
+
+/// Ids are 19-digit decimals; as i64 when they fit (FTS rowids).
+fn id_as_i64(id: &str) -> Option<i64> {
+    if id.len() != 19 {
+        return None;
+    }
+    id.parse::<i64>().ok()
+}
+
+fn plan_for(backend: crate::Backend, q: &VideoQuery, at: &PageAt) -> Plan {
+    if backend == crate::Backend::Sqlite {
+        let keyword = q
+            .and
+            .iter()
+            .find_map(|c| match (c.field, c.values.as_slice()) {
+                // Trigrams need three characters; shorter keywords scan.
+                (Field::Keyword, [CondValue::Text(t)]) if t.chars().count() >= 3 => Some(t.clone()),
+                _ => None,
+            });
+        if let Some(keyword) = keyword {
+            let lo = id_as_i64(&id_floor(q.from_ms()));
+            let mut hi = id_as_i64(&id_floor(q.to_ms()));
+            if let (Some(h), Some(m)) = (hi, at.max_id.as_deref().and_then(id_as_i64)) {
+                hi = Some(h.min(m.saturating_add(1)));
+            }
+            if let (Some(h), Some(a)) = (hi, at.after_id.as_deref().and_then(id_as_i64)) {
+                hi = Some(h.min(a));
+            }
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                return Plan::Fts { keyword, lo, hi };
+            }
+        }
+    }
+    let split = q.and.iter().position(|c| {
+        matches!(
+            c.field,
+            Field::RegionCode | Field::MusicId | Field::Username
+        ) && matches!(c.op, Op::In | Op::Eq)
+            && (2..=64).contains(&c.values.len())
+    });
+    match split {
+        Some(cond) => Plan::Split { cond },
+        None => Plan::Plain,
+    }
+}
+
+/// The FTS5 query of a keyword for the position-less trigram index: every third trigram and
+/// the last one, ANDed. Candidates are a superset of the substring matches (the LIKE rule
+/// filters them).
+fn fts_trigrams(keyword: &str) -> String {
+    let chars: Vec<char> = keyword.chars().collect();
+    let last = chars.len().saturating_sub(3);
+    let mut starts: Vec<usize> = (0..=last).step_by(3).collect();
+    if starts.last() != Some(&last) {
+        starts.push(last);
+    }
+    starts
+        .iter()
+        .map(|&i| {
+            let t: String = chars[i..i + 3].iter().collect();
+            format!("\"{}\"", t.replace('"', "\"\""))
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The SQL of one research page and its binds.
+fn research_sql(
+    backend: crate::Backend,
+    q: &VideoQuery,
+    at: &PageAt,
+    limit: i64,
+    random: bool,
+) -> (String, Binds) {
+    let mut b = Binds::default();
+    let offset = if at.after_id.is_some() || random {
+        0
+    } else {
+        at.offset
+    };
+    let plain = "FROM posts p JOIN creators c ON c.id = p.creator_id";
+    let text = match (random, plan_for(backend, q, at)) {
+        (true, _) | (false, Plan::Plain) => {
+            let w = where_sql(q, at, &mut b);
+            let order = if random { "RANDOM()" } else { "p.id DESC" };
+            let lim = b.i(limit);
+            let off = b.i(offset);
+            format!(
+                "SELECT {RESEARCH_COLUMNS} {plain} WHERE {w} ORDER BY {order} LIMIT {lim} OFFSET {off}"
+            )
+        }
+        (false, Plan::Fts { keyword, lo, hi }) => {
+            let m = b.t(fts_trigrams(&keyword));
+            let (lo, hi) = (b.i(lo), b.i(hi));
+            let w = where_sql(q, at, &mut b);
+            let lim = b.i(limit);
+            let off = b.i(offset);
+            // CROSS JOIN keeps the FTS walk (newest first) as the outer loop.
+            format!(
+                "SELECT {RESEARCH_COLUMNS} FROM posts_fts f CROSS JOIN posts p ON p.id = CAST(f.rowid AS TEXT) JOIN creators c ON c.id = p.creator_id WHERE posts_fts MATCH {m} AND f.rowid >= {lo} AND f.rowid < {hi} AND {w} ORDER BY f.rowid DESC LIMIT {lim} OFFSET {off}"
+            )
+        }
+        (false, Plan::Split { cond }) => {
+            let mut branches = Vec::new();
+            for (i, v) in q.and[cond].values.iter().enumerate() {
+                let mut one = q.clone();
+                one.and[cond].values = vec![v.clone()];
+                let w = where_sql(&one, at, &mut b);
+                let lim = b.i(limit + offset);
+                branches.push(format!(
+                    "SELECT * FROM (SELECT {RESEARCH_COLUMNS} {plain} WHERE {w} ORDER BY p.id DESC LIMIT {lim}) b{i}"
+                ));
+            }
+            let lim = b.i(limit);
+            let off = b.i(offset);
+            format!(
+                "SELECT * FROM ({}) u ORDER BY u.id DESC LIMIT {lim} OFFSET {off}",
+                branches.join(" UNION ALL ")
+            )
+        }
+    };
+    (text, b)
+}
+
 impl Store {
     /// One page of a research video query in decreasing id order (or a random sample).
     pub async fn research_videos(
@@ -244,41 +380,31 @@ impl Store {
         limit: i64,
         random: bool,
     ) -> Result<Vec<ResearchVideo>> {
-        let mut b = Binds::default();
-        let w = where_sql(q, at, &mut b);
-        let order = if random { "RANDOM()" } else { "p.id DESC" };
-        let lim = b.i(limit);
-        let off = b.i(if at.after_id.is_some() || random {
-            0
-        } else {
-            at.offset
-        });
-        let text = format!(
-            "SELECT {RESEARCH_COLUMNS} FROM posts p JOIN creators c ON c.id = p.creator_id WHERE {w} ORDER BY {order} LIMIT {lim} OFFSET {off}"
-        );
+        let (text, b) = research_sql(self.backend, q, at, limit, random);
         let query = sqlx::query_as::<_, ResearchVideo>(sqlx::AssertSqlSafe(text));
         Ok(bind_all(query, &b).fetch_all(&self.pool).await?)
     }
 
     /// The query plan of a research query (for the benchmark notes).
-    pub async fn research_plan(&self, q: &VideoQuery, limit: i64) -> Result<Vec<String>> {
-        let mut b = Binds::default();
-        let w = where_sql(q, &PageAt::default(), &mut b);
-        let lim = b.i(limit);
+    pub async fn research_plan(
+        &self,
+        q: &VideoQuery,
+        at: &PageAt,
+        limit: i64,
+    ) -> Result<Vec<String>> {
+        let (text, b) = research_sql(self.backend, q, at, limit, false);
         let prefix = match self.backend {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",
             crate::Backend::Postgres => "EXPLAIN",
         };
-        let text = format!(
-            "{prefix} SELECT {RESEARCH_COLUMNS} FROM posts p JOIN creators c ON c.id = p.creator_id WHERE {w} ORDER BY p.id DESC LIMIT {lim}"
-        );
+        let text = format!("{prefix} {text}");
         let rows = bind_all(sqlx::query_as::<_, PlanRow>(sqlx::AssertSqlSafe(text)), &b)
             .fetch_all(&self.pool)
             .await;
         // The two engines answer with different columns; keep the readable one.
         match rows {
             Ok(r) => Ok(r.into_iter().map(|r| r.0).collect()),
-            Err(_) => Ok(vec![]),
+            Err(e) => Ok(vec![format!("(no plan: {e})")]),
         }
     }
 
@@ -722,6 +848,17 @@ mod tests {
     use serde_json::json;
 
     const DAY0: i64 = 19_400; // 2023-02-13
+
+    #[test]
+    fn keywords_become_anded_trigrams() {
+        assert_eq!(fts_trigrams("recipe"), r#""rec" AND "ipe""#);
+        assert_eq!(
+            fts_trigrams("honest review"),
+            r#""hon" AND "est" AND " re" AND "vie" AND "iew""#
+        );
+        assert_eq!(fts_trigrams("a\"bc"), r#""a""b" AND """bc""#);
+        assert_eq!(fts_trigrams("café"), r#""caf" AND "afé""#);
+    }
 
     fn facts_strategy() -> impl Strategy<Value = Vec<VideoFacts>> {
         let one = (

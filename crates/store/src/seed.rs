@@ -33,6 +33,11 @@ pub struct SeedReport {
     pub comments: u64,
     pub follows: u64,
     pub products: u64,
+    /// Likes, reposts, pins, playlists, shops and reviews ([`crate::seed_lists`]).
+    pub lists: crate::seed_lists::ListsReport,
+    /// Of `elapsed_ms`: building the indexes, the profile lists and the statistics after the
+    /// bulk load.
+    pub indexing_ms: u64,
     pub elapsed_ms: u64,
 }
 
@@ -263,256 +268,388 @@ fn tag_name(k: usize) -> String {
     }
 }
 
+/// What the generator hands to the writer: a statement, or "commit; this many videos are done".
+enum Step {
+    Sql(String),
+    Commit(u64),
+}
+
+/// The writer went away (it failed); generation stops.
+struct Closed;
+
+/// The generator's end of the channel to the writer.
+struct Out(tokio::sync::mpsc::Sender<Step>);
+
+impl Out {
+    fn send(&self, step: Step) -> std::result::Result<(), Closed> {
+        self.0.blocking_send(step).map_err(|_| Closed)
+    }
+}
+
 /// Batches rows of one table into multi-row INSERT statements.
 struct Batch {
-    head: String,
+    head: &'static str,
     tail: &'static str,
-    rows: Vec<String>,
+    sql: String,
+    rows: usize,
     max: usize,
 }
 
 impl Batch {
-    fn new(head: &str, tail: &'static str, max: usize) -> Batch {
+    fn new(head: &'static str, tail: &'static str, max: usize) -> Batch {
         Batch {
-            head: head.into(),
+            head,
             tail,
-            rows: Vec::with_capacity(max),
+            sql: String::new(),
+            rows: 0,
             max,
         }
     }
-    async fn push(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, row: String) -> Result<()> {
-        self.rows.push(row);
-        if self.rows.len() >= self.max {
-            self.flush(tx).await?;
+    fn push(&mut self, out: &Out, row: std::fmt::Arguments<'_>) -> std::result::Result<(), Closed> {
+        if self.rows == 0 {
+            self.sql.reserve(self.max * 160);
+            self.sql.push_str(self.head);
+            self.sql.push_str(" VALUES ");
+        } else {
+            self.sql.push_str(", ");
+        }
+        let _ = self.sql.write_fmt(row);
+        self.rows += 1;
+        if self.rows >= self.max {
+            self.flush(out)?;
         }
         Ok(())
     }
-    async fn flush(&mut self, tx: &mut sqlx::Transaction<'_, sqlx::Any>) -> Result<()> {
-        if self.rows.is_empty() {
+    fn flush(&mut self, out: &Out) -> std::result::Result<(), Closed> {
+        if self.rows == 0 {
             return Ok(());
         }
-        let mut s =
-            String::with_capacity(self.rows.iter().map(|r| r.len() + 2).sum::<usize>() + 200);
-        s.push_str(&self.head);
-        s.push_str(" VALUES ");
-        s.push_str(&self.rows.join(", "));
-        s.push_str(self.tail);
-        self.rows.clear();
-        sqlx::query(sqlx::AssertSqlSafe(s))
-            .execute(&mut **tx)
-            .await?;
-        Ok(())
+        self.sql.push_str(self.tail);
+        self.rows = 0;
+        out.send(Step::Sql(std::mem::take(&mut self.sql)))
     }
 }
 
 const ON_CONFLICT_NOTHING: &str = " ON CONFLICT DO NOTHING";
 const BUCKET_TAIL: &str = " ON CONFLICT (kind, key, region, day) DO UPDATE SET videos = trend_buckets.videos + excluded.videos, views = trend_buckets.views + excluded.views";
 
+/// Tables whose secondary indexes are built after a bulk load into an empty corpus: one sort per
+/// index instead of millions of random B-tree inserts.
+const BULK_TABLES: &[&str] = &["posts", "post_hashtags", "comments", "follows"];
+
+/// A dropped index or trigger: (type, name, the SQL that creates it).
+type Deferred = (String, String, String);
+
 impl Store {
     /// Generates the corpus of `spec`; `progress(videos_done)` is called after each committed
-    /// batch.
+    /// batch. Rows are generated on a thread of their own while this task writes them.
     pub async fn seed(
         &self,
         spec: &SeedSpec,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<SeedReport> {
         let started = std::time::Instant::now();
-        let mut r = Rng(spec.seed ^ 0x5EED_0000_0000_0000);
-        let days = spec.days.max(1);
-        let n_creators = spec.creators.max(1) as usize;
-        let start_ms = spec.end_ms - days as i64 * DAY_MS;
-        let n_tags = TAGS.len() + (spec.videos / 200) as usize;
-        let n_music = (spec.videos / 500).max(20) as usize;
-        let n_products = (spec.creators / 5).max(10);
-        let creator_zipf = Zipf::new(n_creators, 1.0);
-        let tag_zipf = Zipf::new(n_tags, 1.1);
-        let music_zipf = Zipf::new(n_music, 1.05);
-        let mut rep = SeedReport {
-            creators: n_creators as u64,
-            hashtags: n_tags as u64,
-            music: n_music as u64,
-            products: n_products,
-            ..Default::default()
-        };
         if self.backend == Backend::Sqlite {
-            // Bulk load: the batch is all-or-nothing per transaction anyway.
+            // Bulk load: each batch is all-or-nothing per transaction anyway; a large page cache
+            // keeps the B-trees being filled in memory.
             sqlx::query("PRAGMA synchronous=OFF")
                 .execute(&self.writer)
                 .await?;
+            sqlx::query("PRAGMA cache_size=-1048576")
+                .execute(&self.writer)
+                .await?;
+            // Statement journals and index sorts in memory rather than temporary files.
+            sqlx::query("PRAGMA temp_store=MEMORY")
+                .execute(&self.writer)
+                .await?;
         }
-        let result = self
-            .seed_rows(
-                spec,
-                &mut r,
-                days,
-                n_creators,
-                start_ms,
-                &creator_zipf,
-                &tag_zipf,
-                &music_zipf,
-                n_music,
-                n_products,
-                &mut rep,
-                progress,
-            )
-            .await;
+        let deferred = self.defer_indexes().await?;
+        let (sender, mut steps) = tokio::sync::mpsc::channel::<Step>(8);
+        let gen_spec = *spec;
+        let generator = tokio::task::spawn_blocking(move || generate(&gen_spec, &Out(sender)));
+        let written = async {
+            let mut tx = self.writer.begin().await?;
+            while let Some(step) = steps.recv().await {
+                match step {
+                    Step::Sql(s) => {
+                        sqlx::query(sqlx::AssertSqlSafe(s))
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Step::Commit(done) => {
+                        tx.commit().await?;
+                        progress(done);
+                        tx = self.writer.begin().await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            Result::Ok(())
+        }
+        .await;
+        // On a write error the channel is dropped above and the generator stops at its next row.
+        drop(steps);
+        let generated = generator.await;
+        let indexing = std::time::Instant::now();
+        let rebuilt = self.rebuild_indexes(&deferred).await;
         if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA cache_size=-2000")
+                .execute(&self.writer)
+                .await?;
+            sqlx::query("PRAGMA temp_store=DEFAULT")
+                .execute(&self.writer)
+                .await?;
             sqlx::query("PRAGMA synchronous=FULL")
                 .execute(&self.writer)
                 .await?;
         }
-        result?;
+        written?;
+        rebuilt?;
+        let mut rep = match generated {
+            Ok(Some(rep)) => rep,
+            _ => {
+                return Err(crate::StoreError::Corrupt(
+                    "the corpus generator stopped early".into(),
+                ));
+            }
+        };
+        rep.lists = self.seed_lists(spec).await?;
+        self.analyze().await?;
+        rep.indexing_ms = indexing.elapsed().as_millis() as u64;
         rep.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(rep)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    async fn seed_rows(
+    /// Drops the secondary indexes (and, on SQLite, the keyword-index triggers) of
+    /// [`BULK_TABLES`] when they hold no rows yet; returns what recreates them.
+    async fn defer_indexes(&self) -> Result<Vec<Deferred>> {
+        let (posts,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM posts LIMIT 1) t")
+                .fetch_one(&self.writer)
+                .await?;
+        if posts > 0 {
+            return Ok(vec![]);
+        }
+        let list = BULK_TABLES
+            .iter()
+            .map(|t| format!("'{t}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows: Vec<Deferred> = match self.backend {
+            Backend::Sqlite => sqlx::query_as(sql!(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN ({list}) ORDER BY type, name"
+            )),
+            Backend::Postgres => sqlx::query_as(sql!(
+                "SELECT CAST('index' AS TEXT), CAST(i.indexname AS TEXT), CAST(i.indexdef AS TEXT) FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename IN ({list}) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname"
+            )),
+        }
+        .fetch_all(&self.writer)
+        .await?;
+        for (kind, name, _) in &rows {
+            let kind = if kind == "trigger" {
+                "TRIGGER"
+            } else {
+                "INDEX"
+            };
+            sqlx::query(sql!("DROP {kind} {name}"))
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(rows)
+    }
+
+    async fn rebuild_indexes(&self, deferred: &[Deferred]) -> Result<()> {
+        for (_, _, create) in deferred {
+            sqlx::query(sqlx::AssertSqlSafe(create.clone()))
+                .execute(&self.writer)
+                .await?;
+        }
+        if deferred.iter().any(|d| d.1 == "posts_fts_insert") {
+            // One statement fills the keyword index: FTS5 builds large segments instead of one
+            // small segment per INSERT.
+            sqlx::query("INSERT INTO posts_fts (rowid, title, description) SELECT CAST(id AS INTEGER), title, description FROM posts WHERE length(id) = 19 AND id < '9223372036854775808'")
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes the planner's statistics after a bulk load.
+    async fn analyze(&self) -> Result<()> {
+        let stmt = match self.backend {
+            // A sampled ANALYZE: row estimates, not exact counts, are all the planner needs.
+            Backend::Sqlite => "PRAGMA analysis_limit=2000; PRAGMA optimize=0x10002",
+            Backend::Postgres => "ANALYZE",
+        };
+        sqlx::raw_sql(stmt).execute(&self.writer).await?;
+        Ok(())
+    }
+}
+
+/// Generates the whole corpus into `out`; `None` when the writer went away.
+fn generate(spec: &SeedSpec, out: &Out) -> Option<SeedReport> {
+    let mut r = Rng(spec.seed ^ 0x5EED_0000_0000_0000);
+    let n_creators = spec.creators.max(1) as usize;
+    let n_tags = TAGS.len() + (spec.videos / 200) as usize;
+    let n_music = (spec.videos / 500).max(20) as usize;
+    let n_products = (spec.creators / 5).max(10);
+    let mut rep = SeedReport {
+        creators: n_creators as u64,
+        hashtags: n_tags as u64,
+        music: n_music as u64,
+        products: n_products,
+        ..Default::default()
+    };
+    let g = Gen {
+        spec,
+        days: spec.days.max(1),
+        n_creators,
+        start_ms: spec.end_ms - spec.days.max(1) as i64 * DAY_MS,
+        creator_zipf: Zipf::new(n_creators, 1.0),
+        tag_zipf: Zipf::new(n_tags, 1.1),
+        music_zipf: Zipf::new(n_music, 1.05),
+        n_music,
+        n_products,
+    };
+    let regions = g.accounts(&mut r, &mut rep, out).ok()?;
+    g.videos(&mut r, &regions, &mut rep, out).ok()?;
+    Some(rep)
+}
+
+/// The fixed shape of one corpus.
+struct Gen<'a> {
+    spec: &'a SeedSpec,
+    days: u64,
+    n_creators: usize,
+    start_ms: i64,
+    creator_zipf: Zipf,
+    tag_zipf: Zipf,
+    music_zipf: Zipf,
+    n_music: usize,
+    n_products: u64,
+}
+
+impl Gen<'_> {
+    /// Creators, sounds, products and follows; returns each creator's region.
+    fn accounts(
         &self,
-        spec: &SeedSpec,
         r: &mut Rng,
-        days: u64,
-        n_creators: usize,
-        start_ms: i64,
-        creator_zipf: &Zipf,
-        tag_zipf: &Zipf,
-        music_zipf: &Zipf,
-        n_music: usize,
-        n_products: u64,
         rep: &mut SeedReport,
-        progress: &(dyn Fn(u64) + Send + Sync),
-    ) -> Result<()> {
-        let s = spec.seed;
-        let options = crate::to_json(&reelbox_core::rules::default_privacy_options(false));
-        // Creators, sounds, products, follows.
-        let mut tx = self.writer.begin().await?;
-        let mut regions = Vec::with_capacity(n_creators);
+        out: &Out,
+    ) -> std::result::Result<Vec<&'static str>, Closed> {
+        let s = self.spec.seed;
+        let start_ms = self.start_ms;
+        let options = lit(&crate::to_json(
+            &reelbox_core::rules::default_privacy_options(false),
+        ));
+        let mut regions = Vec::with_capacity(self.n_creators);
         let mut b = Batch::new(
             "INSERT INTO creators (id, username, nickname, avatar_url, bio, region_code, private_account, privacy_level_options, comment_disabled, duet_disabled, stitch_disabled, max_video_post_duration_sec, banned_from_posting, created_at)",
             ON_CONFLICT_NOTHING,
             2000,
         );
-        for i in 0..n_creators {
+        for i in 0..self.n_creators {
             let region = weighted(r, REGIONS);
             regions.push(region);
             // One account in fifty is private: its videos never reach research.
             let private = (r.below(50) == 0) as i64;
             b.push(
-                &mut tx,
-                format!(
-                    "({}, {}, {}, '', {}, {}, {private}, {}, 0, 0, 0, 600, 0, {})",
-                    lit(&format!("seed{s}c{i}")),
-                    lit(&format!("user{s}_{i}")),
-                    lit(&format!("Creator {i}")),
-                    lit(&format!(
-                        "{} {}",
-                        WORDS[i % WORDS.len()],
-                        TAGS[i % TAGS.len()]
-                    )),
-                    lit(region),
-                    lit(&options),
+                out,
+                format_args!(
+                    "('seed{s}c{i}', 'user{s}_{i}', 'Creator {i}', '', '{} {}', '{region}', {private}, {options}, 0, 0, 0, 600, 0, {})",
+                    WORDS[i % WORDS.len()],
+                    TAGS[i % TAGS.len()],
                     start_ms - DAY_MS
                 ),
-            )
-            .await?;
+            )?;
         }
-        b.flush(&mut tx).await?;
+        b.flush(out)?;
         let mut b = Batch::new(
             "INSERT INTO music (id, title, author, duration_sec, cover_url, is_original, is_commercial, created_at)",
             ON_CONFLICT_NOTHING,
             2000,
         );
-        for m in 0..n_music {
+        for m in 0..self.n_music {
             b.push(
-                &mut tx,
-                format!(
-                    "({}, {}, {}, {}, '', {}, {}, {})",
-                    lit(&music_id(s, m)),
-                    lit(&format!(
-                        "{} {}",
-                        WORDS[m % WORDS.len()],
-                        WORDS[(m / 7) % WORDS.len()]
-                    )),
-                    lit(&format!("Artist {}", m % 997)),
+                out,
+                format_args!(
+                    "('{}', '{} {}', 'Artist {}', {}, '', {}, {}, {})",
+                    music_id(s, m),
+                    WORDS[m % WORDS.len()],
+                    WORDS[(m / 7) % WORDS.len()],
+                    m % 997,
                     10 + r.below(50),
                     (r.below(3) == 0) as i64,
                     (r.below(4) == 0) as i64,
                     start_ms - DAY_MS
                 ),
-            )
-            .await?;
+            )?;
         }
-        b.flush(&mut tx).await?;
+        b.flush(out)?;
         let mut b = Batch::new(
             "INSERT INTO shop_products (id, shop_id, shop_name, title, description, price, original_price, currency, sold_count, sold_count_7d, rating_x10, review_count, region_code, category, created_at)",
             ON_CONFLICT_NOTHING,
             2000,
         );
-        for p in 0..n_products {
+        for p in 0..self.n_products {
             let shop = p / 20;
             let price = 199 + r.below(9800) as i64;
             let sold = (r.normal() * 2.0 + 5.0).exp() as i64;
+            let w1 = WORDS[r.below(WORDS.len() as u64) as usize];
+            let w2 = WORDS[r.below(WORDS.len() as u64) as usize];
             b.push(
-                &mut tx,
-                format!(
-                    "({}, {}, {}, {}, {}, {price}, {}, {}, {sold}, {}, {}, {}, {}, {}, {})",
-                    lit(&format!(
-                        "{}",
-                        1_729_000_000_000_000_000u64 + s * 10_000_000 + p
-                    )),
-                    lit(&format!("{}", 123_000_000 + s * 100_000 + shop)),
-                    lit(&format!("Shop {shop}")),
-                    lit(&format!(
-                        "{} {} {}",
-                        WORDS[r.below(WORDS.len() as u64) as usize],
-                        WORDS[r.below(WORDS.len() as u64) as usize],
-                        TAGS[p as usize % TAGS.len()]
-                    )),
-                    lit("Synthetic product"),
+                out,
+                format_args!(
+                    "('{}', '{}', 'Shop {shop}', '{w1} {w2} {}', 'Synthetic product', {price}, {}, '{}', {sold}, {}, {}, {}, '{}', '{{\"l1\":{{\"id\":{},\"name\":\"{}\"}}}}', {start_ms})",
+                    1_729_000_000_000_000_000u64 + s * 10_000_000 + p,
+                    123_000_000 + s * 100_000 + shop,
+                    TAGS[p as usize % TAGS.len()],
                     price + r.below(500) as i64,
-                    lit(["USD", "GBP", "EUR"][(p % 3) as usize]),
+                    ["USD", "GBP", "EUR"][(p % 3) as usize],
                     sold / 10,
                     30 + r.below(21),
                     sold / 5,
-                    lit(REGIONS[(p as usize) % REGIONS.len()].0),
-                    lit(&format!(
-                        "{{\"l1\":{{\"id\":{0},\"name\":\"{1}\"}}}}",
-                        p % 12,
-                        TAGS[(p % 12) as usize]
-                    )),
-                    start_ms
+                    REGIONS[(p as usize) % REGIONS.len()].0,
+                    p % 12,
+                    TAGS[(p % 12) as usize],
                 ),
-            )
-            .await?;
+            )?;
         }
-        b.flush(&mut tx).await?;
+        b.flush(out)?;
         let mut b = Batch::new(
             "INSERT INTO follows (follower_id, followee_id, created_at)",
             ON_CONFLICT_NOTHING,
             3000,
         );
-        for i in 0..n_creators {
+        for i in 0..self.n_creators {
             for _ in 0..3 {
-                let j = creator_zipf.sample(r);
+                let j = self.creator_zipf.sample(r);
                 if j != i {
                     rep.follows += 1;
                     b.push(
-                        &mut tx,
-                        format!(
-                            "({}, {}, {})",
-                            lit(&format!("seed{s}c{i}")),
-                            lit(&format!("seed{s}c{j}")),
-                            start_ms + r.below(days * DAY_MS as u64) as i64
+                        out,
+                        format_args!(
+                            "('seed{s}c{i}', 'seed{s}c{j}', {})",
+                            start_ms + r.below(self.days * DAY_MS as u64) as i64
                         ),
-                    )
-                    .await?;
+                    )?;
                 }
             }
         }
-        b.flush(&mut tx).await?;
-        tx.commit().await?;
+        b.flush(out)?;
+        out.send(Step::Commit(0))?;
+        Ok(regions)
+    }
 
-        // Videos, day by day.
+    /// Videos day by day, with their hashtags, comments and the day's trend buckets.
+    fn videos(
+        &self,
+        r: &mut Rng,
+        regions: &[&'static str],
+        rep: &mut SeedReport,
+        out: &Out,
+    ) -> std::result::Result<(), Closed> {
+        let s = self.spec.seed;
         let hour_w: Vec<(u32, u32)> = HOURS
             .iter()
             .enumerate()
@@ -521,9 +658,12 @@ impl Store {
         let mut done = 0u64;
         let mut comment_seq = 0u64;
         let mut idx: u64 = 0;
-        for d in 0..days {
-            let today = spec.videos * (d + 1) / days - spec.videos * d / days;
-            let day_ms = start_ms + d as i64 * DAY_MS;
+        let mut tags: Vec<String> = Vec::new();
+        let mut text = String::new();
+        for d in 0..self.days {
+            let videos = self.spec.videos;
+            let today = videos * (d + 1) / self.days - videos * d / self.days;
+            let day_ms = self.start_ms + d as i64 * DAY_MS;
             let mut times: Vec<i64> = (0..today)
                 .map(|_| {
                     let h = weighted(r, &hour_w) as i64;
@@ -533,16 +673,15 @@ impl Store {
             times.sort_unstable();
             let mut buckets: HashMap<(&'static str, String, &'static str), (i64, i64)> =
                 HashMap::new();
-            let mut tx = self.writer.begin().await?;
             let mut posts = Batch::new(
                 "INSERT INTO posts (id, creator_id, media_type, title, description, privacy_level, disable_comment, disable_duet, disable_stitch, brand_content_toggle, brand_organic_toggle, is_aigc, auto_add_music, photo_keys, content_type, duration_ms, width, height, region_code, hashtags, mentions, view_count, like_count, comment_count, share_count, favorite_count, created_at, music_id, effect_ids)",
                 ON_CONFLICT_NOTHING,
-                400,
+                500,
             );
             let mut tags_b = Batch::new(
                 "INSERT INTO post_hashtags (tag, post_id, created_at)",
                 ON_CONFLICT_NOTHING,
-                1500,
+                2000,
             );
             let mut comments_b = Batch::new(
                 "INSERT INTO comments (id, post_id, creator_id, parent_id, text, like_count, created_at)",
@@ -551,20 +690,19 @@ impl Store {
             );
             for (k, &at) in times.iter().enumerate() {
                 idx += 1;
-                let ci = creator_zipf.sample(r);
+                let ci = self.creator_zipf.sample(r);
                 let region = regions[ci];
                 let secs = (at / 1000) as u64;
                 let id =
                     (secs << 32) | (idx.wrapping_add(s.wrapping_mul(2_654_435_761)) & 0xFFFF_FFFF);
-                let id = id.to_string();
-                let mut tags: Vec<String> = Vec::new();
+                tags.clear();
                 for _ in 0..(1 + r.below(4)) {
-                    let t = tag_name(tag_zipf.sample(r));
+                    let t = tag_name(self.tag_zipf.sample(r));
                     if !tags.contains(&t) {
                         tags.push(t);
                     }
                 }
-                let mut text = String::new();
+                text.clear();
                 for w in 0..(3 + r.below(6)) {
                     if w > 0 {
                         text.push(' ');
@@ -592,21 +730,21 @@ impl Store {
                 let comments = (likes as f64 * 0.03 * r.f()) as i64;
                 let shares = (likes as f64 * 0.05 * r.f()) as i64;
                 let favs = (likes as f64 * 0.1 * r.f()) as i64;
-                let music = music_id(s, music_zipf.sample(r));
+                let music = music_id(s, self.music_zipf.sample(r));
                 let effects = if r.below(5) == 0 {
                     format!("[\"{}\"]", 100 + r.below(50))
                 } else {
                     "[]".into()
                 };
-                posts.push(&mut tx, format!(
-                    "({}, {}, 'VIDEO', {}, '', '{privacy}', 0, 0, 0, {}, 0, {}, 0, '[]', 'video/mp4', {duration}, 1080, 1920, '{region}', {}, '[]', {views}, {likes}, {comments}, {shares}, {favs}, {at}, '{music}', {})",
-                    lit(&id), lit(&format!("seed{s}c{ci}")), lit(&text), (r.below(50) == 0) as i64, (r.below(100) == 0) as i64,
-                    lit(&crate::to_json(&tags)), lit(&effects)
-                )).await?;
+                let brand = (r.below(50) == 0) as i64;
+                let aigc = (r.below(100) == 0) as i64;
+                // Generated words and tags never hold a quote; the JSON list is quoted anyway.
+                posts.push(out, format_args!(
+                    "('{id}', 'seed{s}c{ci}', 'VIDEO', '{text}', '', '{privacy}', 0, 0, 0, {brand}, 0, {aigc}, 0, '[]', 'video/mp4', {duration}, 1080, 1920, '{region}', {}, '[]', {views}, {likes}, {comments}, {shares}, {favs}, {at}, '{music}', '{effects}')",
+                    lit(&crate::to_json(&tags)),
+                ))?;
                 for t in &tags {
-                    tags_b
-                        .push(&mut tx, format!("({}, {}, {at})", lit(t), lit(&id)))
-                        .await?;
+                    tags_b.push(out, format_args!("('{t}', '{id}', {at})"))?;
                 }
                 if privacy == "PUBLIC_TO_EVERYONE" {
                     for reg in [region, "ALL"] {
@@ -625,40 +763,31 @@ impl Store {
                         comment_seq += 1;
                         let cid = ((secs + 1 + c) << 32)
                             | ((comment_seq.wrapping_add(s.wrapping_mul(40_503))) & 0xFFFF_FFFF);
-                        comments_b
-                            .push(
-                                &mut tx,
-                                format!(
-                                    "({}, {}, {}, NULL, {}, {}, {})",
-                                    lit(&cid.to_string()),
-                                    lit(&id),
-                                    lit(&format!("seed{s}c{}", creator_zipf.sample(r))),
-                                    lit(&format!(
-                                        "{} {}",
-                                        WORDS[r.below(WORDS.len() as u64) as usize],
-                                        WORDS[r.below(WORDS.len() as u64) as usize]
-                                    )),
-                                    r.below(20),
-                                    at + 60_000 * (c as i64 + 1)
-                                ),
-                            )
-                            .await?;
+                        comments_b.push(
+                            out,
+                            format_args!(
+                                "('{cid}', '{id}', 'seed{s}c{}', NULL, '{} {}', {}, {})",
+                                self.creator_zipf.sample(r),
+                                WORDS[r.below(WORDS.len() as u64) as usize],
+                                WORDS[r.below(WORDS.len() as u64) as usize],
+                                r.below(20),
+                                at + 60_000 * (c as i64 + 1)
+                            ),
+                        )?;
                         rep.comments += 1;
                     }
                 }
                 done += 1;
                 if k % 50_000 == 49_999 {
-                    posts.flush(&mut tx).await?;
-                    tags_b.flush(&mut tx).await?;
-                    comments_b.flush(&mut tx).await?;
-                    tx.commit().await?;
-                    progress(done);
-                    tx = self.writer.begin().await?;
+                    posts.flush(out)?;
+                    tags_b.flush(out)?;
+                    comments_b.flush(out)?;
+                    out.send(Step::Commit(done))?;
                 }
             }
-            posts.flush(&mut tx).await?;
-            tags_b.flush(&mut tx).await?;
-            comments_b.flush(&mut tx).await?;
+            posts.flush(out)?;
+            tags_b.flush(out)?;
+            comments_b.flush(out)?;
             let day = day_of(day_ms);
             let mut bb = Batch::new(
                 "INSERT INTO trend_buckets (kind, key, region, day, videos, views)",
@@ -669,14 +798,12 @@ impl Store {
             keys.sort();
             for ((kind, key, reg), (v, w)) in keys {
                 bb.push(
-                    &mut tx,
-                    format!("('{kind}', {}, '{reg}', {day}, {v}, {w})", lit(&key)),
-                )
-                .await?;
+                    out,
+                    format_args!("('{kind}', '{key}', '{reg}', {day}, {v}, {w})"),
+                )?;
             }
-            bb.flush(&mut tx).await?;
-            tx.commit().await?;
-            progress(done);
+            bb.flush(out)?;
+            out.send(Step::Commit(done))?;
         }
         rep.videos = done;
         Ok(())

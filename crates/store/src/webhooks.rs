@@ -19,6 +19,26 @@ pub struct Delivery {
     pub delivered_at: Option<i64>,
 }
 
+/// What a state change sends out: webhook deliveries and jobs, written in the same transaction
+/// as the change (a transactional outbox), so a crash between the two cannot lose an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outbox {
+    pub deliveries: Vec<Delivery>,
+    /// (id, kind, payload, run_at)
+    pub jobs: Vec<(String, String, String, i64)>,
+}
+
+impl Outbox {
+    pub fn is_empty(&self) -> bool {
+        self.deliveries.is_empty() && self.jobs.is_empty()
+    }
+
+    pub fn extend(&mut self, other: Outbox) {
+        self.deliveries.extend(other.deliveries);
+        self.jobs.extend(other.jobs);
+    }
+}
+
 const COLUMNS: &str = "id, client_key, event, url, body, status, attempts, last_status_code, last_error, created_at, delivered_at";
 
 impl Store {
@@ -37,6 +57,21 @@ impl Store {
             .bind(d.delivered_at)
             .execute(&mut **tx)
             .await?;
+        Ok(())
+    }
+
+    /// Writes `outbox` inside the caller's transaction.
+    pub async fn write_outbox_tx(
+        tx: &mut Transaction<'_, Any>,
+        outbox: &Outbox,
+        now: i64,
+    ) -> Result<()> {
+        for d in &outbox.deliveries {
+            Self::insert_delivery_tx(tx, d).await?;
+        }
+        for (id, kind, payload, run_at) in &outbox.jobs {
+            Self::enqueue_job_tx(tx, id, kind, payload, *run_at, now).await?;
+        }
         Ok(())
     }
 

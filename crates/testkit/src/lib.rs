@@ -1,5 +1,7 @@
 //! A real reelbox server for tests: its own temporary data dir (a real SQLite file, media on
 //! disk), an ephemeral port on 127.0.0.1, and helpers that speak to it over HTTP.
+pub mod process;
+
 use std::path::{Path, PathBuf};
 
 use reelbox_server::{Config, Handle};

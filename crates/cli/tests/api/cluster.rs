@@ -3,60 +3,22 @@
 //! killed with SIGKILL mid-upload while the other carries on. Runs in the PostgreSQL + S3 pass of
 //! the suite (REELBOX_TEST_DATABASE_URL and REELBOX_TEST_S3_ENDPOINT set); on SQLite alone there
 //! is nothing to share, and the test says so and returns.
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use reelbox_store::sqlx;
+use reelbox_testkit::process::{Node, NodeOptions};
 use serde_json::{Value, json};
 
 use crate::posting::padded_mp4;
 
-struct Node {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn node(db: &str, storage: &str) -> Node {
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let child = Command::new(crate::probe_exe())
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-        ])
-        .env("REELBOX_DATABASE_URL", db)
-        .env("REELBOX_STORAGE", storage)
-        .env("REELBOX_ADMIN_TOKEN", "cluster-admin")
-        .env("REELBOX_SECRET_KEY", "0123456789abcdef0123456789abcdef")
-        .env("REELBOX_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("reelbox serve starts");
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return Node {
-                child,
-                base,
-                _dir: dir,
-            };
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("node on {port} did not start");
+/// A node of the platform: its own data dir, the shared database and bucket.
+async fn node(db: &str, storage: &str, dir: &std::path::Path) -> Node {
+    let mut o = NodeOptions::new(dir);
+    o.database_url = Some(db.to_string());
+    o.storage = Some(storage.to_string());
+    o.admin_token = "cluster-admin".into();
+    Node::start(crate::probe_exe(), o).await
 }
 
 async fn admin(
@@ -122,8 +84,9 @@ async fn two_nodes_act_as_one_platform() {
         );
         return;
     };
-    let a = node(&db, &storage).await;
-    let mut b = node(&db, &storage).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut a = node(&db, &storage, dir_a.path()).await;
+    let mut b = node(&db, &storage, dir_b.path()).await;
     let http = reqwest::Client::new();
     let app = admin(&http, &a.base, reqwest::Method::POST, "/_reelbox/apps", json!({"name": "Cluster", "audited": true, "scopes": ["video.publish"], "redirect_uris": ["https://a.example/cb/"]})).await;
     let key = app["client_key"].as_str().unwrap().to_string();
@@ -285,8 +248,7 @@ async fn two_nodes_act_as_one_platform() {
         put(&http, &on(&b.base, &url), &bytes, 0, 4_999_999).await,
         206
     );
-    b.child.kill().unwrap();
-    b.child.wait().unwrap();
+    b.kill();
     assert_eq!(
         put(&http, &on(&a.base, &url), &bytes, 5_000_000, total - 1).await,
         201
@@ -316,9 +278,7 @@ async fn two_nodes_act_as_one_platform() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, "PUBLISH_COMPLETE");
-    let mut a = a;
-    let _ = a.child.kill();
-    let _ = a.child.wait();
+    a.kill();
     let _ = ids;
 }
 

@@ -44,21 +44,9 @@ pub async fn fail(
     from: &[&str],
     reason: &str,
 ) -> Result<bool, StoreError> {
-    if !st
-        .store
-        .transition(&p.id, from, "FAILED", Some(reason), st.now())
-        .await?
-    {
-        return Ok(false);
-    }
-    if p.source == "FILE_UPLOAD" && p.object_key.is_none() {
-        let _ = st
-            .blobs
-            .abort_upload(&p.id, p.upload_handle.as_deref().unwrap_or(""))
-            .await;
-    }
+    // The event is written with the transition: a crash between the two would lose it.
     let oid = open_id(st, p).await?;
-    webhooks::emit(
+    let outbox = webhooks::prepare(
         st,
         &p.client_key,
         &oid,
@@ -66,6 +54,20 @@ pub async fn fail(
         serde_json::json!({"publish_id": p.id, "reason": reason, "publish_type": kind_of(p)}),
     )
     .await?;
+    if !st
+        .store
+        .transition_with(&p.id, from, "FAILED", Some(reason), st.now(), &outbox)
+        .await?
+    {
+        return Ok(false);
+    }
+    st.work.notify_one();
+    if p.source == "FILE_UPLOAD" && p.object_key.is_none() {
+        let _ = st
+            .blobs
+            .abort_upload(&p.id, p.upload_handle.as_deref().unwrap_or(""))
+            .await;
+    }
     Ok(true)
 }
 
@@ -316,20 +318,21 @@ async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> a
 }
 
 async fn deliver_to_inbox(st: &AppState, p: &Publish, from: &[&str]) -> anyhow::Result<()> {
+    let oid = open_id(st, p).await?;
+    let outbox = webhooks::prepare(
+        st,
+        &p.client_key,
+        &oid,
+        events::INBOX_DELIVERED,
+        serde_json::json!({"publish_id": p.id, "publish_type": publish_type::INBOX_SHARE}),
+    )
+    .await?;
     if st
         .store
-        .transition(&p.id, from, "SEND_TO_USER_INBOX", None, st.now())
+        .transition_with(&p.id, from, "SEND_TO_USER_INBOX", None, st.now(), &outbox)
         .await?
     {
-        let oid = open_id(st, p).await?;
-        webhooks::emit(
-            st,
-            &p.client_key,
-            &oid,
-            events::INBOX_DELIVERED,
-            serde_json::json!({"publish_id": p.id, "publish_type": publish_type::INBOX_SHARE}),
-        )
-        .await?;
+        st.work.notify_one();
     }
     Ok(())
 }
@@ -463,16 +466,10 @@ async fn complete(
         None
     };
     let public = public && delay.is_none();
-    if !st
-        .store
-        .complete_with_post(&p.id, from, &post, &tags, public, inbox_posted, now)
-        .await?
-    {
-        return Ok(None);
-    }
+    // The post, its events and the delayed make_public job commit together.
     let oid = open_id(st, p).await?;
     let kind = kind_of(p);
-    webhooks::emit(
+    let mut outbox = webhooks::prepare(
         st,
         &p.client_key,
         &oid,
@@ -482,26 +479,42 @@ async fn complete(
     .await?;
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();
-        st.store
-            .enqueue_job(
-                &ids::row_id(),
-                "make_public",
-                &payload,
-                now + secs * 1000,
-                now,
-            )
-            .await?;
+        outbox.jobs.push((
+            ids::row_id(),
+            "make_public".into(),
+            payload,
+            now + secs * 1000,
+        ));
     }
     if public {
-        webhooks::emit(
-            st,
-            &p.client_key,
-            &oid,
-            events::PUBLICLY_AVAILABLE,
-            serde_json::json!({"publish_id": p.id, "post_id": post.id, "publish_type": kind}),
-        )
-        .await?;
+        outbox.extend(
+            webhooks::prepare(
+                st,
+                &p.client_key,
+                &oid,
+                events::PUBLICLY_AVAILABLE,
+                serde_json::json!({"publish_id": p.id, "post_id": post.id, "publish_type": kind}),
+            )
+            .await?,
+        );
     }
+    if !st
+        .store
+        .complete_with_post(
+            &p.id,
+            from,
+            &post,
+            &tags,
+            public,
+            inbox_posted,
+            now,
+            &outbox,
+        )
+        .await?
+    {
+        return Ok(None);
+    }
+    st.work.notify_one();
     Ok(Some(post.id))
 }
 
@@ -664,18 +677,11 @@ pub async fn run_make_public(st: &AppState, payload: &str) -> anyhow::Result<()>
     else {
         return Ok(());
     };
-    if !st
-        .store
-        .add_public_post_id(publish_id, post_id, st.now())
-        .await?
-    {
-        return Ok(());
-    }
     let Some(p) = st.store.publish_fresh(publish_id).await? else {
         return Ok(());
     };
     let oid = open_id(st, &p).await?;
-    webhooks::emit(
+    let outbox = webhooks::prepare(
         st,
         &p.client_key,
         &oid,
@@ -683,5 +689,12 @@ pub async fn run_make_public(st: &AppState, payload: &str) -> anyhow::Result<()>
         serde_json::json!({"publish_id": p.id, "post_id": post_id, "publish_type": kind_of(&p)}),
     )
     .await?;
+    if st
+        .store
+        .add_public_post_id(publish_id, post_id, st.now(), &outbox)
+        .await?
+    {
+        st.work.notify_one();
+    }
     Ok(())
 }

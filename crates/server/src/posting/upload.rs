@@ -94,6 +94,31 @@ pub async fn put_chunk(
             "The upload URL has expired.",
         );
     }
+    // Held until this PUT ends; a publisher over its cap is told before anything about the chunk.
+    let max = st.cfg.limits.max_concurrent_uploads_per_token;
+    let Some(_slot) = st
+        .uploads
+        .try_take(&format!("{}:{}", p.client_key, p.creator_id), max)
+    else {
+        let mut e = crate::error::ApiError::new(
+            reelbox_wire::ErrorCode::RateLimitExceeded,
+            format!("At most {max} chunk uploads may be in flight at once for this access token; retry when one has finished."),
+        )
+        .with_status(StatusCode::TOO_MANY_REQUESTS);
+        e.retry_after = Some(1);
+        let mut resp = e.into_response();
+        if let Some((done, total)) = progress {
+            let v = if done == 0 {
+                format!("bytes */{total}")
+            } else {
+                format!("bytes 0-{}/{total}", done - 1)
+            };
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                resp.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+        }
+        return resp;
+    };
     let injected = crate::faults::check_upload(&st, &p).await;
     if let Some(crate::faults::UploadFault::Fail(resp)) = injected {
         return resp;

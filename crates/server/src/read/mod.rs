@@ -3,9 +3,12 @@
 //! corpus and simulate activity.
 pub mod control;
 pub mod display;
+pub mod list_control;
 pub mod native;
+pub mod profile_lists;
 pub mod research;
 pub mod shop;
+pub mod tts;
 
 use axum::http::StatusCode;
 use reelbox_core::RuleError;

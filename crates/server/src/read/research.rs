@@ -46,7 +46,7 @@ pub const VIDEO_FIELDS: &[&str] = &[
 /// How long a result set can be paged: three days (TikTok promises no less than a day).
 const SEARCH_TTL_MS: i64 = 72 * 3_600_000;
 
-fn video_object(v: &ResearchVideo) -> Map<String, Value> {
+pub(crate) fn video_object(v: &ResearchVideo) -> Map<String, Value> {
     let tags: Vec<String> = serde_json::from_str(&v.hashtags).unwrap_or_default();
     let mentions: Vec<String> = serde_json::from_str(&v.mentions).unwrap_or_default();
     let effects: Vec<String> = serde_json::from_str(&v.effect_ids).unwrap_or_default();
@@ -240,8 +240,14 @@ async fn public_creator(
         .map(|u| u.trim().trim_start_matches('@'))
         .filter(|u| !u.is_empty())
         .ok_or_else(|| invalid("username is required"))?;
+    // Research lists adults only (the birth date lives with the profile-list columns).
+    let adult = st
+        .store
+        .list_owner(name)
+        .await?
+        .is_some_and(|o| reelbox_core::lists::is_adult(o.birth_date.as_deref(), st.now()));
     match st.store.creator_by_username(name).await? {
-        Some(c) if !c.private_account => Ok(c),
+        Some(c) if !c.private_account && adult => Ok(c),
         _ => Err(invalid("user does not exist or is private")),
     }
 }
