@@ -133,6 +133,7 @@ impl Store {
     /// to `PUBLISH_COMPLETE` (compare-and-set), the post and its hashtags are inserted, and the
     /// publish records the post ids, and `outbox` (its webhooks) is written. Returns false (and
     /// changes nothing) when the publish had already left `from`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn complete_with_post(
         &self,
         publish_id: &str,

@@ -112,18 +112,15 @@ impl Node {
         self.child = Some(child);
         let http = reqwest::Client::new();
         for _ in 0..400 {
-            if let Some(c) = self.child.as_mut() {
-                if let Ok(Some(status)) = c.try_wait() {
-                    panic!(
-                        "reelbox serve exited with {status}; log: {}",
-                        std::fs::read_to_string(&self.log).unwrap_or_default()
-                    );
-                }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                panic!(
+                    "reelbox serve exited with {status}; log: {}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
             }
-            if let Ok(r) = http.get(format!("{}/healthz", self.base)).send().await {
-                if r.status().is_success() {
-                    return;
-                }
+            let up = http.get(format!("{}/healthz", self.base)).send().await;
+            if up.is_ok_and(|r| r.status().is_success()) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
