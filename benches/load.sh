@@ -21,8 +21,9 @@ PORT_R=${PORT_R:-18490}
 PORT_H=${PORT_H:-18491}
 
 cargo build --release -q -p reelbox-cli -p reelbox-loadgen
-BIN=$PWD/target/release/reelbox
-LOAD=$PWD/target/release/reelbox-load
+OUT=${CARGO_TARGET_DIR:-$PWD/target}/release
+BIN=$OUT/reelbox
+LOAD=$OUT/reelbox-load
 rm -rf "$DIR" && mkdir -p "$DIR"
 # 1,000 server sockets plus the database and the listener; the load generator lifts its own.
 ulimit -n "$(ulimit -Hn)"

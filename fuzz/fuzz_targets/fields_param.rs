@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use reelbox_core::research::{select_fields, split_fields};
-use reelbox_server::read::display::VIDEO_FIELDS;
+use reelbox_wire::display::VIDEO_FIELDS;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(s) = std::str::from_utf8(data) else {

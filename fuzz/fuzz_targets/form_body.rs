@@ -1,7 +1,7 @@
 //! url-encoded form bodies of the web pages and the consent form.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reelbox_server::pages::FormData;
+use reelbox_core::form::FormData;
 
 fuzz_target!(|data: &[u8]| {
     let f = FormData::parse(data);

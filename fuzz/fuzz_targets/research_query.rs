@@ -2,7 +2,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use reelbox_core::research::{VideoQueryBody, cursor_index, page_size, validate_query};
-use reelbox_server::error::parse_json_body;
+use reelbox_wire::parse_json_body;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(body) = parse_json_body::<VideoQueryBody>(data) else {

@@ -1,7 +1,7 @@
 //! Wire bodies of the posting endpoints (JSON) and of `/v2/oauth/token/` (url-encoded).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use reelbox_server::error::parse_json_body;
+use reelbox_wire::parse_json_body;
 use reelbox_wire::oauth::TokenRequest;
 use reelbox_wire::posting::{
     ContentInitRequest, InboxVideoInitRequest, PublishIdRequest, VideoInitRequest,

@@ -106,9 +106,23 @@ pub fn row_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A row id that sorts by creation time (UUIDv7, system clock), for append-mostly tables such as
+/// the call log: new rows land at the end of the primary-key B-tree instead of on a random page,
+/// which keeps each batch's writes to a few pages.
+pub fn ordered_row_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_row_ids_sort_by_creation() {
+        let ids: Vec<String> = (0..1000).map(|_| ordered_row_id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        assert!(ids.iter().all(|i| i.len() == 32));
+    }
 
     #[test]
     fn log_id_has_tiktoks_shape() {

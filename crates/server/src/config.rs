@@ -67,6 +67,10 @@ pub struct Limits {
     pub rate_init: u32,
     pub rate_status: u32,
     pub rate_cancel: u32,
+    /// Research API requests per client per sliding minute (all research endpoints together).
+    pub rate_research: u32,
+    /// Display API requests per app per sliding minute, by endpoint.
+    pub rate_display: u32,
     /// Seconds a non-upload request may take before it is answered with an error.
     pub request_timeout_secs: u64,
     /// Largest header block of a request (request line and all fields); larger → 431.
@@ -84,6 +88,10 @@ pub struct Limits {
     /// Keep rate-limit windows in the database so several nodes enforce one limit. Default: on
     /// with PostgreSQL (several nodes), off with SQLite (one node; kept in memory).
     pub shared_rate_limits: Option<bool>,
+    /// Milliseconds this node may answer from its cached copy of a token, grant, app or creator
+    /// after another node changed it (this node's own changes are seen at once). Default: 60,000
+    /// with SQLite (no other node), 1,000 with PostgreSQL. 0 turns the cache off.
+    pub lookup_cache_ttl_ms: Option<u64>,
 }
 
 impl Default for Limits {
@@ -105,6 +113,8 @@ impl Default for Limits {
             rate_init: 6,
             rate_status: 30,
             rate_cancel: 30,
+            rate_research: 600,
+            rate_display: 600,
             request_timeout_secs: 60,
             max_header_bytes: 32 * 1024,
             max_headers: 100,
@@ -112,6 +122,7 @@ impl Default for Limits {
             max_concurrent_uploads_per_token: 6,
             call_log_retention_days: 30,
             shared_rate_limits: None,
+            lookup_cache_ttl_ms: None,
         }
     }
 }

@@ -218,9 +218,5 @@ where
     }
 }
 
-/// The parsing rule of [`WireJson`], usable on its own (and by fuzz targets).
-pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace());
-    let input: &[u8] = if trimmed.is_none() { b"{}" } else { bytes };
-    serde_json::from_slice(input).map_err(|e| format!("Invalid request body: {e}"))
-}
+/// The parsing rule of [`WireJson`].
+pub use reelbox_wire::parse_json_body;

@@ -32,6 +32,7 @@ use reelbox_core::{ids, secrets};
 use reelbox_media::LocalBlobStore;
 use reelbox_store::Store;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 pub use config::{Config, Mode, Overrides};
 use state::{AppState, Inner};
@@ -50,6 +51,9 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     let store = Store::open(&cfg.database_url())
         .await
         .with_context(|| format!("opening {}", cfg.database_url()))?;
+    if let Some(ms) = cfg.limits.lookup_cache_ttl_ms {
+        store.set_lookup_cache_ttl(std::time::Duration::from_millis(ms));
+    }
     let blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
     let master_key = match &cfg.secret_key {
         Some(k) => k.as_bytes().to_vec(),
@@ -120,15 +124,38 @@ pub struct Handle {
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// The job claimer and the clock follower.
+    loops: Vec<tokio::task::JoinHandle<()>>,
+    jobs: TaskTracker,
 }
 
+/// How long a stop waits for running jobs; one still running then is cut off with the process,
+/// and its lease hands it to the next start (or another node).
+const JOB_GRACE: Duration = Duration::from_secs(10);
+
 impl Handle {
-    /// Graceful stop: no new connections, in-flight requests finish.
+    /// Graceful stop: no new connections, in-flight requests finish, no new jobs are claimed and
+    /// running ones get a grace period; the call log is written out; then the database closes, so
+    /// nothing is left to hit a closed pool.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
-        self.task.await??;
+        let served = self.task.await;
+        for l in self.loops {
+            let _ = l.await;
+        }
+        self.jobs.close();
+        if tokio::time::timeout(JOB_GRACE, self.jobs.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.jobs.len(),
+                "stopping with jobs still running; their leases will hand them on"
+            );
+        }
+        self.state.calls.flush().await;
         self.state.store.close().await;
-        Ok(())
+        served?
     }
 }
 
@@ -152,11 +179,16 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         }
     }
     let shutdown = CancellationToken::new();
-    tokio::spawn(worker::run(st.clone(), shutdown.clone()));
+    let jobs = TaskTracker::new();
+    let mut loops = vec![tokio::spawn(worker::run(
+        st.clone(),
+        shutdown.clone(),
+        jobs.clone(),
+    ))];
     {
         let st = st.clone();
         let stop = shutdown.clone();
-        tokio::spawn(async move {
+        loops.push(tokio::spawn(async move {
             // Other nodes may move the shared clock; follow it.
             loop {
                 tokio::select! {
@@ -167,7 +199,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
                     _ = stop.cancelled() => return,
                 }
             }
-        });
+        }));
     }
     let app = routes::router(st.clone());
     let task = tokio::spawn(serve(
@@ -185,6 +217,8 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             state: st,
             shutdown,
             task,
+            loops,
+            jobs,
         },
         Started {
             addr,

@@ -71,7 +71,7 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     if path.starts_with("/v2/") {
         let who = slot.get();
         let call = ApiCall {
-            id: reelbox_core::ids::row_id(),
+            id: reelbox_core::ids::ordered_row_id(),
             client_key: who.client_key,
             creator_id: who.creator_id,
             token_hash: who.token_hash,

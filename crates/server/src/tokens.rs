@@ -75,10 +75,8 @@ pub async fn revoke_grant(
     if grant.revoked_at.is_some() {
         return Ok(());
     }
-    st.store.revoke_grant(grant_id, st.now()).await?;
-    crate::posting::process::fail_in_flight_for_grant(st, &grant.client_key, &grant.creator_id)
-        .await?;
-    crate::webhooks::emit(
+    // The event is written with the revocation (a transactional outbox): never one without the other.
+    let outbox = crate::webhooks::prepare(
         st,
         &grant.client_key,
         &grant.open_id,
@@ -86,5 +84,13 @@ pub async fn revoke_grant(
         serde_json::json!({ "reason": reason }),
     )
     .await?;
+    if !st.store.revoke_grant(grant_id, st.now(), &outbox).await? {
+        return Ok(());
+    }
+    if !outbox.is_empty() {
+        st.work.notify_one();
+    }
+    crate::posting::process::fail_in_flight_for_grant(st, &grant.client_key, &grant.creator_id)
+        .await?;
     Ok(())
 }

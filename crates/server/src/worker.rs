@@ -6,7 +6,13 @@ use crate::state::AppState;
 
 const LEASE_MS: i64 = 5 * 60 * 1000;
 
-pub async fn run(st: AppState, shutdown: tokio_util::sync::CancellationToken) {
+/// Claims and runs jobs until `shutdown`; each job runs as its own task on `jobs`, which the
+/// server waits for (a while) before closing the database.
+pub async fn run(
+    st: AppState,
+    shutdown: tokio_util::sync::CancellationToken,
+    jobs: tokio_util::task::TaskTracker,
+) {
     let me = format!("node-{}", reelbox_core::ids::random_alnum(8));
     loop {
         if shutdown.is_cancelled() {
@@ -16,7 +22,7 @@ pub async fn run(st: AppState, shutdown: tokio_util::sync::CancellationToken) {
             Ok(Some(job)) => {
                 let st2 = st.clone();
                 // Jobs run concurrently; the queue's lease keeps each with one runner.
-                tokio::spawn(async move { run_job(st2, job).await });
+                jobs.spawn(async move { run_job(st2, job).await });
                 continue;
             }
             Ok(None) => {}

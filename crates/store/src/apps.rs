@@ -108,16 +108,21 @@ impl Store {
         .bind(&a.developer_id)
         .execute(&self.writer)
         .await?;
+        self.cache.invalidate();
         Ok(())
     }
 
     pub async fn app(&self, client_key: &str) -> Result<Option<App>> {
-        let row: Option<AppRow> =
-            sqlx::query_as(sql!("SELECT {COLUMNS} FROM apps WHERE client_key = $1"))
-                .bind(client_key)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(App::try_from).transpose()
+        self.cache
+            .through(&self.cache.apps, client_key, || async {
+                let row: Option<AppRow> =
+                    sqlx::query_as(sql!("SELECT {COLUMNS} FROM apps WHERE client_key = $1"))
+                        .bind(client_key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(App::try_from).transpose()
+            })
+            .await
     }
 
     pub async fn apps(&self) -> Result<Vec<App>> {

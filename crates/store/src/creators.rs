@@ -132,11 +132,14 @@ impl Store {
         .bind(c.daily_post_cap)
         .execute(&self.writer)
         .await?;
+        self.cache.invalidate();
         Ok(())
     }
 
     pub async fn creator(&self, id: &str) -> Result<Option<Creator>> {
-        self.creator_where("id", id).await
+        self.cache
+            .through(&self.cache.creators, id, || self.creator_where("id", id))
+            .await
     }
 
     pub async fn creator_by_username(&self, username: &str) -> Result<Option<Creator>> {

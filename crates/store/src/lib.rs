@@ -11,6 +11,7 @@ macro_rules! sql {
 
 pub mod activity;
 pub mod apps;
+mod cache;
 pub mod calls;
 pub mod creators;
 pub mod jobs;
@@ -29,7 +30,10 @@ pub mod tts;
 pub mod web;
 pub mod webhooks;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use cache::{LookupCache, UsageCache};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -76,6 +80,15 @@ impl Backend {
             Backend::Postgres => " FOR UPDATE",
         }
     }
+    /// How long a cached token, grant, app or creator may be served. This node's own writes empty
+    /// the cache at once; the time to live bounds how long another node's write goes unseen, and
+    /// only PostgreSQL has other nodes.
+    pub fn default_cache_ttl(self) -> Duration {
+        match self {
+            Backend::Sqlite => Duration::from_secs(60),
+            Backend::Postgres => Duration::from_secs(1),
+        }
+    }
     /// Claiming queued work exactly once across nodes.
     pub fn skip_locked(self) -> &'static str {
         match self {
@@ -92,6 +105,10 @@ pub struct Store {
     /// Writes (one connection on SQLite).
     pub writer: AnyPool,
     pub backend: Backend,
+    /// Tokens, grants, apps and creators as every authenticated request reads them.
+    pub(crate) cache: Arc<LookupCache>,
+    /// creator_info's view of the posting caps.
+    pub(crate) usage: Arc<UsageCache>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -129,6 +146,8 @@ impl Store {
                     pool,
                     writer,
                     backend,
+                    cache: Arc::new(LookupCache::new(Backend::Sqlite.default_cache_ttl())),
+                    usage: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -141,11 +160,18 @@ impl Store {
                     pool: pool.clone(),
                     writer: pool,
                     backend,
+                    cache: Arc::new(LookupCache::new(Backend::Postgres.default_cache_ttl())),
+                    usage: Arc::default(),
                 }
             }
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Overrides [`Backend::default_cache_ttl`]; zero turns the cache off.
+    pub fn set_lookup_cache_ttl(&self, ttl: Duration) {
+        self.cache.set_ttl(ttl);
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -244,6 +244,26 @@ impl Store {
         Ok(())
     }
 
+    /// The playlist of each of `post_ids` that is on one (a video is on one playlist at most).
+    pub async fn playlists_of_posts(
+        &self,
+        post_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
+        if post_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let params: Vec<String> = (1..=post_ids.len()).map(|i| format!("${i}")).collect();
+        let text = format!(
+            "SELECT post_id, playlist_id FROM playlist_items WHERE post_id IN ({})",
+            params.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(text));
+        for id in post_ids {
+            q = q.bind(id);
+        }
+        Ok(q.fetch_all(&self.pool).await?.into_iter().collect())
+    }
+
     /// A playlist and its owner.
     pub async fn playlist(&self, id: &str) -> Result<Option<Playlist>> {
         let row: Option<PlaylistRow> = sqlx::query_as(sql!(

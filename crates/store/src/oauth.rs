@@ -138,6 +138,7 @@ impl Store {
         .bind(now)
         .execute(&self.writer)
         .await?;
+        self.cache.invalidate();
         let g: GrantRow = sqlx::query_as(
             "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE client_key = $1 AND creator_id = $2",
         )
@@ -149,12 +150,16 @@ impl Store {
     }
 
     pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?)
+        self.cache
+            .through(&self.cache.grants, id, || async {
+                Ok(sqlx::query_as(
+                    "SELECT id, client_key, creator_id, open_id, scopes, created_at, revoked_at FROM grants WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            })
+            .await
     }
 
     pub async fn grant_for(&self, client_key: &str, creator_id: &str) -> Result<Option<GrantRow>> {
@@ -176,21 +181,36 @@ impl Store {
         .await?)
     }
 
-    /// Revokes a grant and every token issued under it, in one transaction.
-    pub async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<()> {
+    /// Revokes a grant and every token issued under it, and writes `outbox` (the
+    /// `authorization.removed` webhook), in one transaction. Returns false, writing nothing, when
+    /// the grant was already revoked, so concurrent revocations send one event.
+    pub async fn revoke_grant(
+        &self,
+        grant_id: &str,
+        now: i64,
+        outbox: &crate::webhooks::Outbox,
+    ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(grant_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let changed =
+            sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(grant_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if changed == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        Self::write_outbox_tx(&mut tx, outbox, now).await?;
         sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE grant_id = $1 AND revoked_at IS NULL")
             .bind(grant_id)
             .bind(now)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(())
+        self.cache.invalidate();
+        Ok(true)
     }
 
     pub async fn insert_auth_code(&self, c: &AuthCode, now: i64) -> Result<()> {
@@ -247,12 +267,16 @@ impl Store {
     }
 
     pub async fn token(&self, hash: &str) -> Result<Option<Token>> {
-        let row: Option<TokenRow> =
-            sqlx::query_as(sql!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1"))
-                .bind(hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(Token::try_from).transpose()
+        self.cache
+            .through(&self.cache.tokens, hash, || async {
+                let row: Option<TokenRow> =
+                    sqlx::query_as(sql!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = $1"))
+                        .bind(hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(Token::try_from).transpose()
+            })
+            .await
     }
 
     /// Rotates a refresh token: inserts the new access and refresh tokens, marks the presented
@@ -282,6 +306,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.cache.invalidate();
         Ok(())
     }
 
@@ -302,6 +327,7 @@ impl Store {
             .bind(now)
             .execute(&self.writer)
             .await?;
+        self.cache.invalidate();
         Ok(())
     }
 }
@@ -338,6 +364,7 @@ impl Store {
             .bind(now)
             .execute(&self.writer)
             .await?;
+        self.cache.invalidate();
         Ok(())
     }
 }

@@ -186,6 +186,7 @@ impl Store {
         Self::insert_post_tx(&mut tx, post, tags).await?;
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
+        self.publishes_changed();
         Ok(true)
     }
 }

@@ -57,6 +57,15 @@ pub struct PublishFilter {
     pub limit: i64,
 }
 
+/// The counts behind the posting caps (see [`Store::usage_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageCounts {
+    pub creator_posts: i64,
+    pub app_active_creators: i64,
+    pub creator_already_active: bool,
+    pub pending_shares: i64,
+}
+
 impl Store {
     pub async fn insert_publish_tx(tx: &mut Transaction<'_, Any>, p: &Publish) -> Result<()> {
         sqlx::query(sql!(
@@ -190,55 +199,73 @@ impl Store {
         Ok(())
     }
 
-    /// API posts of a creator since `since`, every app: Direct Posts not failed, plus inbox
-    /// drafts the creator posted.
-    pub async fn creator_posts_since(
-        tx: &mut Transaction<'_, Any>,
+    /// What the posting caps count since `since`, in one statement: on the read pool for
+    /// creator_info, inside the init transaction where the caps are enforced.
+    /// - `creator_posts`: the creator's API posts, every app: Direct Posts not failed, plus inbox
+    ///   drafts the creator posted;
+    /// - `app_active_creators`: distinct creators the app direct-posted for, and whether
+    ///   `creator_id` is one of them;
+    /// - `pending_shares`: the creator's inbox shares not yet posted, discarded or failed.
+    pub async fn usage_counts<'e, E: sqlx::Executor<'e, Database = Any>>(
+        ex: E,
         creator_id: &str,
+        client_key: &str,
         since: i64,
-    ) -> Result<i64> {
-        let r: (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND ((mode = 'DIRECT_POST' AND status <> 'FAILED' AND created_at >= $2) OR (mode = 'MEDIA_UPLOAD' AND inbox_state = 'posted' AND completed_at >= $2))",
+    ) -> Result<UsageCounts> {
+        let r: (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND ((mode = 'DIRECT_POST' AND status <> 'FAILED' AND created_at >= $3) OR (mode = 'MEDIA_UPLOAD' AND inbox_state = 'posted' AND completed_at >= $3))), \
+               (SELECT CAST(COUNT(DISTINCT creator_id) AS BIGINT) FROM publishes WHERE client_key = $2 AND mode = 'DIRECT_POST' AND created_at >= $3), \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE client_key = $2 AND creator_id = $1 AND mode = 'DIRECT_POST' AND created_at >= $3), \
+               (SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND mode = 'MEDIA_UPLOAD' AND created_at >= $3 AND status <> 'FAILED' AND (inbox_state IS NULL OR inbox_state = 'pending'))",
         )
         .bind(creator_id)
-        .bind(since)
-        .fetch_one(&mut **tx)
-        .await?;
-        Ok(r.0)
-    }
-
-    /// Distinct creators an app direct-posted for since `since`, and whether `creator_id` is one.
-    pub async fn app_active_creators_since(
-        tx: &mut Transaction<'_, Any>,
-        client_key: &str,
-        creator_id: &str,
-        since: i64,
-    ) -> Result<(i64, bool)> {
-        let r: (i64, i64) = sqlx::query_as(
-            "SELECT CAST(COUNT(DISTINCT creator_id) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN creator_id = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) FROM publishes WHERE client_key = $1 AND mode = 'DIRECT_POST' AND created_at >= $2",
-        )
         .bind(client_key)
         .bind(since)
-        .bind(creator_id)
-        .fetch_one(&mut **tx)
+        .fetch_one(ex)
         .await?;
-        Ok((r.0, r.1 > 0))
+        Ok(UsageCounts {
+            creator_posts: r.0,
+            app_active_creators: r.1,
+            creator_already_active: r.2 > 0,
+            pending_shares: r.3,
+        })
     }
 
-    /// Inbox shares of a creator since `since` not yet posted, discarded or failed.
-    pub async fn pending_shares_since(
-        tx: &mut Transaction<'_, Any>,
+    /// [`Store::usage_counts`] on the read pool for creator_info, which only reports the caps:
+    /// answered from memory when this node created or moved no publish since the last read and
+    /// that read is under a second old on the server clock (the lookup cache's time to live when
+    /// shorter; none when it is off). Other nodes' publishes are seen within that second.
+    pub async fn usage_counts_reported(
+        &self,
         creator_id: &str,
+        client_key: &str,
+        now: i64,
         since: i64,
-    ) -> Result<i64> {
-        let r: (i64,) = sqlx::query_as(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM publishes WHERE creator_id = $1 AND mode = 'MEDIA_UPLOAD' AND created_at >= $2 AND status <> 'FAILED' AND (inbox_state IS NULL OR inbox_state = 'pending')",
-        )
-        .bind(creator_id)
-        .bind(since)
-        .fetch_one(&mut **tx)
-        .await?;
-        Ok(r.0)
+    ) -> Result<UsageCounts> {
+        let ttl_ms = self
+            .cache
+            .ttl()
+            .map_or(0, |t| t.as_millis().min(1_000) as i64);
+        if ttl_ms > 0 {
+            if let Some(c) = self.usage.get(creator_id, client_key, now, ttl_ms) {
+                return Ok(c);
+            }
+        }
+        let generation = self.usage.generation();
+        let counts = Self::usage_counts(&self.pool, creator_id, client_key, since).await?;
+        if ttl_ms > 0 {
+            self.usage
+                .put(creator_id, client_key, generation, now, counts);
+        }
+        Ok(counts)
+    }
+
+    /// To be called after committing a transaction that created a publish (the init endpoints
+    /// write theirs in their own transaction); this store's own methods that move a publish call
+    /// it themselves.
+    pub fn publishes_changed(&self) {
+        self.usage.changed();
     }
 
     /// Records an acknowledged chunk and the new upload progress; when `completed_with_job` is
@@ -333,6 +360,7 @@ impl Store {
         }
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
+        self.publishes_changed();
         Ok(true)
     }
 
@@ -365,6 +393,7 @@ impl Store {
             .bind(now)
             .execute(&self.writer)
             .await?;
+        self.publishes_changed();
         Ok(())
     }
 

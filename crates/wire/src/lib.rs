@@ -3,11 +3,14 @@
 //! `{"data", "error"}` envelope. No I/O lives here.
 
 pub mod control;
+pub mod display;
 pub mod envelope;
 pub mod error;
+pub mod json;
 pub mod oauth;
 pub mod posting;
 pub mod webhook;
 
 pub use envelope::{Envelope, ErrorBody, ErrorOnly};
 pub use error::ErrorCode;
+pub use json::parse_json_body;

@@ -238,6 +238,62 @@ async fn two_nodes_act_as_one_platform() {
     }
     assert_eq!(ok, 20);
 
+    // A token revoked on one node: refused there at once, and by the other node once its cached
+    // copy is older than the lookup cache's time to live (1 s with PostgreSQL).
+    let victim = tokens[2].clone();
+    for base in [&a.base, &b.base] {
+        let (st, v) = call(
+            &http,
+            base,
+            &victim,
+            "/v2/post/publish/creator_info/query/",
+            json!({}),
+        )
+        .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let r = http
+        .post(format!("{}/v2/oauth/revoke/", a.base))
+        .form(&[
+            ("client_key", key.as_str()),
+            ("client_secret", app["client_secret"].as_str().unwrap()),
+            ("token", victim.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (st, _) = call(
+        &http,
+        &a.base,
+        &victim,
+        "/v2/post/publish/creator_info/query/",
+        json!({}),
+    )
+    .await;
+    assert_eq!(st, 401, "the revoking node refuses at once");
+    let revoked = std::time::Instant::now();
+    loop {
+        let (st, v) = call(
+            &http,
+            &b.base,
+            &victim,
+            "/v2/post/publish/creator_info/query/",
+            json!({}),
+        )
+        .await;
+        if st == 401 {
+            break;
+        }
+        assert_eq!(st, 200, "{v}");
+        assert!(
+            revoked.elapsed() < Duration::from_secs(3),
+            "the other node still accepts a token revoked {:?} ago",
+            revoked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     // A node dies with SIGKILL mid-upload; the survivor finishes it with nothing lost.
     let (st, v) = call(&http, &a.base, &tokens[1], "/v2/post/publish/video/init/", json!({"post_info": {"privacy_level": "SELF_ONLY", "title": "survivor"},
         "source_info": {"source": "FILE_UPLOAD", "video_size": total, "chunk_size": 5_000_000, "total_chunk_count": 2}})).await;

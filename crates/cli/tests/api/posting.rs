@@ -619,6 +619,12 @@ async fn unaudited_apps_caps_and_ownership() {
         json!({"private_account": true, "daily_post_cap": 2}),
     )
     .await;
+    // Asked before the posts, creator_info has nothing to object to (and its counts are now
+    // held in memory: the posts below must still show at once).
+    let (st, v) =
+        w.s.call(&w.token, "/v2/post/publish/creator_info/query/", None)
+            .await;
+    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (200, "ok"));
     for _ in 0..2 {
         let (st, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "FOLLOWER_OF_CREATOR"}, "source_info": file}))).await;
         assert_eq!(st, 200, "{v}");
@@ -663,6 +669,14 @@ async fn unaudited_apps_caps_and_ownership() {
         )
         .await;
     let t = fresh["access_token"].as_str().unwrap();
+    let (st, v) =
+        w.s.call(t, "/v2/post/publish/creator_info/query/", None)
+            .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (200, "ok"),
+        "the counts of a day ago are not reused"
+    );
     let (st, _) =
         w.s.call(
             t,

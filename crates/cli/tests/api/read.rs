@@ -131,7 +131,7 @@ async fn db_rows(s: &TestServer, sql: &str) -> Vec<(String, String)> {
         .expect("rows")
 }
 
-fn window(back: i64, ahead: i64) -> (String, String) {
+pub(crate) fn window(back: i64, ahead: i64) -> (String, String) {
     (format_day(today() - back), format_day(today() + ahead))
 }
 

@@ -473,6 +473,37 @@ async fn playlist_info_pages_visible_videos() {
     );
     assert!(last["data"].get("playlist_name").is_none());
 
+    // The research video query names a video's playlist when `playlist_id` is asked for.
+    let others = ids(&w.s, &format!("SELECT p.id FROM posts p JOIN creators c ON c.id = p.creator_id WHERE {VISIBLE} AND c.username = 'user1_0' ORDER BY p.id LIMIT 1 OFFSET 4")).await;
+    let (start, end) = crate::read::window(12, 1);
+    let query = |fields: &str| {
+        (
+            format!("/v2/research/video/query/?fields={fields}"),
+            json!({"query": {"and": [{"operation": "IN", "field_name": "video_id", "field_values": [own[0], others[0]]}]},
+                   "start_date": start, "end_date": end, "max_count": 10}),
+        )
+    };
+    let (path_q, body) = query("id,playlist_id");
+    let (st, v) = w.s.call(&w.clt, &path_q, Some(body)).await;
+    assert_eq!(st, 200, "{v}");
+    let found: Vec<(String, Option<u64>)> = v["data"]["videos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["id"].as_u64().unwrap().to_string(),
+                x["playlist_id"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(found.len(), 2, "{v}");
+    assert!(found.contains(&(own[0].clone(), Some(pid))), "{v}");
+    assert!(found.contains(&(others[0].clone(), None)), "{v}");
+    let (path_q, body) = query("id");
+    let (_, v) = w.s.call(&w.clt, &path_q, Some(body)).await;
+    assert!(v["data"]["videos"][0].get("playlist_id").is_none(), "{v}");
+
     // A video is in one playlist at most.
     let (st, v) = admin_raw(
         &w.s,

@@ -14,7 +14,7 @@ use reelbox_wire::posting::{
     VideoInitRequest, VideoSourceInfo,
 };
 
-use super::{creator_of, rate_limit, usage};
+use super::{DAY_MS, creator_of, rate_limit, usage, usage_of};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Data, Posting, SoftError, WireJson};
 use crate::middleware::CallSlot;
@@ -44,17 +44,12 @@ pub async fn creator_info(
         .app(&caller.client_key)
         .await?
         .ok_or_else(ApiError::token_invalid)?;
-    let mut tx = st.store.pool.begin().await.map_err(ApiError::internal)?;
-    let u = usage(
-        &st,
-        &mut tx,
-        &creator,
-        &app.client_key,
-        app.audited,
-        app.active_user_cap,
-    )
-    .await?;
-    tx.rollback().await.map_err(ApiError::internal)?;
+    let now = st.now();
+    let counts = st
+        .store
+        .usage_counts_reported(&creator.id, &app.client_key, now, now - DAY_MS)
+        .await?;
+    let u = usage_of(&st, counts, &creator, app.audited, app.active_user_cap);
     let s = creator.settings();
     let info = CreatorInfo {
         creator_avatar_url: if creator.avatar_url.is_empty() {
@@ -253,6 +248,7 @@ async fn answer(
 ) -> ApiResult<Data<InitData>> {
     let (p, upload_url) = create(st, caller, n, &mut tx).await?;
     tx.commit().await.map_err(ApiError::internal)?;
+    st.store.publishes_changed();
     st.work.notify_one();
     Ok(Data(InitData {
         publish_id: p.id,
@@ -316,7 +312,7 @@ pub async fn video_init(
     st.store.lock_app_tx(&mut tx, &app.client_key).await?;
     let u = usage(
         &st,
-        &mut tx,
+        &mut *tx,
         &creator,
         &app.client_key,
         app.audited,
@@ -381,7 +377,7 @@ pub async fn inbox_video_init(
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     let u = usage(
         &st,
-        &mut tx,
+        &mut *tx,
         &creator,
         &app.client_key,
         app.audited,
@@ -469,7 +465,7 @@ pub async fn content_init(
     st.store.lock_app_tx(&mut tx, &app.client_key).await?;
     let u = usage(
         &st,
-        &mut tx,
+        &mut *tx,
         &creator,
         &app.client_key,
         app.audited,

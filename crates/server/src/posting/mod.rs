@@ -9,13 +9,14 @@ pub mod upload;
 use reelbox_core::rules::Usage;
 use reelbox_store::Store;
 use reelbox_store::creators::Creator;
-use sqlx::{Any, Transaction};
+use reelbox_store::publishes::UsageCounts;
+use sqlx::Any;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Enforces the per-token limit of an endpoint (sliding minute): 429 `rate_limit_exceeded`.
 pub async fn rate_limit(
@@ -46,31 +47,41 @@ pub async fn creator_of(st: &AppState, caller: &Caller) -> ApiResult<Creator> {
         .ok_or_else(ApiError::token_invalid)
 }
 
-/// Counts what the caps look at, inside the caller's transaction.
-pub async fn usage(
+/// Counts what the caps look at: inside the caller's transaction when the caps are enforced
+/// (`ex` = the transaction), on the read pool when they are only reported.
+pub async fn usage<'e, E: sqlx::Executor<'e, Database = Any>>(
     st: &AppState,
-    tx: &mut Transaction<'_, Any>,
+    ex: E,
     creator: &Creator,
     client_key: &str,
     audited: bool,
     app_cap: Option<i64>,
 ) -> ApiResult<Usage> {
-    let now = st.now();
-    let since = now - DAY_MS;
+    let since = st.now() - DAY_MS;
+    let c = Store::usage_counts(ex, &creator.id, client_key, since).await?;
+    Ok(usage_of(st, c, creator, audited, app_cap))
+}
+
+/// The caps' view of `c` for this creator and app.
+pub fn usage_of(
+    st: &AppState,
+    c: UsageCounts,
+    creator: &Creator,
+    audited: bool,
+    app_cap: Option<i64>,
+) -> Usage {
     let l = &st.cfg.limits;
-    let (active, already) =
-        Store::app_active_creators_since(tx, client_key, &creator.id, since).await?;
-    Ok(Usage {
-        creator_posts_24h: Store::creator_posts_since(tx, &creator.id, since).await?,
+    Usage {
+        creator_posts_24h: c.creator_posts,
         daily_post_cap: creator.daily_post_cap.unwrap_or(l.daily_post_cap),
-        app_active_creators_24h: active,
-        creator_already_active: already,
+        app_active_creators_24h: c.app_active_creators,
+        creator_already_active: c.creator_already_active,
         active_user_cap: app_cap.unwrap_or(if audited {
             l.audited_active_user_cap
         } else {
             l.unaudited_active_user_cap
         }),
-        pending_shares_24h: Store::pending_shares_since(tx, &creator.id, since).await?,
+        pending_shares_24h: c.pending_shares,
         pending_share_cap: l.pending_share_cap,
-    })
+    }
 }

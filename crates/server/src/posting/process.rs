@@ -601,7 +601,7 @@ pub async fn post_draft(
     };
     let mut tx = st.store.writer.begin().await.map_err(ApiError::internal)?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
-    let mut u = super::usage(st, &mut tx, &creator, &p.client_key, true, None).await?;
+    let mut u = super::usage(st, &mut *tx, &creator, &p.client_key, true, None).await?;
     tx.rollback().await.map_err(ApiError::internal)?;
     // The creator posts in the app: the app's audit and active-user caps do not apply.
     u.creator_already_active = true;

@@ -32,29 +32,10 @@ const USER_FIELDS: &[(&str, &str)] = &[
     ("video_count", scopes::USER_INFO_STATS),
 ];
 
-/// Display Video Object fields.
-pub const VIDEO_FIELDS: &[&str] = &[
-    "id",
-    "create_time",
-    "cover_image_url",
-    "share_url",
-    "video_description",
-    "duration",
-    "height",
-    "width",
-    "title",
-    "embed_html",
-    "embed_link",
-    "like_count",
-    "comment_count",
-    "share_count",
-    "view_count",
-];
-
-const RATE: u32 = 600;
+pub use reelbox_wire::display::VIDEO_FIELDS;
 
 async fn limit(st: &AppState, caller: &Caller, endpoint: &'static str) -> ApiResult<()> {
-    st.rate_check(&caller.client_key, endpoint, RATE)
+    st.rate_check(&caller.client_key, endpoint, st.cfg.limits.rate_display)
         .await
         .map_err(|wait| {
             let mut e = ApiError::new(

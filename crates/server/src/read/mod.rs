@@ -112,7 +112,7 @@ pub(crate) async fn research_gate(
             "The user did not authorize the scope required for completing this request.",
         ));
     }
-    st.rate_check(&c.client_key, "research", 600)
+    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research)
         .await
         .map_err(|wait| {
             let mut e = ApiError::new(

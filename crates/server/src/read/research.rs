@@ -195,9 +195,22 @@ pub async fn video_query(
                 .await?;
         }
     }
+    // Read only when asked for: one lookup for the page, not a join in every query plan.
+    let playlists = if fields.iter().any(|f| f == "playlist_id") {
+        let ids: Vec<String> = rows.iter().map(|v| v.id.clone()).collect();
+        st.store.playlists_of_posts(&ids).await?
+    } else {
+        Default::default()
+    };
     let videos: Vec<Value> = rows
         .iter()
-        .map(|v| pick(video_object(v), &fields))
+        .map(|v| {
+            let mut m = video_object(v);
+            if let Some(pl) = playlists.get(&v.id) {
+                m.insert("playlist_id".into(), id_num(pl));
+            }
+            pick(m, &fields)
+        })
         .collect();
     research_count(&st, &caller, "data", videos.len()).await?;
     Ok(Data(json!({
