@@ -36,7 +36,7 @@ HPID=$!
 # them for the run. Everything else is the default configuration.
 REELBOX_LIMITS__RATE_CREATOR_INFO=100000000 REELBOX_LIMITS__RATE_INIT=100000000 \
 REELBOX_LIMITS__RATE_STATUS=100000000 REELBOX_LIMITS__RATE_CANCEL=100000000 \
-RUST_LOG=${RUST_LOG:-warn} \
+REELBOX_LOG=${REELBOX_LOG:-warn} \
   "$BIN" serve --mode sandbox --listen "127.0.0.1:$PORT_R" --data-dir "$DIR/reelbox-data" > "$DIR/serve.log" 2>&1 &
 RPID=$!
 until curl -sf "127.0.0.1:$PORT_R/healthz" >/dev/null && curl -sf "127.0.0.1:$PORT_H/" >/dev/null; do sleep 0.1; done
@@ -62,4 +62,7 @@ echo "== mix: $CONNS connections, $ROUNDS round(s) of $MIX_SECS s"
 "$LOAD" run --target "http://127.0.0.1:$PORT_R" --scenario mix --label reelbox \
   --connections "$CONNS" --duration "$MIX_SECS" --rounds "$ROUNDS" --pid "$RPID" --json "$DIR/mix.json"
 kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
-grep -ciE "panicked|ERROR" "$DIR/serve.log" | sed 's/^/server log lines with ERROR or panic: /'
+# Levels as the log prints them (colour codes stripped); WARN lines are counted by message.
+plain() { sed -E 's/\x1b\[[0-9;]*m//g' "$DIR/serve.log"; }
+echo "server log lines at ERROR or with a panic: $(plain | grep -cE '^[^ ]+ +ERROR|panicked' || true)"
+plain | grep -E '^[^ ]+ +WARN' | sed -E 's/^[^ ]+ +WARN +//' | sort | uniq -c | sort -rn | head -5 || true

@@ -718,13 +718,27 @@ fn main() {
         }
         _ => {}
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("REELBOX_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REELBOX_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    // The server logs a line per request: written by a thread of its own so that requests never
+    // wait on stderr (not lossy: a full buffer slows logging down rather than dropping lines).
+    // Other commands write directly, in order with what they print.
+    let log_guard = if matches!(cli.cmd, Cmd::Serve(_)) {
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .finish(std::io::stderr());
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .init();
+        Some(guard)
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+        None
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -732,7 +746,9 @@ fn main() {
             std::process::exit(1);
         }
     };
-    if let Err(e) = rt.block_on(run(cli)) {
+    let result = rt.block_on(run(cli));
+    drop(log_guard); // flushes what is still queued: exit() runs no destructors
+    if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
