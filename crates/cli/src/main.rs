@@ -702,6 +702,12 @@ async fn fault(cmd: FaultCmd) -> anyhow::Result<()> {
     }
 }
 
+/// mimalloc rather than the system allocator: the server's many short-lived request allocations
+/// across worker threads fragment glibc's per-thread arenas (RSS kept creeping under load) and
+/// cost more per call.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     // The probe runs in a child process with a memory cap: no runtime, no threads.

@@ -9,6 +9,11 @@ enum Msg {
     Flush(oneshot::Sender<()>),
 }
 
+/// Most records written in one transaction.
+const BATCH: usize = 2_000;
+/// How long a busy log waits for more records before writing.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(25);
+
 #[derive(Clone)]
 pub struct CallLog {
     tx: mpsc::Sender<Msg>,
@@ -21,13 +26,29 @@ impl CallLog {
             let mut batch: Vec<ApiCall> = Vec::new();
             let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
             while let Some(first) = rx.recv().await {
+                // Under load, a short wait gathers a larger batch: one commit (and one fsync)
+                // for up to BATCH records instead of one per handful. An explicit flush ends it.
+                let until = tokio::time::Instant::now() + LINGER;
                 let mut next = Some(first);
-                while let Some(m) = next.take().or_else(|| rx.try_recv().ok()) {
+                loop {
+                    let m = match next.take() {
+                        Some(m) => m,
+                        None => match rx.try_recv() {
+                            Ok(m) => m,
+                            Err(_) if waiters.is_empty() && batch.len() >= 64 => {
+                                match tokio::time::timeout_at(until, rx.recv()).await {
+                                    Ok(Some(m)) => m,
+                                    _ => break,
+                                }
+                            }
+                            Err(_) => break,
+                        },
+                    };
                     match m {
                         Msg::Call(c) => batch.push(*c),
                         Msg::Flush(w) => waiters.push(w),
                     }
-                    if batch.len() >= 500 {
+                    if batch.len() >= BATCH {
                         break;
                     }
                 }

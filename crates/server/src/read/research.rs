@@ -253,16 +253,18 @@ async fn public_creator(
         .map(|u| u.trim().trim_start_matches('@'))
         .filter(|u| !u.is_empty())
         .ok_or_else(|| invalid("username is required"))?;
-    // Research lists adults only (the birth date lives with the profile-list columns).
-    let adult = st
+    let hidden = || invalid("user does not exist or is private");
+    // Research lists public adults only (the birth date lives with the profile-list columns);
+    // the whole profile then comes by id, from the lookup cache when it is warm.
+    let owner = st
         .store
         .list_owner(name)
         .await?
-        .is_some_and(|o| reelbox_core::lists::is_adult(o.birth_date.as_deref(), st.now()));
-    match st.store.creator_by_username(name).await? {
-        Some(c) if !c.private_account && adult => Ok(c),
-        _ => Err(invalid("user does not exist or is private")),
-    }
+        .filter(|o| {
+            !o.private_account && reelbox_core::lists::is_adult(o.birth_date.as_deref(), st.now())
+        })
+        .ok_or_else(hidden)?;
+    st.store.creator(&owner.id).await?.ok_or_else(hidden)
 }
 
 /// Query a public user's profile.
