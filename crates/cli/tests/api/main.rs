@@ -30,6 +30,36 @@ pub async fn server() -> TestServer {
 }
 
 /// Redacts what changes from run to run, for snapshots.
+/// [`redact`], then every non-null value under one of `keys` becomes `"[key]"` and every element
+/// of an array under `(key, placeholder)` of `lists` becomes `placeholder`, at any depth: the
+/// values that move with the clock or the random parts of ids, for snapshots of shapes.
+pub fn redact_keys(v: Value, keys: &[&str], lists: &[(&str, &str)]) -> Value {
+    fn walk(v: &mut Value, keys: &[&str], lists: &[(&str, &str)]) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m.iter_mut() {
+                    if keys.contains(&k.as_str()) {
+                        if !x.is_null() {
+                            *x = json!(format!("[{k}]"));
+                        }
+                    } else if let Some((_, p)) = lists.iter().find(|(l, _)| l == k) {
+                        if let Value::Array(a) = x {
+                            a.iter_mut().for_each(|e| *e = json!(p));
+                        }
+                    } else {
+                        walk(x, keys, lists);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|x| walk(x, keys, lists)),
+            _ => {}
+        }
+    }
+    let mut v = redact(v);
+    walk(&mut v, keys, lists);
+    v
+}
+
 pub fn redact(mut v: Value) -> Value {
     fn walk(v: &mut Value) {
         match v {

@@ -6,7 +6,7 @@ use reelbox_core::research::{day_of, format_day};
 use reelbox_testkit::TestServer;
 use serde_json::{Value, json};
 
-use crate::{redact, server};
+use crate::{redact_keys, server};
 
 const SCOPES: &[&str] = &[
     "user.info.basic",
@@ -18,31 +18,31 @@ const SCOPES: &[&str] = &[
 
 /// Keys whose values move with the wall clock or the random parts of ids.
 fn shape(v: Value) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    match k.as_str() {
-                        "id" | "create_time" | "cursor" | "search_id" | "video_id"
-                        | "parent_comment_id" | "share_url" | "cover_image_url" | "embed_html"
-                        | "embed_link" | "avatar_url" | "avatar_url_100" | "avatar_large_url"
-                        | "profile_deep_link" | "bio_url" | "union_id" | "date" | "time"
-                        | "post_id" => {
-                            if !x.is_null() {
-                                *x = json!(format!("[{k}]"));
-                            }
-                        }
-                        _ => walk(x),
-                    }
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut v = redact(v);
-    walk(&mut v);
-    v
+    redact_keys(
+        v,
+        &[
+            "id",
+            "create_time",
+            "cursor",
+            "search_id",
+            "video_id",
+            "parent_comment_id",
+            "share_url",
+            "cover_image_url",
+            "embed_html",
+            "embed_link",
+            "avatar_url",
+            "avatar_url_100",
+            "avatar_large_url",
+            "profile_deep_link",
+            "bio_url",
+            "union_id",
+            "date",
+            "time",
+            "post_id",
+        ],
+        &[],
+    )
 }
 
 struct Read {

@@ -8,42 +8,23 @@ use reelbox_core::research::day_of;
 use reelbox_testkit::TestServer;
 use serde_json::{Value, json};
 
-use crate::{redact, server};
+use crate::{redact, redact_keys, server};
 
 /// Keys whose values move with the wall clock or random id bits.
 fn shape(v: Value) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m.iter_mut() {
-                    match k.as_str() {
-                        "id"
-                        | "create_time"
-                        | "cursor"
-                        | "playlist_id"
-                        | "playlist_last_updated"
-                        | "shop_id"
-                        | "product_id" => {
-                            if !x.is_null() {
-                                *x = json!(format!("[{k}]"));
-                            }
-                        }
-                        "playlist_video_ids" => {
-                            if let Value::Array(a) = x {
-                                a.iter_mut().for_each(|e| *e = json!("[video_id]"));
-                            }
-                        }
-                        _ => walk(x),
-                    }
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut v = redact(v);
-    walk(&mut v);
-    v
+    redact_keys(
+        v,
+        &[
+            "id",
+            "create_time",
+            "cursor",
+            "playlist_id",
+            "playlist_last_updated",
+            "shop_id",
+            "product_id",
+        ],
+        &[("playlist_video_ids", "[video_id]")],
+    )
 }
 
 struct W {
