@@ -53,10 +53,10 @@ impl CallLog {
                     }
                 }
                 if !batch.is_empty() {
-                    if let Err(e) = store.insert_calls(&batch).await {
-                        tracing::warn!(error = %e, n = batch.len(), "call log write failed");
+                    let n = batch.len();
+                    if let Err(e) = store.insert_calls(std::mem::take(&mut batch)).await {
+                        tracing::warn!(error = %e, n, "call log write failed");
                     }
-                    batch.clear();
                 }
                 for w in waiters.drain(..) {
                     let _ = w.send(());

@@ -1,7 +1,7 @@
 //! The call log: every wire API call, per app (issue: inspection and the guideline report).
 use sqlx::FromRow;
 
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
 pub struct ApiCall {
@@ -34,70 +34,420 @@ impl TryFrom<i64> for Injected {
     }
 }
 
-impl Store {
-    /// Inserts a batch in one transaction (the log is written off the request path).
-    pub async fn insert_calls(&self, calls: &[ApiCall]) -> Result<()> {
-        const COLS: usize = 13;
-        // Many rows per statement: one round trip to the writer per 64 calls, not per call.
-        const ROWS: usize = 64;
-        let mut tx = self.writer.begin().await?;
-        for part in calls.chunks(ROWS) {
-            // SQLite gets anonymous `?` parameters: it looks numbered ones up by a linear scan per
-            // parameter, which makes binding a statement of hundreds of them quadratic.
-            let param = |n: usize| match self.backend {
-                crate::Backend::Sqlite => "?".to_string(),
-                crate::Backend::Postgres => format!("${n}"),
-            };
-            let values: Vec<String> = (0..part.len())
-                .map(|r| {
-                    let ps: Vec<String> = (1..=COLS).map(|c| param(r * COLS + c)).collect();
-                    format!("({})", ps.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO api_calls (id, client_key, creator_id, token_hash, endpoint, method, status, error_code, log_id, latency_ms, summary, injected, created_at) VALUES {}",
-                values.join(", ")
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for c in part {
-                q = q
-                    .bind(&c.id)
-                    .bind(&c.client_key)
-                    .bind(&c.creator_id)
-                    .bind(&c.token_hash)
-                    .bind(&c.endpoint)
-                    .bind(&c.method)
-                    .bind(c.status)
-                    .bind(&c.error_code)
-                    .bind(&c.log_id)
-                    .bind(c.latency_ms)
-                    .bind(&c.summary)
-                    .bind(c.injected.0 as i64)
-                    .bind(c.created_at);
-            }
-            q.execute(&mut *tx).await?;
+/// The columns of the per-call table that held the log before segments.
+const LEGACY_COLUMNS: &str = "id, client_key, creator_id, token_hash, endpoint, method, status, error_code, log_id, latency_ms, summary, injected, created_at";
+
+/// Segment ids from converting the per-call table start with this, so that a conversion cut
+/// short (on SQLite the two files commit apart) is undone before it runs again.
+const LEGACY_SEGMENT: &str = "legacy-";
+
+/// A call as a segment stores it: a JSON array, every field in a fixed order.
+type StoredCall = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    bool,
+    i64,
+);
+
+fn stored(c: ApiCall) -> StoredCall {
+    (
+        c.id,
+        c.client_key,
+        c.creator_id,
+        c.token_hash,
+        c.endpoint,
+        c.method,
+        c.status,
+        c.error_code,
+        c.log_id,
+        c.latency_ms,
+        c.summary,
+        c.injected.0,
+        c.created_at,
+    )
+}
+
+fn unstored(s: StoredCall) -> ApiCall {
+    ApiCall {
+        id: s.0,
+        client_key: s.1,
+        creator_id: s.2,
+        token_hash: s.3,
+        endpoint: s.4,
+        method: s.5,
+        status: s.6,
+        error_code: s.7,
+        log_id: s.8,
+        latency_ms: s.9,
+        summary: s.10,
+        injected: Injected(s.11),
+        created_at: s.12,
+    }
+}
+
+/// One app's calls from one flush: what a row of `api_call_segments` holds.
+struct Segment {
+    client_key: Option<String>,
+    first_at: i64,
+    last_at: i64,
+    calls: Vec<StoredCall>,
+}
+
+impl Segment {
+    /// Groups a batch by app, keeping each app's calls in the order they came.
+    fn group(calls: Vec<ApiCall>) -> Vec<Segment> {
+        let mut by_app: std::collections::BTreeMap<Option<String>, Segment> = Default::default();
+        for c in calls {
+            let seg = by_app.entry(c.client_key.clone()).or_insert_with(|| Segment {
+                client_key: c.client_key.clone(),
+                first_at: c.created_at,
+                last_at: c.created_at,
+                calls: Vec::new(),
+            });
+            seg.first_at = seg.first_at.min(c.created_at);
+            seg.last_at = seg.last_at.max(c.created_at);
+            seg.calls.push(stored(c));
         }
+        by_app.into_values().collect()
+    }
+
+    fn encode(&self) -> Result<Vec<u8>> {
+        let json = serde_json::to_vec(&self.calls).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(lz4_flex::compress_prepend_size(&json))
+    }
+}
+
+fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
+    let json = lz4_flex::decompress_size_prepended(body)
+        .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
+    let calls: Vec<StoredCall> = serde_json::from_slice(&json)
+        .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
+    Ok(calls.into_iter().map(unstored).collect())
+}
+
+/// Newest first, as the log is read.
+fn newest_first(a: &ApiCall, b: &ApiCall) -> std::cmp::Ordering {
+    (b.created_at, &b.id).cmp(&(a.created_at, &a.id))
+}
+
+impl Store {
+    /// Writes a batch of calls in one transaction (the log is written off the request path):
+    /// one segment per app.
+    pub async fn insert_calls(&self, calls: Vec<ApiCall>) -> Result<()> {
+        let mut tx = self.log.writer.begin().await?;
+        Self::insert_segments(&mut tx, calls, "").await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The newest calls of an app, newest first.
-    pub async fn calls_of_app(&self, client_key: &str, limit: i64) -> Result<Vec<ApiCall>> {
-        Ok(sqlx::query_as(
-            "SELECT id, client_key, creator_id, token_hash, endpoint, method, status, error_code, log_id, latency_ms, summary, injected, created_at FROM api_calls WHERE client_key = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-        )
-        .bind(client_key)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+    async fn insert_segments(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        calls: Vec<ApiCall>,
+        id_prefix: &str,
+    ) -> Result<()> {
+        for seg in Segment::group(calls) {
+            sqlx::query("INSERT INTO api_call_segments (id, client_key, first_at, last_at, calls, body) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(format!("{id_prefix}{}", reelbox_core::ids::ordered_row_id()))
+                .bind(&seg.client_key)
+                .bind(seg.first_at)
+                .bind(seg.last_at)
+                .bind(seg.calls.len() as i64)
+                .bind(seg.encode()?)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
-    /// Removes calls older than `before` (the retention policy).
+    /// The newest calls of an app, newest first. Segments are read newest first until none
+    /// left can hold a call newer than the `limit`-th found so far (segments of several nodes,
+    /// or of a moved clock, may overlap in time).
+    pub async fn calls_of_app(&self, client_key: &str, limit: i64) -> Result<Vec<ApiCall>> {
+        let limit = limit.max(0) as usize;
+        let mut found: Vec<ApiCall> = Vec::new();
+        let mut cursor: Option<(i64, String)> = None;
+        'pages: loop {
+            let page: Vec<(String, i64, Vec<u8>)> = match &cursor {
+                None => sqlx::query_as(
+                    "SELECT id, last_at, body FROM api_call_segments WHERE client_key = $1 ORDER BY last_at DESC, id DESC LIMIT 16",
+                )
+                .bind(client_key)
+                .fetch_all(&self.log.pool)
+                .await?,
+                Some((at, id)) => sqlx::query_as(
+                    "SELECT id, last_at, body FROM api_call_segments WHERE client_key = $1 AND (last_at < $2 OR (last_at = $2 AND id < $3)) ORDER BY last_at DESC, id DESC LIMIT 16",
+                )
+                .bind(client_key)
+                .bind(at)
+                .bind(id)
+                .fetch_all(&self.log.pool)
+                .await?,
+            };
+            let Some(last) = page.last() else { break };
+            cursor = Some((last.1, last.0.clone()));
+            for (_, last_at, body) in page {
+                if found.len() >= limit && found.last().is_none_or(|c| last_at < c.created_at) {
+                    break 'pages;
+                }
+                found.extend(decode(&body)?);
+                found.sort_by(newest_first);
+                found.truncate(limit);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Removes the segments whose newest call is older than `before` (the retention policy;
+    /// a segment spans one flush, a few milliseconds).
     pub async fn prune_calls(&self, before: i64) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM api_calls WHERE created_at < $1")
+        let r = sqlx::query("DELETE FROM api_call_segments WHERE last_at < $1")
             .bind(before)
-            .execute(&self.writer)
+            .execute(&self.log.writer)
             .await?;
         Ok(r.rows_affected())
+    }
+
+    /// A database from before segments holds the log as one row per call in `api_calls` (in the
+    /// main database, on either engine): those rows become segments, then the table goes.
+    /// On PostgreSQL it all happens in one transaction under an advisory lock, so nodes starting
+    /// together convert once; on SQLite, where the log has a file of its own, segments of an
+    /// interrupted conversion are removed before it starts again.
+    pub(crate) async fn convert_legacy_call_log(&self) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let exists = match self.backend {
+            crate::Backend::Postgres => {
+                sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
+                    .execute(&mut *tx)
+                    .await?;
+                let r: (i64,) = sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'api_calls'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                r.0 > 0
+            }
+            crate::Backend::Sqlite => {
+                let r: (i64,) = sqlx::query_as(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM sqlite_master WHERE type = 'table' AND name = 'api_calls'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                r.0 > 0
+            }
+        };
+        if !exists {
+            tx.commit().await?;
+            return Ok(());
+        }
+        let mut log_tx = match self.log.separate {
+            true => Some(self.log.writer.begin().await?),
+            false => None,
+        };
+        sqlx::query(sql!(
+            "DELETE FROM api_call_segments WHERE id LIKE '{LEGACY_SEGMENT}%'"
+        ))
+        .execute(match log_tx.as_mut() {
+            Some(t) => &mut **t,
+            None => &mut *tx,
+        })
+        .await?;
+        let mut after: Option<(i64, String)> = None;
+        loop {
+            let rows: Vec<ApiCall> = match &after {
+                None => sqlx::query_as(sql!(
+                    "SELECT {LEGACY_COLUMNS} FROM api_calls ORDER BY created_at, id LIMIT 2000"
+                ))
+                .fetch_all(&mut *tx)
+                .await?,
+                Some((at, id)) => sqlx::query_as(sql!(
+                    "SELECT {LEGACY_COLUMNS} FROM api_calls WHERE created_at > $1 OR (created_at = $1 AND id > $2) ORDER BY created_at, id LIMIT 2000"
+                ))
+                .bind(at)
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?,
+            };
+            let Some(last) = rows.last() else { break };
+            after = Some((last.created_at, last.id.clone()));
+            match log_tx.as_mut() {
+                Some(t) => Self::insert_segments(t, rows, LEGACY_SEGMENT).await?,
+                None => Self::insert_segments(&mut tx, rows, LEGACY_SEGMENT).await?,
+            }
+        }
+        if let Some(t) = log_tx {
+            t.commit().await?;
+        }
+        sqlx::query("DROP TABLE api_calls").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{call_log_url, sqlite_url_for};
+
+    fn call(i: i64, client_key: Option<&str>, created_at: i64) -> ApiCall {
+        ApiCall {
+            id: format!("{created_at:016}-{i:06}"),
+            client_key: client_key.map(str::to_string),
+            creator_id: (i % 2 == 0).then(|| format!("creator{i}")),
+            token_hash: None,
+            endpoint: "/v2/post/publish/creator_info/query/".into(),
+            method: "POST".into(),
+            status: 200 + i % 3,
+            error_code: if i % 3 == 0 { "ok".into() } else { String::new() },
+            log_id: format!("log{i}"),
+            latency_ms: i,
+            // Quotes, backslashes, newlines and non-ASCII survive the JSON batch.
+            summary: format!("{{\"t\":\"a \\\"q\\\" \\\\ é\n{i}\"}}"),
+            injected: Injected(i % 5 == 0),
+            created_at,
+        }
+    }
+
+    #[test]
+    fn the_call_log_file_sits_beside_the_database() {
+        assert_eq!(
+            call_log_url("sqlite:///data/reelbox.db?mode=rwc").as_deref(),
+            Some("sqlite:///data/reelbox-calls.db?mode=rwc")
+        );
+        assert_eq!(
+            call_log_url("sqlite://rel/x").as_deref(),
+            Some("sqlite://rel/x-calls.db")
+        );
+        assert_eq!(call_log_url("sqlite::memory:"), None);
+        assert_eq!(call_log_url("sqlite://a.db?mode=memory"), None);
+        assert_eq!(call_log_url("postgres://h/db"), None);
+    }
+
+    #[tokio::test]
+    async fn calls_round_trip_through_their_own_file_and_are_pruned_by_time() {
+        let dir = tempfile::tempdir().unwrap();
+        round_trip(&sqlite_url_for(&dir.path().join("r.db"))).await;
+        assert!(dir.path().join("r-calls.db").exists());
+        assert!(matches!(
+            Store::open("sqlite::memory:").await,
+            Err(StoreError::BadUrl(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn calls_round_trip_on_postgres_when_configured() {
+        if let Some(url) = crate::test_support::fresh_postgres("rbcalls").await {
+            round_trip(&url).await;
+            crate::test_support::drop_postgres(&url).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_legacy_call_table_is_converted_on_postgres_when_configured() {
+        if let Some(url) = crate::test_support::fresh_postgres("rbcallsold").await {
+            legacy_conversion(&url).await;
+            crate::test_support::drop_postgres(&url).await;
+        }
+    }
+
+    async fn round_trip(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        let calls: Vec<ApiCall> = (0..2500)
+            .map(|i| call(i, Some(if i % 2 == 0 { "a" } else { "b" }), 1_000 + i))
+            .chain([call(9, None, 5_000)])
+            .collect();
+        store.insert_calls(calls.clone()).await.unwrap();
+        let a = store.calls_of_app("a", 5000).await.unwrap();
+        let mut want: Vec<ApiCall> = calls
+            .iter()
+            .filter(|c| c.client_key.as_deref() == Some("a"))
+            .cloned()
+            .collect();
+        want.reverse();
+        assert_eq!(a, want, "every field back as written, newest first");
+        assert_eq!(store.calls_of_app("b", 3).await.unwrap().len(), 3);
+        if store.log.separate {
+            // Nothing of the log is in the main database.
+            let main: Option<(String,)> =
+                sqlx::query_as("SELECT name FROM sqlite_master WHERE name LIKE 'api_call%'")
+                    .fetch_optional(&store.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(main, None);
+        }
+        // Two segments (apps a and b) and the one without an app.
+        let segments: (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM api_call_segments")
+            .fetch_one(&store.log.pool)
+            .await
+            .unwrap();
+        assert_eq!(segments.0, 3);
+        // Later flushes, one of them back in time (a moved clock): still newest first overall.
+        store.insert_calls(vec![call(7, Some("a"), 10_000), call(8, Some("a"), 500)]).await.unwrap();
+        store.insert_calls(vec![call(6, Some("a"), 9_000)]).await.unwrap();
+        let top = store.calls_of_app("a", 3).await.unwrap();
+        assert_eq!(
+            top.iter().map(|c| c.created_at).collect::<Vec<_>>(),
+            vec![10_000, 9_000, 3_498]
+        );
+        let all = store.calls_of_app("a", 5000).await.unwrap();
+        assert_eq!(all.len(), 1253);
+        assert_eq!(all.last().unwrap().created_at, 500);
+        // Whole segments go once their newest call is past retention.
+        assert_eq!(store.prune_calls(3_000).await.unwrap(), 0);
+        assert_eq!(store.prune_calls(9_500).await.unwrap(), 4);
+        assert_eq!(
+            store.calls_of_app("a", 5000).await.unwrap().iter().map(|c| c.created_at).collect::<Vec<_>>(),
+            vec![10_000, 500]
+        );
+        assert!(store.integrity_check().await.unwrap());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_legacy_call_table_is_converted_into_segments() {
+        let dir = tempfile::tempdir().unwrap();
+        legacy_conversion(&sqlite_url_for(&dir.path().join("r.db"))).await;
+    }
+
+    async fn legacy_conversion(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        // The table as the main database had it before the call log moved.
+        sqlx::query(
+            "CREATE TABLE api_calls (id TEXT PRIMARY KEY, client_key TEXT, creator_id TEXT, token_hash TEXT, endpoint TEXT NOT NULL, method TEXT NOT NULL, status BIGINT NOT NULL, error_code TEXT NOT NULL, log_id TEXT NOT NULL, latency_ms BIGINT NOT NULL, summary TEXT NOT NULL, injected BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL)",
+        )
+        .execute(&store.writer)
+        .await
+        .unwrap();
+        let old: Vec<ApiCall> = (0..4100).map(|i| call(i, Some("old"), i)).collect();
+        for c in &old {
+            sqlx::query(sql!("INSERT INTO api_calls ({LEGACY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+                .bind(&c.id).bind(&c.client_key).bind(&c.creator_id).bind(&c.token_hash)
+                .bind(&c.endpoint).bind(&c.method).bind(c.status).bind(&c.error_code)
+                .bind(&c.log_id).bind(c.latency_ms).bind(&c.summary).bind(c.injected.0 as i64)
+                .bind(c.created_at)
+                .execute(&store.writer)
+                .await
+                .unwrap();
+        }
+        // A conversion that was cut short left segments behind: they are not counted twice.
+        let mut tx = store.log.writer.begin().await.unwrap();
+        Store::insert_segments(&mut tx, old[..10].to_vec(), LEGACY_SEGMENT).await.unwrap();
+        tx.commit().await.unwrap();
+        store.close().await;
+        let store = Store::open(url).await.unwrap();
+        let mut moved = store.calls_of_app("old", 10_000).await.unwrap();
+        moved.reverse();
+        assert_eq!(moved, old);
+        // The old table is gone: inserting into it fails.
+        assert!(sqlx::query("SELECT COUNT(*) FROM api_calls").execute(&store.pool).await.is_err());
+        store.close().await;
     }
 }

@@ -30,6 +30,51 @@ pub mod tts;
 pub mod web;
 pub mod webhooks;
 
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// A fresh, empty PostgreSQL database named `{prefix}_{pid}` on the server of
+    /// `REELBOX_TEST_DATABASE_URL`, or `None` when no PostgreSQL is configured.
+    pub async fn fresh_postgres(prefix: &str) -> Option<String> {
+        use sqlx::Connection;
+        let base = std::env::var("REELBOX_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))?;
+        let name = format!("{prefix}_{}", std::process::id());
+        let mut admin = sqlx::postgres::PgConnection::connect(&base)
+            .await
+            .expect("reachable");
+        for stmt in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(stmt))
+                .execute(&mut admin)
+                .await
+                .expect("database");
+        }
+        let i = base.rfind('/').expect("a database URL");
+        Some(format!("{}/{name}", &base[..i]))
+    }
+
+    /// Drops a database made by [`fresh_postgres`] (its store closed first).
+    pub async fn drop_postgres(url: &str) {
+        use sqlx::Connection;
+        let (Ok(base), Some((_, name))) = (
+            std::env::var("REELBOX_TEST_DATABASE_URL"),
+            url.rsplit_once('/'),
+        ) else {
+            return;
+        };
+        if let Ok(mut admin) = sqlx::postgres::PgConnection::connect(&base).await {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -109,10 +154,24 @@ pub struct Store {
     pub(crate) cache: Arc<LookupCache>,
     /// creator_info's view of the posting caps.
     pub(crate) usage: Arc<UsageCache>,
+    /// The call log's database: on SQLite a file of its own beside the main one (its stream of
+    /// small writes then never queues behind, or holds up, the main single writer); on
+    /// PostgreSQL the main database, which every node shares.
+    pub(crate) log: LogDb,
+}
+
+#[derive(Clone)]
+pub(crate) struct LogDb {
+    pub(crate) pool: AnyPool,
+    pub(crate) writer: AnyPool,
+    /// True when it is not the main database.
+    pub(crate) separate: bool,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+static SQLITE_CALL_LOG_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/sqlite-calls");
 
 impl Store {
     /// Opens (creating when needed) and migrates the database at `url`
@@ -128,7 +187,15 @@ impl Store {
         };
         let store = match backend {
             Backend::Sqlite => {
+                // Reads, writes and the call log use connections of their own, which an
+                // in-memory database (one per connection) cannot share.
+                let Some(log_url) = call_log_url(url) else {
+                    return Err(StoreError::BadUrl(format!(
+                        "{url}: SQLite needs a database file"
+                    )));
+                };
                 let url = sqlite_url_with_create(url);
+                let log_url = sqlite_url_with_create(&log_url);
                 // Durability is promised for acknowledged chunks: WAL with FULL sync.
                 let writer = AnyPoolOptions::new()
                     .max_connections(1)
@@ -142,12 +209,14 @@ impl Store {
                     .after_connect(|c, _| Box::pin(sqlite_setup(c)))
                     .connect(&url)
                     .await?;
+                let log = LogDb::open_sqlite(&log_url).await?;
                 Store {
                     pool,
                     writer,
                     backend,
                     cache: Arc::new(LookupCache::new(Backend::Sqlite.default_cache_ttl())),
                     usage: Arc::default(),
+                    log,
                 }
             }
             Backend::Postgres => {
@@ -157,6 +226,11 @@ impl Store {
                     .connect(url)
                     .await?;
                 Store {
+                    log: LogDb {
+                        pool: pool.clone(),
+                        writer: pool.clone(),
+                        separate: false,
+                    },
                     pool: pool.clone(),
                     writer: pool,
                     backend,
@@ -179,17 +253,26 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.writer).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.writer).await?,
         }
+        if self.log.separate {
+            SQLITE_CALL_LOG_MIGRATIONS.run(&self.log.writer).await?;
+        }
+        self.convert_legacy_call_log().await?;
         Ok(())
     }
 
-    /// `PRAGMA integrity_check` on SQLite; a trivial query on PostgreSQL.
+    /// `PRAGMA integrity_check` on SQLite (the main database and the call log's); a trivial
+    /// query on PostgreSQL.
     pub async fn integrity_check(&self) -> Result<bool> {
         match self.backend {
             Backend::Sqlite => {
-                let r: (String,) = sqlx::query_as("PRAGMA integrity_check")
-                    .fetch_one(&self.writer)
-                    .await?;
-                Ok(r.0 == "ok")
+                let mut ok = true;
+                for db in [&self.writer, &self.log.writer] {
+                    let r: (String,) = sqlx::query_as("PRAGMA integrity_check")
+                        .fetch_one(db)
+                        .await?;
+                    ok &= r.0 == "ok";
+                }
+                Ok(ok)
             }
             Backend::Postgres => {
                 let r: (i64,) = sqlx::query_as("SELECT CAST(1 AS BIGINT)")
@@ -201,9 +284,72 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.log.writer.close().await;
+        self.log.pool.close().await;
         self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+impl LogDb {
+    async fn open_sqlite(url: &str) -> Result<LogDb> {
+        let writer = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|c, _| Box::pin(call_log_setup(c)))
+            .connect(url)
+            .await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|c, _| Box::pin(call_log_setup(c)))
+            .connect(url)
+            .await?;
+        Ok(LogDb {
+            pool,
+            writer,
+            separate: true,
+        })
+    }
+}
+
+/// The call log is an inspection record, not an acknowledgement: WAL without a sync per commit
+/// (a process crash loses nothing committed; a power cut may lose the last moments), and the
+/// statement journal in memory.
+async fn call_log_setup(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
+    conn.execute(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The URL of the call log's own file beside a SQLite database file (`reelbox.db` →
+/// `reelbox-calls.db`, same options); `None` for an in-memory database or another engine.
+pub fn call_log_url(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let (slashes, path) = match path.strip_prefix("//") {
+        Some(p) => ("//", p),
+        None => ("", path),
+    };
+    if path.is_empty() || path == ":memory:" || query.is_some_and(|q| q.contains("mode=memory")) {
+        return None;
+    }
+    let p = std::path::Path::new(path);
+    let stem = p.file_stem()?.to_str()?;
+    let name = match p.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-calls.{ext}"),
+        None => format!("{stem}-calls.db"),
+    };
+    let log_path = p.with_file_name(name);
+    Some(match query {
+        Some(q) => format!("sqlite:{slashes}{}?{q}", log_path.display()),
+        None => format!("sqlite:{slashes}{}", log_path.display()),
+    })
 }
 
 async fn sqlite_setup(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {

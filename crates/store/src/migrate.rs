@@ -6,6 +6,9 @@ use sqlx::{Column, Row};
 
 use crate::{Backend, Result, Store, StoreError};
 
+/// The call log's table, which on SQLite is in a file of its own.
+const CALL_LOG: &str = "api_calls";
+
 /// What was copied of one table.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TableCopy {
@@ -103,7 +106,21 @@ impl Store {
             }
         };
         let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(&self.pool).await?;
-        Ok(rows.into_iter().map(|r| r.0).collect())
+        let mut tables: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+        if self.log.separate {
+            tables.push(CALL_LOG.to_string());
+            tables.sort();
+        }
+        Ok(tables)
+    }
+
+    /// The (reader, writer) holding `table`: the call log may live in a database of its own.
+    fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, &sqlx::AnyPool) {
+        if table == CALL_LOG {
+            (&self.log.pool, &self.log.writer)
+        } else {
+            (&self.pool, &self.writer)
+        }
     }
 
     async fn columns_of(&self, table: &str) -> Result<Vec<String>> {
@@ -125,14 +142,14 @@ impl Store {
                 "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position"
             ),
         };
-        Ok(sqlx::query_as(q).fetch_all(&self.pool).await?)
+        Ok(sqlx::query_as(q).fetch_all(self.pools_of(table).0).await?)
     }
 
     async fn rows_of(&self, table: &str, cols: &[String]) -> Result<Vec<Vec<Val>>> {
         let list = cols.join(", ");
         // Order by every column so both engines produce the same sequence.
         let rows = sqlx::query(sql!("SELECT {list} FROM {table} ORDER BY {list}"))
-            .fetch_all(&self.pool)
+            .fetch_all(self.pools_of(table).0)
             .await?;
         rows.iter().map(values).collect()
     }
@@ -166,7 +183,7 @@ impl Store {
             }
             let existing: (i64,) =
                 sqlx::query_as(sql!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"))
-                    .fetch_one(&target.pool)
+                    .fetch_one(target.pools_of(table).0)
                     .await?;
             if existing.0 > 0 {
                 return Err(StoreError::Corrupt(format!(
@@ -183,7 +200,7 @@ impl Store {
                 cols.join(", ")
             );
             for batch in rows.chunks(500) {
-                let mut tx = target.writer.begin().await?;
+                let mut tx = target.pools_of(table).1.begin().await?;
                 for r in batch {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
                     for (v, kind) in r.iter().zip(&null_kinds) {

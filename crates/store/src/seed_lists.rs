@@ -358,29 +358,8 @@ mod tests {
     /// hand-made corpus in the seeder's id scheme.
     #[tokio::test]
     async fn lists_on_postgres_when_configured() {
-        use sqlx::Connection;
-        let Some(base) = std::env::var("REELBOX_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| u.starts_with("postgres"))
-        else {
+        let Some(url) = crate::test_support::fresh_postgres("rbl").await else {
             return;
-        };
-        let name = format!("rbl_{}", std::process::id());
-        let mut admin = sqlx::postgres::PgConnection::connect(&base)
-            .await
-            .expect("reachable");
-        for stmt in [
-            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            sqlx::query(sqlx::AssertSqlSafe(stmt))
-                .execute(&mut admin)
-                .await
-                .expect("database");
-        }
-        let url = match base.rfind('/') {
-            Some(i) => format!("{}/{name}", &base[..i]),
-            None => panic!("a database URL"),
         };
         let store = Store::open(&url).await.expect("open");
         let end: i64 = 1_767_225_600_000;
@@ -512,11 +491,7 @@ mod tests {
                 .is_empty()
         );
         store.close().await;
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await;
+        crate::test_support::drop_postgres(&url).await;
     }
 
     async fn exec_plain(store: &Store, sql: String) {
