@@ -1,6 +1,6 @@
--- The call log in segments: the calls of one app from one flush of a node's log, LZ4-compressed
--- JSON (reelbox_store::calls). The rows of the old per-call table are converted at start-up and
--- the table dropped then (Store::convert_legacy_call_log).
+-- The call log in segments: the calls of one app from one flush of a node's log,
+-- postcard-encoded and LZ4-compressed (reelbox_store::calls). The rows of the old per-call
+-- table are converted at start-up and the table dropped then (Store::convert_legacy_call_log).
 CREATE TABLE api_call_segments (
     id TEXT PRIMARY KEY,
     client_key TEXT,

@@ -1,8 +1,8 @@
 -- The call log of the embedded backend, in a database file of its own (`reelbox-calls.db`
 -- beside `reelbox.db`), so its steady stream of writes never queues behind the main writer.
 -- Every wire call is kept, in segments: the calls of one app from one flush of the log,
--- LZ4-compressed JSON, so a busy log writes a row per app every few milliseconds rather than a
--- row per call (reelbox_store::calls).
+-- postcard-encoded and LZ4-compressed, so a busy log writes a row per app every few
+-- milliseconds rather than a row per call (reelbox_store::calls).
 CREATE TABLE api_call_segments (
     id TEXT PRIMARY KEY,
     client_key TEXT,

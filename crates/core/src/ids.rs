@@ -4,13 +4,25 @@ use rand::distr::Alphanumeric;
 
 /// `YYYYMMDDhhmmss` (UTC) + 20 upper-case hex characters: TikTok's 34-character log id.
 pub fn log_id(now_ms: i64) -> String {
-    let ts = time::OffsetDateTime::from_unix_timestamp(now_ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let fmt = time::macros::format_description!("[year][month][day][hour][minute][second]");
-    let stamp = ts.format(&fmt).unwrap_or_else(|_| "19700101000000".into());
-    let mut rng = rand::rng();
-    let tail: [u8; 10] = rng.random();
-    format!("{stamp}{}", hex::encode_upper(tail))
+    thread_local! {
+        // Every request takes a log id: the formatted second is kept per thread.
+        static STAMP: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    let second = now_ms.div_euclid(1000);
+    let tail: [u8; 10] = rand::rng().random();
+    STAMP.with_borrow_mut(|(at, stamp)| {
+        if *at != second {
+            let ts = time::OffsetDateTime::from_unix_timestamp(second)
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+            let fmt = time::macros::format_description!("[year][month][day][hour][minute][second]");
+            *stamp = ts.format(&fmt).unwrap_or_else(|_| "19700101000000".into());
+            *at = second;
+        }
+        let mut id = String::with_capacity(stamp.len() + 20);
+        id.push_str(stamp);
+        id.push_str(&hex::encode_upper(tail));
+        id
+    })
 }
 
 /// `len` random ASCII letters and digits from the OS-seeded generator.
@@ -134,6 +146,10 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
         );
+        // The kept stamp follows the clock, also backwards (a moved sandbox clock).
+        assert!(log_id(1_665_528_525_000).starts_with("20221011224845"));
+        assert!(log_id(1_000).starts_with("19700101000001"));
+        assert_ne!(log_id(1_000), log_id(1_000));
     }
 
     #[test]

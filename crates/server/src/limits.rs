@@ -15,7 +15,14 @@ use axum::response::{IntoResponse, Response};
 /// The size of a request's header block as it came on the wire: request line, then
 /// `name: value\r\n` per field, then the empty line.
 pub fn header_block_bytes(req: &Request) -> usize {
-    let line = req.method().as_str().len() + req.uri().to_string().len() + 12;
+    let uri = req.uri();
+    // Origin-form (the usual request line) is the path and query as sent; anything else is
+    // measured as written out.
+    let target = match (uri.scheme(), uri.path_and_query()) {
+        (None, Some(pq)) => pq.as_str().len(),
+        _ => uri.to_string().len(),
+    };
+    let line = req.method().as_str().len() + target + 12;
     let fields: usize = req
         .headers()
         .iter()
@@ -25,32 +32,37 @@ pub fn header_block_bytes(req: &Request) -> usize {
 }
 
 /// 431 before any handler runs when the header block is too large or has too many fields.
-/// Plain text here: the request middleware wraps it into the envelope on the JSON APIs.
-pub async fn header_limits(State(st): State<AppState>, req: Request, next: Next) -> Response {
+/// Plain text here: the request middleware (which calls this first) wraps it into the
+/// envelope on the JSON APIs.
+pub fn refuse_oversized_headers(st: &AppState, req: &Request) -> Option<Response> {
     let l = &st.cfg.limits;
     let count = req.headers().len();
     if count > l.max_headers {
-        return (
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "The request has {count} header fields; at most {} are accepted.",
-                l.max_headers
-            ),
-        )
-            .into_response();
+        return Some(
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "The request has {count} header fields; at most {} are accepted.",
+                    l.max_headers
+                ),
+            )
+                .into_response(),
+        );
     }
-    let bytes = header_block_bytes(&req);
+    let bytes = header_block_bytes(req);
     if bytes > l.max_header_bytes {
-        return (
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "The request's header block is {bytes} bytes; at most {} are accepted.",
-                l.max_header_bytes
-            ),
-        )
-            .into_response();
+        return Some(
+            (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!(
+                    "The request's header block is {bytes} bytes; at most {} are accepted.",
+                    l.max_header_bytes
+                ),
+            )
+                .into_response(),
+        );
     }
-    next.run(req).await
+    None
 }
 
 /// Abandons a request that takes longer than `request_timeout_secs` (uploads are exempt: they

@@ -51,7 +51,10 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let path = req.uri().path().to_string();
     let slot = CallSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let resp = LOG_ID.scope(log_id.clone(), next.run(req)).await;
+    let resp = match crate::limits::refuse_oversized_headers(&st, &req) {
+        Some(refused) => refused,
+        None => LOG_ID.scope(log_id.clone(), next.run(req)).await,
+    };
     let mut resp = LOG_ID
         .scope(log_id.clone(), into_envelope(&path, resp))
         .await;

@@ -206,10 +206,7 @@ pub fn router(st: AppState) -> axum::Router {
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.max_json_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            crate::limits::header_limits,
-        ))
+        // Also refuses oversized header blocks before any handler runs.
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
             crate::middleware::request_context,

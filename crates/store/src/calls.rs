@@ -41,7 +41,8 @@ const LEGACY_COLUMNS: &str = "id, client_key, creator_id, token_hash, endpoint, 
 /// short (on SQLite the two files commit apart) is undone before it runs again.
 const LEGACY_SEGMENT: &str = "legacy-";
 
-/// A call as a segment stores it: a JSON array, every field in a fixed order.
+/// A call as a segment stores it: every field in a fixed order (postcard: no field names, no
+/// escaping of the JSON summaries inside).
 type StoredCall = (
     String,
     Option<String>,
@@ -121,15 +122,16 @@ impl Segment {
     }
 
     fn encode(&self) -> Result<Vec<u8>> {
-        let json = serde_json::to_vec(&self.calls).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(lz4_flex::compress_prepend_size(&json))
+        let raw = postcard::to_allocvec(&self.calls)
+            .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
+        Ok(lz4_flex::compress_prepend_size(&raw))
     }
 }
 
 fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
-    let json = lz4_flex::decompress_size_prepended(body)
+    let raw = lz4_flex::decompress_size_prepended(body)
         .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-    let calls: Vec<StoredCall> = serde_json::from_slice(&json)
+    let calls: Vec<StoredCall> = postcard::from_bytes(&raw)
         .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
     Ok(calls.into_iter().map(unstored).collect())
 }
