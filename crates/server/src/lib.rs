@@ -17,6 +17,7 @@ pub mod report;
 pub mod routes;
 pub mod sandbox;
 pub mod state;
+pub mod tally;
 pub mod tokens;
 pub mod web;
 pub mod webhooks;
@@ -88,6 +89,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         work: Default::default(),
         faults: Default::default(),
         calls: calllog::CallLog::start(store),
+        research_tally: Default::default(),
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),
@@ -154,6 +156,7 @@ impl Handle {
             );
         }
         self.state.calls.flush().await;
+        self.state.research_tally.flush(&self.state.store).await;
         self.state.store.close().await;
         served?
     }
@@ -196,6 +199,18 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
                         let _ = st.load_clock().await;
                         prune_call_log(&st).await;
                     }
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }));
+    }
+    {
+        let st = st.clone();
+        let stop = shutdown.clone();
+        loops.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(tally::FLUSH_EVERY) => st.research_tally.flush(&st.store).await,
                     _ = stop.cancelled() => return,
                 }
             }

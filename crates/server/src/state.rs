@@ -35,6 +35,8 @@ pub struct Inner {
     pub work: Notify,
     pub faults: crate::faults::Faults,
     pub calls: crate::calllog::CallLog,
+    /// Research quota counts not yet written.
+    pub research_tally: crate::tally::ResearchTally,
     /// When the call log was last pruned (server time).
     pub last_prune: std::sync::atomic::AtomicI64,
     pub public_url: String,

@@ -108,12 +108,14 @@ impl Segment {
     fn group(calls: Vec<ApiCall>) -> Vec<Segment> {
         let mut by_app: std::collections::BTreeMap<Option<String>, Segment> = Default::default();
         for c in calls {
-            let seg = by_app.entry(c.client_key.clone()).or_insert_with(|| Segment {
-                client_key: c.client_key.clone(),
-                first_at: c.created_at,
-                last_at: c.created_at,
-                calls: Vec::new(),
-            });
+            let seg = by_app
+                .entry(c.client_key.clone())
+                .or_insert_with(|| Segment {
+                    client_key: c.client_key.clone(),
+                    first_at: c.created_at,
+                    last_at: c.created_at,
+                    calls: Vec::new(),
+                });
             seg.first_at = seg.first_at.min(c.created_at);
             seg.last_at = seg.last_at.max(c.created_at);
             seg.calls.push(stored(c));
@@ -288,7 +290,9 @@ impl Store {
         if let Some(t) = log_tx {
             t.commit().await?;
         }
-        sqlx::query("DROP TABLE api_calls").execute(&mut *tx).await?;
+        sqlx::query("DROP TABLE api_calls")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -308,7 +312,11 @@ mod tests {
             endpoint: "/v2/post/publish/creator_info/query/".into(),
             method: "POST".into(),
             status: 200 + i % 3,
-            error_code: if i % 3 == 0 { "ok".into() } else { String::new() },
+            error_code: if i % 3 == 0 {
+                "ok".into()
+            } else {
+                String::new()
+            },
             log_id: format!("log{i}"),
             latency_ms: i,
             // Quotes, backslashes, newlines and non-ASCII survive the JSON batch.
@@ -386,14 +394,21 @@ mod tests {
             assert_eq!(main, None);
         }
         // Two segments (apps a and b) and the one without an app.
-        let segments: (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM api_call_segments")
-            .fetch_one(&store.log.pool)
-            .await
-            .unwrap();
+        let segments: (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM api_call_segments")
+                .fetch_one(&store.log.pool)
+                .await
+                .unwrap();
         assert_eq!(segments.0, 3);
         // Later flushes, one of them back in time (a moved clock): still newest first overall.
-        store.insert_calls(vec![call(7, Some("a"), 10_000), call(8, Some("a"), 500)]).await.unwrap();
-        store.insert_calls(vec![call(6, Some("a"), 9_000)]).await.unwrap();
+        store
+            .insert_calls(vec![call(7, Some("a"), 10_000), call(8, Some("a"), 500)])
+            .await
+            .unwrap();
+        store
+            .insert_calls(vec![call(6, Some("a"), 9_000)])
+            .await
+            .unwrap();
         let top = store.calls_of_app("a", 3).await.unwrap();
         assert_eq!(
             top.iter().map(|c| c.created_at).collect::<Vec<_>>(),
@@ -406,7 +421,13 @@ mod tests {
         assert_eq!(store.prune_calls(3_000).await.unwrap(), 0);
         assert_eq!(store.prune_calls(9_500).await.unwrap(), 4);
         assert_eq!(
-            store.calls_of_app("a", 5000).await.unwrap().iter().map(|c| c.created_at).collect::<Vec<_>>(),
+            store
+                .calls_of_app("a", 5000)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.created_at)
+                .collect::<Vec<_>>(),
             vec![10_000, 500]
         );
         assert!(store.integrity_check().await.unwrap());
@@ -441,7 +462,9 @@ mod tests {
         }
         // A conversion that was cut short left segments behind: they are not counted twice.
         let mut tx = store.log.writer.begin().await.unwrap();
-        Store::insert_segments(&mut tx, old[..10].to_vec(), LEGACY_SEGMENT).await.unwrap();
+        Store::insert_segments(&mut tx, old[..10].to_vec(), LEGACY_SEGMENT)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         store.close().await;
         let store = Store::open(url).await.unwrap();
@@ -449,7 +472,12 @@ mod tests {
         moved.reverse();
         assert_eq!(moved, old);
         // The old table is gone: inserting into it fails.
-        assert!(sqlx::query("SELECT COUNT(*) FROM api_calls").execute(&store.pool).await.is_err());
+        assert!(
+            sqlx::query("SELECT COUNT(*) FROM api_calls")
+                .execute(&store.pool)
+                .await
+                .is_err()
+        );
         store.close().await;
     }
 }

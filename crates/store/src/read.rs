@@ -518,21 +518,21 @@ impl Store {
         Ok(r.unwrap_or((0, 0)))
     }
 
-    /// Counts one served request and its records.
-    pub async fn add_research_usage(
-        &self,
-        client_key: &str,
-        day: i64,
-        kind: &str,
-        records: i64,
-    ) -> Result<()> {
-        sqlx::query("INSERT INTO research_usage (client_key, day, kind, requests, records) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (client_key, day, kind) DO UPDATE SET requests = research_usage.requests + 1, records = research_usage.records + excluded.records")
-            .bind(client_key)
-            .bind(day)
-            .bind(kind)
-            .bind(records)
-            .execute(&self.writer)
-            .await?;
+    /// Adds served requests and their records: (client_key, day, kind, requests, records),
+    /// all in one transaction.
+    pub async fn add_research_usage(&self, counts: &[(String, i64, &str, i64, i64)]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for (client_key, day, kind, requests, records) in counts {
+            sqlx::query("INSERT INTO research_usage (client_key, day, kind, requests, records) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_key, day, kind) DO UPDATE SET requests = research_usage.requests + excluded.requests, records = research_usage.records + excluded.records")
+                .bind(client_key)
+                .bind(day)
+                .bind(*kind)
+                .bind(requests)
+                .bind(records)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 }
