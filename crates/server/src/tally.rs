@@ -38,6 +38,20 @@ impl ResearchTally {
             .unwrap_or((0, 0))
     }
 
+    /// A client's usage of the day as the quota sees it: what is stored and what this node has
+    /// not written yet.
+    pub async fn usage(
+        &self,
+        store: &Store,
+        client_key: &str,
+        day: i64,
+        kind: &'static str,
+    ) -> reelbox_store::Result<(i64, i64)> {
+        let (req, rec) = store.research_usage(client_key, day, kind).await?;
+        let (new_req, new_rec) = self.unwritten(client_key, day, kind);
+        Ok((req + new_req, rec + new_rec))
+    }
+
     /// Writes the pending counts. They stay visible to [`unwritten`](Self::unwritten) until
     /// the write commits, so no check in between sees them missing; a failed write keeps them.
     pub async fn flush(&self, store: &Store) {

@@ -197,18 +197,8 @@ impl Store {
                 let url = sqlite_url_with_create(url);
                 let log_url = sqlite_url_with_create(&log_url);
                 // Durability is promised for acknowledged chunks: WAL with FULL sync.
-                let writer = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|c, _| Box::pin(sqlite_setup(c)))
-                    .connect(&url)
-                    .await?;
-                let pool = AnyPoolOptions::new()
-                    .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|c, _| Box::pin(sqlite_setup(c)))
-                    .connect(&url)
-                    .await?;
+                let writer = sqlite_pool(&url, 1, MAIN_PRAGMAS).await?;
+                let pool = sqlite_pool(&url, 8, MAIN_PRAGMAS).await?;
                 let log = LogDb::open_sqlite(&log_url).await?;
                 Store {
                     pool,
@@ -293,18 +283,8 @@ impl Store {
 
 impl LogDb {
     async fn open_sqlite(url: &str) -> Result<LogDb> {
-        let writer = AnyPoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|c, _| Box::pin(call_log_setup(c)))
-            .connect(url)
-            .await?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(2)
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(|c, _| Box::pin(call_log_setup(c)))
-            .connect(url)
-            .await?;
+        let writer = sqlite_pool(url, 1, CALL_LOG_PRAGMAS).await?;
+        let pool = sqlite_pool(url, 2, CALL_LOG_PRAGMAS).await?;
         Ok(LogDb {
             pool,
             writer,
@@ -316,12 +296,18 @@ impl LogDb {
 /// The call log is an inspection record, not an acknowledgement: WAL without a sync per commit
 /// (a process crash loses nothing committed; a power cut may lose the last moments), and the
 /// statement journal in memory.
-async fn call_log_setup(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
-    conn.execute(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;",
-    )
-    .await?;
-    Ok(())
+const CALL_LOG_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA temp_store=MEMORY;";
+
+const MAIN_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
+/// A pool of at most `max` connections to a SQLite file, each set up with `pragmas` first.
+async fn sqlite_pool(url: &str, max: u32, pragmas: &'static str) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |c, _| Box::pin(async move { c.execute(pragmas).await.map(|_| ()) }))
+        .connect(url)
+        .await?)
 }
 
 /// The URL of the call log's own file beside a SQLite database file (`reelbox.db` →
@@ -350,14 +336,6 @@ pub fn call_log_url(url: &str) -> Option<String> {
         Some(q) => format!("sqlite:{slashes}{}?{q}", log_path.display()),
         None => format!("sqlite:{slashes}{}", log_path.display()),
     })
-}
-
-async fn sqlite_setup(conn: &mut sqlx::AnyConnection) -> std::result::Result<(), sqlx::Error> {
-    conn.execute(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
-    )
-    .await?;
-    Ok(())
 }
 
 fn sqlite_url_with_create(url: &str) -> String {

@@ -746,9 +746,11 @@ async fn profile_list_errors_scope_and_quota() {
         like(&w.s, "counted", p, now_ms(&w.s) - 10_000 + i as i64 * 1000).await;
         repost(&w.s, "counted", p, now_ms(&w.s) - 10_000 + i as i64 * 1000).await;
     }
+    // As the quota sees it: the stored counts and those the server has not written yet.
     let usage = async || {
-        store(&w.s)
-            .research_usage(&w.client_key, day_of(now_ms(&w.s)), "data")
+        let st = &w.s.handle.as_ref().expect("running").state;
+        st.research_tally
+            .usage(&st.store, &w.client_key, day_of(now_ms(&w.s)), "data")
             .await
             .unwrap()
     };

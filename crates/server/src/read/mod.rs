@@ -123,10 +123,10 @@ pub(crate) async fn research_gate(
             e
         })?;
     let (max_req, max_rec) = quota_limits(st, kind).await;
-    let day = day_of(st.now());
-    let (stored_req, stored_rec) = st.store.research_usage(&c.client_key, day, kind).await?;
-    let (new_req, new_rec) = st.research_tally.unwritten(&c.client_key, day, kind);
-    let (req, rec) = (stored_req + new_req, stored_rec + new_rec);
+    let (req, rec) = st
+        .research_tally
+        .usage(&st.store, &c.client_key, day_of(st.now()), kind)
+        .await?;
     if req >= max_req || rec >= max_rec {
         let mut e = ApiError::new(
             ErrorCode::DailyQuotaLimitExceeded,
