@@ -299,11 +299,10 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests_support {
     use super::*;
-    use crate::{call_log_url, sqlite_url_for};
 
-    fn call(i: i64, client_key: Option<&str>, created_at: i64) -> ApiCall {
+    pub fn call(i: i64, client_key: Option<&str>, created_at: i64) -> ApiCall {
         ApiCall {
             id: format!("{created_at:016}-{i:06}"),
             client_key: client_key.map(str::to_string),
@@ -325,6 +324,13 @@ mod tests {
             created_at,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::call;
+    use super::*;
+    use crate::{call_log_url, sqlite_url_for};
 
     #[test]
     fn the_call_log_file_sits_beside_the_database() {
@@ -479,5 +485,34 @@ mod tests {
                 .is_err()
         );
         store.close().await;
+    }
+}
+
+#[cfg(test)]
+mod migrate_tests {
+    use super::tests_support::call;
+    use crate::{Store, sqlite_url_for};
+
+    /// `reelbox migrate` carries the call log too, from its own file into the target's.
+    #[tokio::test]
+    async fn the_call_log_is_copied_by_a_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let from = Store::open(&sqlite_url_for(&dir.path().join("a.db")))
+            .await
+            .unwrap();
+        let calls: Vec<_> = (0..50).map(|i| call(i, Some("app"), 100 + i)).collect();
+        from.insert_calls(calls.clone()).await.unwrap();
+        let to = Store::open(&sqlite_url_for(&dir.path().join("b.db")))
+            .await
+            .unwrap();
+        let report = from.copy_into(&to).await.unwrap();
+        let log = report
+            .iter()
+            .find(|t| t.table == "api_call_segments")
+            .expect("the call log is copied");
+        assert!(log.verified() && log.rows_target == 1);
+        let mut copied = to.calls_of_app("app", 100).await.unwrap();
+        copied.reverse();
+        assert_eq!(copied, calls);
     }
 }

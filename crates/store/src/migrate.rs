@@ -7,7 +7,7 @@ use sqlx::{Column, Row};
 use crate::{Backend, Result, Store, StoreError};
 
 /// The call log's table, which on SQLite is in a file of its own.
-const CALL_LOG: &str = "api_calls";
+const CALL_LOG: &str = "api_call_segments";
 
 /// What was copied of one table.
 #[derive(Debug, Clone, serde::Serialize)]
