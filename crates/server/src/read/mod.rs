@@ -140,14 +140,8 @@ pub(crate) async fn research_gate(
     Ok(())
 }
 
-/// Counts a served research request and its records.
-pub(crate) async fn research_count(
-    st: &AppState,
-    c: &ClientCaller,
-    kind: &'static str,
-    records: usize,
-) -> ApiResult<()> {
+/// Counts a served research request and its records (in memory; written by the tally).
+pub(crate) fn research_count(st: &AppState, c: &ClientCaller, kind: &'static str, records: usize) {
     st.research_tally
         .add(&c.client_key, day_of(st.now()), kind, records as i64);
-    Ok(())
 }

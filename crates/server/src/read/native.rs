@@ -101,7 +101,7 @@ pub async fn hashtag_query(
         );
         out.push(pick(m, &fields));
     }
-    research_count(&st, &caller, "data", out.len()).await?;
+    research_count(&st, &caller, "data", out.len());
     Ok(Data(json!({"hashtags": out})))
 }
 
@@ -192,7 +192,7 @@ pub async fn hashtag_trend(
         m.insert("trend".into(), json!(trend));
         out.push(pick(m, &fields));
     }
-    research_count(&st, &caller, "data", out.len()).await?;
+    research_count(&st, &caller, "data", out.len());
     Ok(Data(json!({
         "hashtags": out,
         "cursor": cursor + ranks.len() as i64,
@@ -310,7 +310,7 @@ pub async fn music_query(
         );
         out.push(pick(o, &fields));
     }
-    research_count(&st, &caller, "data", out.len()).await?;
+    research_count(&st, &caller, "data", out.len());
     Ok(Data(json!({"musics": out})))
 }
 
@@ -453,7 +453,7 @@ pub async fn music_trend(
         );
         out.push(pick(m, &fields));
     }
-    research_count(&st, &caller, "data", out.len()).await?;
+    research_count(&st, &caller, "data", out.len());
     Ok(Data(json!({
         "musics": out,
         "cursor": cursor + ranks.len() as i64,

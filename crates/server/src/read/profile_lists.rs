@@ -118,7 +118,7 @@ pub async fn liked_videos(
         }
     };
     let list = videos(&page, &fields);
-    research_count(&st, &caller, "data", list.len()).await?;
+    research_count(&st, &caller, "data", list.len());
     Ok(Data(
         json!({"user_liked_videos": list, "cursor": next, "has_more": has_more}),
     ))
@@ -147,7 +147,7 @@ pub async fn pinned_videos(
     let owner = list_owner(&st, body.username.as_deref()).await?;
     let rows = st.store.pinned_videos(&owner.id).await?;
     let list = videos(&rows, &fields);
-    research_count(&st, &caller, "data", list.len()).await?;
+    research_count(&st, &caller, "data", list.len());
     Ok(Data(json!({"pinned_videos_list": list})))
 }
 
@@ -174,7 +174,7 @@ pub async fn reposted_videos(
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let list = videos(&rows, &fields);
-    research_count(&st, &caller, "data", list.len()).await?;
+    research_count(&st, &caller, "data", list.len());
     Ok(Data(json!({
         "user_reposted_videos": list,
         "cursor": cursor + rows.len() as i64,
@@ -246,6 +246,6 @@ pub async fn playlist_info(
     };
     out.insert("cursor".into(), json!(next));
     out.insert("has_more".into(), json!(next < total));
-    research_count(&st, &caller, "data", 1).await?;
+    research_count(&st, &caller, "data", 1);
     Ok(Data(Value::Object(out)))
 }

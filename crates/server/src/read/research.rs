@@ -212,7 +212,7 @@ pub async fn video_query(
             pick(m, &fields)
         })
         .collect();
-    research_count(&st, &caller, "data", videos.len()).await?;
+    research_count(&st, &caller, "data", videos.len());
     Ok(Data(json!({
         "videos": videos,
         "cursor": next,
@@ -301,7 +301,7 @@ pub async fn user_info(
         json!(format!("{}/@{}", st.public_url, c.username)),
     );
     m.insert("username".into(), json!(c.username));
-    research_count(&st, &caller, "data", 1).await?;
+    research_count(&st, &caller, "data", 1);
     Ok(Data(pick(m, &fields)))
 }
 
@@ -382,7 +382,7 @@ pub async fn comment_list(
             pick(m, &fields)
         })
         .collect();
-    research_count(&st, &caller, "data", comments.len()).await?;
+    research_count(&st, &caller, "data", comments.len());
     Ok(Data(
         json!({"comments": comments, "cursor": cursor + comments.len() as i64, "has_more": has_more}),
     ))
@@ -416,7 +416,7 @@ async fn follow_page(
         .iter()
         .map(|r| json!({"display_name": r.nickname, "username": r.username}))
         .collect();
-    research_count(st, caller, "follow", list.len()).await?;
+    research_count(st, caller, "follow", list.len());
     let key = if followers {
         "user_followers"
     } else {

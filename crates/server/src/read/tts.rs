@@ -115,7 +115,7 @@ pub async fn shop(
             pick(m, &fields)
         })
         .collect();
-    research_count(&st, &caller, "data", data.len()).await?;
+    research_count(&st, &caller, "data", data.len());
     Ok(Data(json!({"shop_data": data})))
 }
 
@@ -187,7 +187,7 @@ pub async fn product(
             pick(m, &fields)
         })
         .collect();
-    research_count(&st, &caller, "data", data.len()).await?;
+    research_count(&st, &caller, "data", data.len());
     Ok(Data(json!({
         "product_data": data,
         "has_more": has_more,
@@ -249,7 +249,7 @@ pub async fn review(
             pick(m, &fields)
         })
         .collect();
-    research_count(&st, &caller, "data", data.len()).await?;
+    research_count(&st, &caller, "data", data.len());
     Ok(Data(json!({
         "review_data": data,
         "has_more": has_more,
