@@ -10,7 +10,11 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Lower-case hex SHA-256 of `s`: the stored form of tokens, codes and client secrets.
 pub fn sha256_hex(s: &str) -> String {
-    hex::encode(Sha256::digest(s.as_bytes()))
+    // Every authenticated request hashes its token: encode into a buffer of the final size
+    // (hex::encode collects char by char).
+    let mut out = [0u8; 64];
+    hex::encode_to_slice(Sha256::digest(s.as_bytes()), &mut out).expect("64 bytes for 32");
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Constant-time equality of two byte strings.
@@ -114,6 +118,14 @@ mod tests {
         assert!(verify_password("hunter2!", &h));
         assert!(!verify_password("hunter3!", &h));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn sha256_hex_is_the_lowercase_digest() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -97,11 +97,11 @@ impl FromRequestParts<AppState> for Caller {
         }
         Ok(Caller {
             token_hash: hash,
-            client_key: t.client_key,
+            client_key: t.client_key.clone(),
             creator_id,
             grant_id,
-            open_id: grant.open_id,
-            scopes: t.scopes,
+            open_id: grant.open_id.clone(),
+            scopes: t.scopes.clone(),
             expires_at: t.expires_at,
         })
     }
@@ -134,8 +134,8 @@ impl FromRequestParts<AppState> for ClientCaller {
         }
         Ok(ClientCaller {
             token_hash: hash,
-            client_key: t.client_key,
-            scopes: t.scopes,
+            client_key: t.client_key.clone(),
+            scopes: t.scopes.clone(),
         })
     }
 }

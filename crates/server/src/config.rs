@@ -40,6 +40,7 @@ pub struct Config {
     pub network: Network,
     pub probe: Probe,
     pub webhooks: Webhooks,
+    pub jobs: Jobs,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -175,6 +176,22 @@ impl Default for Webhooks {
     }
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Jobs {
+    /// How long a claimed job (processing, a pull, a webhook delivery) stays with its node
+    /// without word from it. A running job renews its lease every third of this, so only a node
+    /// that died (or lost the database) lets it lapse; then another node, or the restarted one,
+    /// takes the job over. Seconds of server time.
+    pub lease_secs: i64,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Jobs { lease_secs: 30 }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -190,6 +207,7 @@ impl Default for Config {
             network: Network::default(),
             probe: Probe::default(),
             webhooks: Webhooks::default(),
+            jobs: Jobs::default(),
         }
     }
 }
@@ -241,7 +259,14 @@ impl Config {
                     .split("__"),
             )
             .merge(Serialized::defaults(flags));
-        fig.extract().map_err(|e| e.to_string())
+        let cfg: Config = fig.extract().map_err(|e| e.to_string())?;
+        if cfg.jobs.lease_secs < 1 {
+            return Err(format!(
+                "jobs.lease_secs must be at least 1 (got {})",
+                cfg.jobs.lease_secs
+            ));
+        }
+        Ok(cfg)
     }
 
     pub fn database_url(&self) -> String {
@@ -296,6 +321,10 @@ mod tests {
             Config::load(Some(&f), &Overrides::default()).is_err(),
             "unknown keys are reported"
         );
+        std::fs::write(&f, "[jobs]\nlease_secs = 0\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("jobs.lease_secs"), "{e}");
         assert!(Config::example_toml().contains("daily_post_cap = 15"));
+        assert!(Config::example_toml().contains("lease_secs = 30"));
     }
 }

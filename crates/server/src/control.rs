@@ -125,6 +125,7 @@ pub async fn update_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiR
         .store
         .app(client_key)
         .await?
+        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or_else(|| ApiError::not_found("app"))?;
     if let Some(n) = req.name {
         a.name = n;
@@ -166,6 +167,7 @@ pub async fn rotate_secret(st: &AppState, client_key: &str) -> ApiResult<AppView
         .store
         .app(client_key)
         .await?
+        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or_else(|| ApiError::not_found("app"))?;
     a.secret_generation += 1;
     let secret = st.client_secret(&a.client_key, a.secret_generation);
@@ -315,7 +317,11 @@ pub async fn mint_token(st: &AppState, req: MintToken) -> ApiResult<TokenRespons
                 .creator_by_username(u.trim_start_matches('@'))
                 .await?
         }
-        (None, Some(id)) => st.store.creator(id).await?,
+        (None, Some(id)) => st
+            .store
+            .creator(id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone),
         (None, None) => return Err(invalid("username or creator_id is required")),
     }
     .ok_or_else(|| ApiError::not_found("creator"))?;
@@ -512,7 +518,7 @@ pub async fn get_publishes(
             .store
             .creator(&p.creator_id)
             .await?
-            .map(|c| c.username)
+            .map(|c| c.username.clone())
             .unwrap_or_default();
         out.push(serde_json::json!({
             "publish_id": p.id, "client_key": p.client_key, "username": username, "mode": p.mode,

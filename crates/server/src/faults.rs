@@ -193,7 +193,7 @@ async fn username(st: &AppState, creator_id: &str) -> Option<String> {
         .await
         .ok()
         .flatten()
-        .map(|c| c.username)
+        .map(|c| c.username.clone())
 }
 
 /// A scenario that applies to this publish's app and creator, if one is switched on.

@@ -175,7 +175,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     let (st, generated) = build_state(cfg).await?;
     if st.store.backend == reelbox_store::Backend::Sqlite {
         // One process serves a SQLite file: leases found at start are a killed process's, and
-        // its jobs should run now, not when the lease lapses minutes later.
+        // its jobs should run now, not when the lease lapses.
         let n = st.store.release_job_leases().await?;
         if n > 0 {
             tracing::info!(jobs = n, "released the leases of an earlier process");
@@ -247,12 +247,23 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
 /// closed). hyper's connection builder rather than `axum::serve`, for the limits the latter does
 /// not expose: a header-read timeout (slow-loris clients are disconnected) and the parser's
 /// header-count ceiling.
-async fn serve(
+async fn serve<S>(
     listener: tokio::net::TcpListener,
-    app: axum::Router,
+    app: S,
     limits: config::Limits,
     stop: CancellationToken,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<()>
+where
+    S: tower::Service<
+            axum::extract::Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use tower::ServiceExt;
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -289,7 +300,8 @@ async fn serve(
             hyper::service::service_fn(move |mut req: http::Request<hyper::body::Incoming>| {
                 req.extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
-                app.clone().oneshot(req)
+                routes::add_trailing_slash(&mut req);
+                app.clone().oneshot(req.map(axum::body::Body::new))
             });
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), svc)

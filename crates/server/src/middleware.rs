@@ -39,8 +39,9 @@ impl CallSlot {
     pub fn mark_injected(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).injected = true;
     }
-    pub fn get(&self) -> CallWho {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// What the request filled in, taken out once it has been answered.
+    pub fn take(&self) -> CallWho {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
@@ -51,13 +52,15 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let path = req.uri().path().to_string();
     let slot = CallSlot::default();
     req.extensions_mut().insert(slot.clone());
-    let resp = match crate::limits::refuse_oversized_headers(&st, &req) {
-        Some(refused) => refused,
-        None => LOG_ID.scope(log_id.clone(), next.run(req)).await,
+    let answer = async {
+        let resp = match crate::limits::refuse_oversized_headers(&st, &req) {
+            Some(refused) => refused,
+            None if path == crate::limits::UPLOAD_PATH => next.run(req).await,
+            None => crate::limits::within_request_timeout(&st, next.run(req)).await,
+        };
+        into_envelope(&path, resp).await
     };
-    let mut resp = LOG_ID
-        .scope(log_id.clone(), into_envelope(&path, resp))
-        .await;
+    let mut resp = LOG_ID.scope(log_id.clone(), answer).await;
     if let Ok(v) = HeaderValue::from_str(&log_id) {
         resp.headers_mut().insert("x-tt-logid", v);
     }
@@ -72,7 +75,7 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         log_id = %log_id, code = code, "request"
     );
     if path.starts_with("/v2/") {
-        let who = slot.get();
+        let who = slot.take();
         let call = ApiCall {
             id: reelbox_core::ids::ordered_row_id(),
             client_key: who.client_key,

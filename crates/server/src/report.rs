@@ -66,8 +66,8 @@ pub async fn build(st: &AppState, client_key: &str) -> ApiResult<ReportView> {
     };
     let r = report::evaluate(&facts, &calls, &deliveries, report::Windows::default());
     Ok(ReportView {
-        client_key: app.client_key,
-        app_name: app.name,
+        client_key: app.client_key.clone(),
+        app_name: app.name.clone(),
         audited: app.audited,
         generated_at: st.now(),
         calls_examined: calls.len(),

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use reelbox_wire::ErrorCode;
-use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -170,8 +169,9 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// TikTok's paths end with a slash; clients that drop it are served the same route (no
-/// redirect: a 301/308 drops POST bodies in some clients).
-fn add_trailing_slash(mut req: Request) -> Request {
+/// redirect: a 301/308 drops POST bodies in some clients). Applied by the connection's service
+/// before routing.
+pub fn add_trailing_slash<B>(req: &mut http::Request<B>) {
     let path = req.uri().path();
     if path.starts_with("/v2/") && !path.ends_with('/') {
         let pq = match req.uri().query() {
@@ -182,39 +182,47 @@ fn add_trailing_slash(mut req: Request) -> Request {
             *req.uri_mut() = uri;
         }
     }
-    req
 }
 
-pub fn router(st: AppState) -> axum::Router {
+/// The whole service. The middleware wraps the router once, as a tower stack, rather than
+/// through `Router::layer`, which wraps every route on its own and so boxes each layer's future
+/// (and clones each boxed service) on every request.
+pub fn router(
+    st: AppState,
+) -> impl tower::Service<
+    Request,
+    Response = Response,
+    Error = std::convert::Infallible,
+    Future: Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
     let limits = st.cfg.limits.clone();
     let (api, _) = api();
     let timed = api
         .route("/openapi.json", get(openapi_json))
         .route("/static/reelbox.css", get(crate::web::stylesheet))
-        .merge(crate::pages::router())
-        .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            crate::limits::request_timeout,
-        ));
-    // Uploads stream for as long as the client sends; they carry no timeout layer.
+        .merge(crate::pages::router());
+    // Uploads stream for as long as the client sends: the request middleware exempts this path
+    // from the request timeout.
     let uploads = Router::new().route(
-        "/upload/video/",
+        crate::limits::UPLOAD_PATH,
         axum::routing::put(posting::upload::put_chunk),
     );
     let app = timed
         .merge(uploads)
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(limits.max_json_body_bytes))
+        .with_state(st.clone());
+    tower::ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(panic_response))
         // Also refuses oversized header blocks before any handler runs.
         .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
+            st,
             crate::middleware::request_context,
         ))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .with_state(st);
-    let svc = ServiceBuilder::new()
-        .map_request(add_trailing_slash)
-        .service(app);
-    axum::Router::new().fallback_service(svc)
+        .layer(DefaultBodyLimit::max(limits.max_json_body_bytes))
+        .service(app)
 }

@@ -40,7 +40,7 @@ pub async fn prepare(
     let Some(app) = st.store.app(client_key).await? else {
         return Ok(outbox);
     };
-    let Some(url) = app.webhook_url.filter(|u| !u.is_empty()) else {
+    let Some(url) = app.webhook_url.clone().filter(|u| !u.is_empty()) else {
         return Ok(outbox);
     };
     let now = st.now();

@@ -1,10 +1,12 @@
-//! The background worker: claims due jobs from the persistent queue (with a lease, so a crashed
-//! node's jobs are taken over) and runs them. Wakes on new work and at least every second.
+//! The background worker: claims due jobs from the persistent queue and runs them. Wakes on new
+//! work and at least every second. A claim is a short lease (`jobs.lease_secs`) that a heartbeat
+//! renews for every job still running, so a live node keeps a long job however long it takes,
+//! while a dead node's jobs are taken over within one lease.
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::state::AppState;
-
-const LEASE_MS: i64 = 5 * 60 * 1000;
 
 /// Claims and runs jobs until `shutdown`; each job runs as its own task on `jobs`, which the
 /// server waits for (a while) before closing the database.
@@ -14,15 +16,29 @@ pub async fn run(
     jobs: tokio_util::task::TaskTracker,
 ) {
     let me = format!("node-{}", reelbox_core::ids::random_alnum(8));
+    let lease_ms = st.cfg.jobs.lease_secs * 1000;
+    let running = Running::default();
+    jobs.spawn(heartbeat(
+        st.clone(),
+        me.clone(),
+        lease_ms,
+        running.clone(),
+        shutdown.clone(),
+    ));
     loop {
         if shutdown.is_cancelled() {
             return;
         }
-        match st.store.claim_job(&me, st.now(), LEASE_MS).await {
+        match st.store.claim_job(&me, st.now(), lease_ms).await {
             Ok(Some(job)) => {
                 let st2 = st.clone();
-                // Jobs run concurrently; the queue's lease keeps each with one runner.
-                jobs.spawn(async move { run_job(st2, job).await });
+                // Jobs run concurrently; the queue's lease keeps each with one runner. The
+                // guard leaves the heartbeat's list when the job ends, panics included.
+                let guard = running.enter(&job.id);
+                jobs.spawn(async move {
+                    run_job(st2, job).await;
+                    drop(guard);
+                });
                 continue;
             }
             Ok(None) => {}
@@ -32,6 +48,75 @@ pub async fn run(
             _ = st.work.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
             _ = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// The ids of the jobs this node is running.
+#[derive(Clone, Default)]
+struct Running(Arc<Mutex<HashSet<String>>>);
+
+struct RunningGuard(Running, String);
+
+impl Running {
+    fn enter(&self, id: &str) -> RunningGuard {
+        self.lock().insert(id.to_string());
+        RunningGuard(self.clone(), id.to_string())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.0.lock().remove(&self.1);
+    }
+}
+
+/// Every third of a lease, renews the leases of the jobs still running, in one commit. A job
+/// found no longer ours (this node was silent past its lease, the database out of reach say,
+/// and another node took it) is logged and its run goes on: every handler is idempotent, so
+/// the two runs agree, and stopping half-way would only leave more to redo. Ends once the
+/// worker stopped and no job is left running.
+async fn heartbeat(
+    st: AppState,
+    me: String,
+    lease_ms: i64,
+    running: Running,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.cancelled() => {}
+        }
+        let ids: Vec<String> = running.lock().iter().cloned().collect();
+        if ids.is_empty() {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        match st
+            .store
+            .renew_job_leases(&ids, &me, st.now() + lease_ms)
+            .await
+        {
+            Ok(lost) => {
+                for id in lost.iter().filter(|id| running.lock().contains(*id)) {
+                    tracing::warn!(job = %id, "worker: the job's lease was lost; another node may run it too");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "worker: renewing the running jobs' leases failed")
+            }
+        }
+        if shutdown.is_cancelled() {
+            // Stopping: renew at the lease's pace until the grace period ends the process.
+            tokio::time::sleep(every).await;
         }
     }
 }

@@ -112,7 +112,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn app(&self, client_key: &str) -> Result<Option<App>> {
+    pub async fn app(&self, client_key: &str) -> Result<Option<std::sync::Arc<App>>> {
         self.cache
             .through(&self.cache.apps, client_key, || async {
                 let row: Option<AppRow> =

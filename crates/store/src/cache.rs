@@ -12,8 +12,8 @@
 //! time to live, which is why it is short there and configurable. Hand-written rather than a cache
 //! crate: those two rules are the whole of it and neither is a crate's default.
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::apps::App;
@@ -33,29 +33,31 @@ pub(crate) struct LookupCache {
     pub(crate) creators: Table<Creator>,
 }
 
-pub(crate) struct Table<T>(Mutex<HashMap<String, Entry<T>>>);
+/// Rows are shared (`Arc`): a hit costs a reference count, not a copy of every string in the
+/// row. Keys are token hashes and ids; foldhash with a per-process seed hashes them.
+pub(crate) struct Table<T>(Mutex<HashMap<String, Entry<T>, foldhash::fast::RandomState>>);
 
 struct Entry<T> {
     read_at: Instant,
     generation: u64,
-    value: T,
+    value: Arc<T>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table(Mutex::new(HashMap::new()))
+        Table(Mutex::new(HashMap::default()))
     }
 }
 
-impl<T: Clone> Table<T> {
-    fn get(&self, key: &str, generation: u64, ttl: Duration) -> Option<T> {
+impl<T> Table<T> {
+    fn get(&self, key: &str, generation: u64, ttl: Duration) -> Option<Arc<T>> {
         let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key)
             .filter(|e| e.generation == generation && e.read_at.elapsed() < ttl)
             .map(|e| e.value.clone())
     }
 
-    fn put(&self, key: &str, generation: u64, read_at: Instant, value: T) {
+    fn put(&self, key: &str, generation: u64, read_at: Instant, value: Arc<T>) {
         let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= MAX_ENTRIES {
             map.clear();
@@ -113,21 +115,20 @@ impl LookupCache {
         table: &Table<T>,
         key: &str,
         load: F,
-    ) -> Result<Option<T>, E>
+    ) -> Result<Option<Arc<T>>, E>
     where
-        T: Clone,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<T>, E>>,
     {
         let Some(ttl) = self.ttl() else {
-            return load().await;
+            return Ok(load().await?.map(Arc::new));
         };
         let generation = self.generation.load(Ordering::SeqCst);
         if let Some(v) = table.get(key, generation, ttl) {
             return Ok(Some(v));
         }
         let read_at = Instant::now();
-        let row = load().await?;
+        let row = load().await?.map(Arc::new);
         if let Some(v) = &row {
             table.put(key, generation, read_at, v.clone());
         }
@@ -139,11 +140,18 @@ impl LookupCache {
 /// creator_info reads from here (the init endpoints count inside their transaction); an entry
 /// lives while no publish was created or moved through this store since it was read and it is
 /// younger than its time to live on the server clock, so a moved clock expires it too.
+/// Keyed by creator, then app, so a lookup borrows both ids instead of building a key.
 #[derive(Default)]
 pub(crate) struct UsageCache {
     generation: AtomicU64,
-    map: Mutex<HashMap<(String, String), UsageEntry>>,
+    map: Mutex<UsageMap>,
 }
+
+type UsageMap = HashMap<
+    String,
+    HashMap<String, UsageEntry, foldhash::fast::RandomState>,
+    foldhash::fast::RandomState,
+>;
 
 struct UsageEntry {
     generation: u64,
@@ -169,7 +177,8 @@ impl UsageCache {
     ) -> Option<UsageCounts> {
         let generation = self.generation();
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&(creator_id.to_string(), client_key.to_string()))
+        map.get(creator_id)
+            .and_then(|apps| apps.get(client_key))
             .filter(|e| {
                 e.generation == generation
                     && now_ms >= e.read_at_ms
@@ -196,7 +205,9 @@ impl UsageCache {
             read_at_ms: now_ms,
             counts,
         };
-        map.insert((creator_id.to_string(), client_key.to_string()), entry);
+        map.entry(creator_id.to_string())
+            .or_default()
+            .insert(client_key.to_string(), entry);
     }
 }
 
@@ -212,13 +223,27 @@ mod tests {
         Ok(Some(v.to_string()))
     }
 
+    /// The row a lookup served, unshared for comparison.
+    fn row(r: Result<Option<Arc<String>>, ()>) -> Result<Option<String>, ()> {
+        r.map(|o| o.map(|a| a.as_str().to_string()))
+    }
+
     #[tokio::test]
     async fn serves_the_first_read_until_a_write() {
         let (c, t) = key_table();
-        assert_eq!(c.through(&t, "k", || load("a")).await, Ok(Some("a".into())));
-        assert_eq!(c.through(&t, "k", || load("b")).await, Ok(Some("a".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("a")).await),
+            Ok(Some("a".into()))
+        );
+        assert_eq!(
+            row(c.through(&t, "k", || load("b")).await),
+            Ok(Some("a".into()))
+        );
         c.invalidate();
-        assert_eq!(c.through(&t, "k", || load("b")).await, Ok(Some("b".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("b")).await),
+            Ok(Some("b".into()))
+        );
     }
 
     #[tokio::test]
@@ -230,9 +255,9 @@ mod tests {
                 Ok::<_, ()>(Some("old".to_string()))
             })
             .await;
-        assert_eq!(v, Ok(Some("old".into())));
+        assert_eq!(row(v), Ok(Some("old".into())));
         assert_eq!(
-            c.through(&t, "k", || load("new")).await,
+            row(c.through(&t, "k", || load("new")).await),
             Ok(Some("new".into()))
         );
     }
@@ -241,13 +266,22 @@ mod tests {
     async fn missing_rows_and_zero_ttl_are_not_cached() {
         let (c, t) = key_table();
         assert_eq!(
-            c.through(&t, "k", || async { Ok::<_, ()>(None) }).await,
+            row(c.through(&t, "k", || async { Ok::<_, ()>(None) }).await),
             Ok(None)
         );
-        assert_eq!(c.through(&t, "k", || load("a")).await, Ok(Some("a".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("a")).await),
+            Ok(Some("a".into()))
+        );
         c.set_ttl(Duration::ZERO);
-        assert_eq!(c.through(&t, "k", || load("b")).await, Ok(Some("b".into())));
-        assert_eq!(c.through(&t, "k", || load("c")).await, Ok(Some("c".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("b")).await),
+            Ok(Some("b".into()))
+        );
+        assert_eq!(
+            row(c.through(&t, "k", || load("c")).await),
+            Ok(Some("c".into()))
+        );
     }
 
     #[test]
@@ -275,8 +309,14 @@ mod tests {
     async fn entries_expire_after_the_ttl() {
         let c = LookupCache::new(Duration::from_millis(30));
         let t = Table::default();
-        assert_eq!(c.through(&t, "k", || load("a")).await, Ok(Some("a".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("a")).await),
+            Ok(Some("a".into()))
+        );
         tokio::time::sleep(Duration::from_millis(40)).await;
-        assert_eq!(c.through(&t, "k", || load("b")).await, Ok(Some("b".into())));
+        assert_eq!(
+            row(c.through(&t, "k", || load("b")).await),
+            Ok(Some("b".into()))
+        );
     }
 }

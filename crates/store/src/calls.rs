@@ -41,9 +41,9 @@ const LEGACY_COLUMNS: &str = "id, client_key, creator_id, token_hash, endpoint, 
 /// short (on SQLite the two files commit apart) is undone before it runs again.
 const LEGACY_SEGMENT: &str = "legacy-";
 
-/// A call as a segment stores it: every field in a fixed order (postcard: no field names, no
-/// escaping of the JSON summaries inside).
-type StoredCall = (
+/// A call as the first segments stored it: every field in a fixed order (postcard: no field
+/// names, no escaping of the JSON summaries inside). Still read; no longer written.
+type StoredCallV1 = (
     String,
     Option<String>,
     Option<String>,
@@ -59,25 +59,7 @@ type StoredCall = (
     i64,
 );
 
-fn stored(c: ApiCall) -> StoredCall {
-    (
-        c.id,
-        c.client_key,
-        c.creator_id,
-        c.token_hash,
-        c.endpoint,
-        c.method,
-        c.status,
-        c.error_code,
-        c.log_id,
-        c.latency_ms,
-        c.summary,
-        c.injected.0,
-        c.created_at,
-    )
-}
-
-fn unstored(s: StoredCall) -> ApiCall {
+fn unstored_v1(s: StoredCallV1) -> ApiCall {
     ApiCall {
         id: s.0,
         client_key: s.1,
@@ -95,12 +77,66 @@ fn unstored(s: StoredCall) -> ApiCall {
     }
 }
 
+/// Bodies of the current format start with this; a body of the first format starts with its
+/// uncompressed size (4 bytes, little-endian), which would have to be 843 MB to collide.
+const FORMAT_V2: &[u8; 4] = b"RBC2";
+
+/// A call in a v2 segment: the fields that repeat from call to call (app, creator, token,
+/// endpoint, method, code, summary) are indexes into the segment's string table (1-based for
+/// the optional ones, 0 = none), so a busy app's identical summaries are stored once.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCall {
+    id: String,
+    client_key: u32,
+    creator_id: u32,
+    token_hash: u32,
+    endpoint: u32,
+    method: u32,
+    status: i64,
+    error_code: u32,
+    log_id: String,
+    latency_ms: i64,
+    summary: u32,
+    injected: bool,
+    created_at: i64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SegmentBody<'a> {
+    #[serde(borrow)]
+    strings: Vec<std::borrow::Cow<'a, str>>,
+    calls: Vec<StoredCall>,
+}
+
+/// The string table being built for one segment.
+#[derive(Default)]
+struct Strings<'a> {
+    list: Vec<std::borrow::Cow<'a, str>>,
+    index: std::collections::HashMap<&'a str, u32, foldhash::fast::RandomState>,
+}
+
+impl<'a> Strings<'a> {
+    fn of(&mut self, s: &'a str) -> u32 {
+        if let Some(i) = self.index.get(s) {
+            return *i;
+        }
+        let i = self.list.len() as u32;
+        self.list.push(std::borrow::Cow::Borrowed(s));
+        self.index.insert(s, i);
+        i
+    }
+
+    fn of_opt(&mut self, s: &'a Option<String>) -> u32 {
+        s.as_deref().map_or(0, |s| self.of(s) + 1)
+    }
+}
+
 /// One app's calls from one flush: what a row of `api_call_segments` holds.
 struct Segment {
     client_key: Option<String>,
     first_at: i64,
     last_at: i64,
-    calls: Vec<StoredCall>,
+    calls: Vec<ApiCall>,
 }
 
 impl Segment {
@@ -108,34 +144,102 @@ impl Segment {
     fn group(calls: Vec<ApiCall>) -> Vec<Segment> {
         let mut by_app: std::collections::BTreeMap<Option<String>, Segment> = Default::default();
         for c in calls {
-            let seg = by_app
-                .entry(c.client_key.clone())
-                .or_insert_with(|| Segment {
+            if !by_app.contains_key(&c.client_key) {
+                let seg = Segment {
                     client_key: c.client_key.clone(),
                     first_at: c.created_at,
                     last_at: c.created_at,
                     calls: Vec::new(),
-                });
+                };
+                by_app.insert(c.client_key.clone(), seg);
+            }
+            let Some(seg) = by_app.get_mut(&c.client_key) else {
+                continue;
+            };
             seg.first_at = seg.first_at.min(c.created_at);
             seg.last_at = seg.last_at.max(c.created_at);
-            seg.calls.push(stored(c));
+            seg.calls.push(c);
         }
         by_app.into_values().collect()
     }
 
     fn encode(&self) -> Result<Vec<u8>> {
-        let raw = postcard::to_allocvec(&self.calls)
+        let mut t = Strings::default();
+        let calls = self
+            .calls
+            .iter()
+            .map(|c| StoredCall {
+                id: c.id.clone(),
+                client_key: t.of_opt(&c.client_key),
+                creator_id: t.of_opt(&c.creator_id),
+                token_hash: t.of_opt(&c.token_hash),
+                endpoint: t.of(&c.endpoint),
+                method: t.of(&c.method),
+                status: c.status,
+                error_code: t.of(&c.error_code),
+                log_id: c.log_id.clone(),
+                latency_ms: c.latency_ms,
+                summary: t.of(&c.summary),
+                injected: c.injected.0,
+                created_at: c.created_at,
+            })
+            .collect();
+        let body = SegmentBody {
+            strings: t.list,
+            calls,
+        };
+        let raw = postcard::to_allocvec(&body)
             .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-        Ok(lz4_flex::compress_prepend_size(&raw))
+        let mut out = FORMAT_V2.to_vec();
+        out.extend_from_slice(&lz4_flex::compress_prepend_size(&raw));
+        Ok(out)
     }
 }
 
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("call log segment: {e}"))
+}
+
 fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
-    let raw = lz4_flex::decompress_size_prepended(body)
-        .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-    let calls: Vec<StoredCall> = postcard::from_bytes(&raw)
-        .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-    Ok(calls.into_iter().map(unstored).collect())
+    let Some(v2) = body.strip_prefix(FORMAT_V2) else {
+        let raw = lz4_flex::decompress_size_prepended(body).map_err(corrupt)?;
+        let calls: Vec<StoredCallV1> = postcard::from_bytes(&raw).map_err(corrupt)?;
+        return Ok(calls.into_iter().map(unstored_v1).collect());
+    };
+    let raw = lz4_flex::decompress_size_prepended(v2).map_err(corrupt)?;
+    let seg: SegmentBody = postcard::from_bytes(&raw).map_err(corrupt)?;
+    let get = |i: u32| -> Result<String> {
+        seg.strings
+            .get(i as usize)
+            .map(|s| s.to_string())
+            .ok_or_else(|| corrupt(format!("string {i} of {}", seg.strings.len())))
+    };
+    let get_opt = |i: u32| -> Result<Option<String>> {
+        match i {
+            0 => Ok(None),
+            i => get(i - 1).map(Some),
+        }
+    };
+    seg.calls
+        .iter()
+        .map(|c| {
+            Ok(ApiCall {
+                id: c.id.clone(),
+                client_key: get_opt(c.client_key)?,
+                creator_id: get_opt(c.creator_id)?,
+                token_hash: get_opt(c.token_hash)?,
+                endpoint: get(c.endpoint)?,
+                method: get(c.method)?,
+                status: c.status,
+                error_code: get(c.error_code)?,
+                log_id: c.log_id.clone(),
+                latency_ms: c.latency_ms,
+                summary: get(c.summary)?,
+                injected: Injected(c.injected),
+                created_at: c.created_at,
+            })
+        })
+        .collect()
 }
 
 /// Newest first, as the log is read.
@@ -331,6 +435,73 @@ mod tests {
     use super::tests_support::call;
     use super::*;
     use crate::{call_log_url, sqlite_url_for};
+
+    fn segment(calls: Vec<ApiCall>) -> Segment {
+        let mut segs = Segment::group(calls);
+        assert_eq!(segs.len(), 1);
+        segs.remove(0)
+    }
+
+    #[test]
+    fn a_segment_stores_each_repeated_string_once_and_reads_back_every_field() {
+        let calls: Vec<ApiCall> = (0..200)
+            .map(|i| {
+                let mut c = call(i, Some("app"), 1_000 + i);
+                c.summary = format!(
+                    "{{\"privacy_level_options\":[\"SELF_ONLY\"],\"n\":{}}}",
+                    i % 2
+                );
+                c.token_hash = (i % 3 == 0).then(|| "ab".repeat(32));
+                c
+            })
+            .collect();
+        let seg = segment(calls.clone());
+        let body = seg.encode().unwrap();
+        assert!(body.starts_with(FORMAT_V2));
+        assert_eq!(decode(&body).unwrap(), calls);
+        // Two distinct summaries, one endpoint, one method, two codes, one app, one token and
+        // 100 creators for 200 calls: the table holds each once.
+        let raw = lz4_flex::decompress_size_prepended(&body[4..]).unwrap();
+        let parsed: SegmentBody = postcard::from_bytes(&raw).unwrap();
+        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 100);
+        let endpoint_and_summary: usize = calls
+            .iter()
+            .map(|c| c.endpoint.len() + c.summary.len())
+            .sum();
+        assert!(raw.len() < endpoint_and_summary, "{} bytes", raw.len());
+    }
+
+    #[test]
+    fn segments_of_the_first_format_still_read() {
+        let calls: Vec<ApiCall> = (0..5).map(|i| call(i, Some("app"), 10 + i)).collect();
+        let v1: Vec<StoredCallV1> = calls
+            .iter()
+            .cloned()
+            .map(|c| {
+                (
+                    c.id,
+                    c.client_key,
+                    c.creator_id,
+                    c.token_hash,
+                    c.endpoint,
+                    c.method,
+                    c.status,
+                    c.error_code,
+                    c.log_id,
+                    c.latency_ms,
+                    c.summary,
+                    c.injected.0,
+                    c.created_at,
+                )
+            })
+            .collect();
+        let body = lz4_flex::compress_prepend_size(&postcard::to_allocvec(&v1).unwrap());
+        assert_eq!(decode(&body).unwrap(), calls);
+        // A damaged body is an error, not a panic.
+        let mut bad = segment(calls).encode().unwrap();
+        bad.truncate(bad.len() / 2);
+        assert!(matches!(decode(&bad), Err(StoreError::Corrupt(_))));
+    }
 
     #[test]
     fn the_call_log_file_sits_beside_the_database() {

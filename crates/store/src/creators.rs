@@ -136,7 +136,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn creator(&self, id: &str) -> Result<Option<Creator>> {
+    pub async fn creator(&self, id: &str) -> Result<Option<std::sync::Arc<Creator>>> {
         self.cache
             .through(&self.cache.creators, id, || self.creator_where("id", id))
             .await

@@ -82,6 +82,35 @@ impl Store {
         Ok(job)
     }
 
+    /// Extends to `until` the leases of the jobs `worker` is running, in one transaction (one
+    /// commit per heartbeat, however many jobs). Returns the ids that are no longer this
+    /// worker's: their lease lapsed and another worker took them, or they are done.
+    pub async fn renew_job_leases(
+        &self,
+        ids: &[String],
+        worker: &str,
+        until: i64,
+    ) -> Result<Vec<String>> {
+        let mut lost = Vec::new();
+        let mut tx = self.writer.begin().await?;
+        for id in ids {
+            let r = sqlx::query(
+                "UPDATE jobs SET locked_until = $3 \
+                 WHERE id = $1 AND locked_by = $2 AND done_at IS NULL AND locked_until IS NOT NULL",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(until)
+            .execute(&mut *tx)
+            .await?;
+            if r.rows_affected() == 0 {
+                lost.push(id.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(lost)
+    }
+
     pub async fn complete_job(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1")
             .bind(id)
@@ -119,5 +148,86 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         Ok(r.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// Claim, renew and lapse, as two nodes see them.
+    async fn leases(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        store
+            .enqueue_job("j1", "process", "p1", 0, 0)
+            .await
+            .unwrap();
+        let job = store
+            .claim_job("node-a", 1_000, 3_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((job.id.as_str(), job.attempts), ("j1", 1));
+        assert_eq!(
+            store.claim_job("node-b", 3_999, 3_000).await.unwrap(),
+            None,
+            "leased"
+        );
+        // The runner renews before the lease lapses; the other node still cannot take it.
+        let j1 = ["j1".to_string()];
+        assert!(
+            store
+                .renew_job_leases(&j1, "node-a", 7_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.claim_job("node-b", 6_999, 3_000).await.unwrap(),
+            None,
+            "renewed"
+        );
+        assert_eq!(
+            store.renew_job_leases(&j1, "node-b", 9_000).await.unwrap(),
+            j1,
+            "not b's"
+        );
+        // Node a falls silent: once the lease lapses node b takes the job over, and a's late
+        // renewal finds it gone.
+        let again = store
+            .claim_job("node-b", 7_001, 3_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id.as_str(), again.attempts), ("j1", 2));
+        assert_eq!(
+            store.renew_job_leases(&j1, "node-a", 12_000).await.unwrap(),
+            j1
+        );
+        store.complete_job("j1", 8_000).await.unwrap();
+        assert_eq!(
+            store.renew_job_leases(&j1, "node-b", 12_000).await.unwrap(),
+            j1,
+            "done"
+        );
+        assert_eq!(
+            store.claim_job("node-a", 99_000, 3_000).await.unwrap(),
+            None
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_renewed_lease_holds_and_a_lapsed_one_moves_on() {
+        let dir = tempfile::tempdir().unwrap();
+        leases(&crate::sqlite_url_for(&dir.path().join("r.db"))).await;
+    }
+
+    #[tokio::test]
+    async fn leases_on_postgres_when_configured() {
+        if let Some(url) = crate::test_support::fresh_postgres("rbleases").await {
+            leases(&url).await;
+            crate::test_support::drop_postgres(&url).await;
+        }
     }
 }

@@ -149,7 +149,7 @@ impl Store {
         Ok(g)
     }
 
-    pub async fn grant(&self, id: &str) -> Result<Option<GrantRow>> {
+    pub async fn grant(&self, id: &str) -> Result<Option<std::sync::Arc<GrantRow>>> {
         self.cache
             .through(&self.cache.grants, id, || async {
                 Ok(sqlx::query_as(
@@ -266,7 +266,7 @@ impl Store {
         insert_token_on(&self.writer, t).await
     }
 
-    pub async fn token(&self, hash: &str) -> Result<Option<Token>> {
+    pub async fn token(&self, hash: &str) -> Result<Option<std::sync::Arc<Token>>> {
         self.cache
             .through(&self.cache.tokens, hash, || async {
                 let row: Option<TokenRow> =

@@ -66,7 +66,7 @@ async fn validate(st: &AppState, p: &HashMap<String, String>) -> Result<Request,
         get("client_id")
     };
     let app = match st.store.app(&client_key).await {
-        Ok(Some(a)) => a,
+        Ok(Some(a)) => std::sync::Arc::unwrap_or_clone(a),
         Ok(None) => {
             return Err(Refusal::Page(
                 StatusCode::BAD_REQUEST,

@@ -72,7 +72,11 @@ async fn authenticate_client(
         .filter(|k| !k.is_empty())
         .ok_or_else(|| OAuthFailure::new("invalid_request", "client_key is required."))?;
     let secret = secret.unwrap_or_default();
-    let app = st.store.app(&key).await?;
+    let app = st
+        .store
+        .app(&key)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone);
     match app {
         Some(app) if secrets::verify_sha256(&secret, &app.secret_hash) => Ok(app),
         Some(_) => Err(OAuthFailure::new(
@@ -258,7 +262,7 @@ async fn token_inner(
             Ok(Json(TokenResponse {
                 access_token: access_plain,
                 expires_in: st.cfg.limits.access_token_ttl_secs,
-                open_id: grant.open_id,
+                open_id: grant.open_id.clone(),
                 refresh_expires_in: ((old.expires_at - now) / 1000).max(0),
                 refresh_token: refresh_plain,
                 scope: old.scopes.join(","),

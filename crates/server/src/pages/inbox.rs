@@ -95,7 +95,7 @@ async fn draft_view(
         .store
         .app(&p.client_key)
         .await?
-        .map(|a| a.name)
+        .map(|a| a.name.clone())
         .unwrap_or_else(|| p.client_key.clone());
     let photo_count =
         serde_json::from_str::<Vec<String>>(p.photo_images.as_deref().unwrap_or("[]"))

@@ -280,6 +280,7 @@ async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
         .store
         .app(key)
         .await?
+        .map(std::sync::Arc::unwrap_or_clone)
         .filter(|a| a.developer_id.as_deref() == Some(d.id.as_str()))
         .ok_or(PageError::NotFound)
 }

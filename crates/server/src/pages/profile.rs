@@ -57,7 +57,7 @@ async fn tiles(ctx: &Ctx, posts: &[Post]) -> Result<Vec<Tile>, PageError> {
                 .store
                 .creator(&p.creator_id)
                 .await?
-                .map(|c| c.username)
+                .map(|c| c.username.clone())
                 .unwrap_or_default();
             names.insert(p.creator_id.clone(), name);
         }
@@ -258,8 +258,8 @@ async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String
     let page = html(&WatchPage {
         nav: ctx.nav(),
         id: p.id.clone(),
-        username: c.username,
-        nickname: c.nickname,
+        username: c.username.clone(),
+        nickname: c.nickname.clone(),
         caption,
         tags: tags.into_iter().map(|name| Tag { name }).collect(),
         photo: p.media_type == "PHOTO",

@@ -58,7 +58,12 @@ impl Kind {
 /// The creator signed in by the request's session cookie, if any (also used by the consent page).
 pub async fn creator_of(st: &AppState, headers: &HeaderMap) -> Option<Creator> {
     let s = load(st, headers, Kind::Creator).await?;
-    st.store.creator(&s.subject_id).await.ok().flatten()
+    st.store
+        .creator(&s.subject_id)
+        .await
+        .ok()
+        .flatten()
+        .map(std::sync::Arc::unwrap_or_clone)
 }
 
 async fn load(st: &AppState, headers: &HeaderMap, kind: Kind) -> Option<WebSession> {
@@ -105,7 +110,13 @@ impl FromRequestParts<AppState> for Ctx {
             None => (ids::random_alnum(32), true),
         };
         let creator = match load(st, &headers, Kind::Creator).await {
-            Some(s) => st.store.creator(&s.subject_id).await.ok().flatten(),
+            Some(s) => st
+                .store
+                .creator(&s.subject_id)
+                .await
+                .ok()
+                .flatten()
+                .map(std::sync::Arc::unwrap_or_clone),
             None => None,
         };
         let developer = match load(st, &headers, Kind::Developer).await {

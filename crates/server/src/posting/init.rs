@@ -16,7 +16,7 @@ use reelbox_wire::posting::{
 
 use super::{DAY_MS, creator_of, rate_limit, usage, usage_of};
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult, Data, Posting, SoftError, WireJson};
+use crate::error::{ApiError, ApiResult, Data, Posting, RawData, SoftError, WireJson};
 use crate::middleware::CallSlot;
 use crate::state::AppState;
 
@@ -65,17 +65,20 @@ pub async fn creator_info(
         stitch_disabled: s.effective_stitch_disabled(),
         max_video_post_duration_sec: s.max_video_post_duration_sec.clamp(0, i32::MAX as i64) as i32,
     };
-    slot.summarize(serde_json::to_string(&info).unwrap_or_default());
-    if let Some(gate) = rules::creator_info_gate(&s, &u) {
+    // Serialized once: the answer's `data` and the call log's summary are the same JSON.
+    let data = serde_json::to_string(&info).map_err(ApiError::internal)?;
+    let resp = match rules::creator_info_gate(&s, &u) {
         // TikTok answers these with HTTP 200 ("intentional"), the options still attached.
-        return Ok(SoftError {
+        Some(gate) => SoftError {
             data: info,
             code: gate.code,
             message: gate.message,
         }
-        .into_response());
-    }
-    Ok(Data(info).into_response())
+        .into_response(),
+        None => RawData(&data).into_response(),
+    };
+    slot.summarize(data);
+    Ok(resp)
 }
 
 fn invalid(msg: impl Into<String>) -> ApiError {
@@ -273,6 +276,7 @@ async fn preamble(
     st.store
         .app(&caller.client_key)
         .await?
+        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or_else(ApiError::token_invalid)
 }
 

@@ -40,7 +40,7 @@ pub async fn rate_limit(
 }
 
 /// The caller's creator.
-pub async fn creator_of(st: &AppState, caller: &Caller) -> ApiResult<Creator> {
+pub async fn creator_of(st: &AppState, caller: &Caller) -> ApiResult<std::sync::Arc<Creator>> {
     st.store
         .creator(&caller.creator_id)
         .await?

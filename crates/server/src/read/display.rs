@@ -91,7 +91,7 @@ pub async fn user_info(
         .ok_or_else(ApiError::token_invalid)?;
     let app = st.store.app(&caller.client_key).await?;
     let developer = app
-        .and_then(|a| a.developer_id)
+        .and_then(|a| a.developer_id.clone())
         .unwrap_or_else(|| caller.client_key.clone());
     let avatar = if c.avatar_url.is_empty() {
         format!("{}/@{}/avatar", st.public_url, c.username)

@@ -264,7 +264,11 @@ async fn public_creator(
             !o.private_account && reelbox_core::lists::is_adult(o.birth_date.as_deref(), st.now())
         })
         .ok_or_else(hidden)?;
-    st.store.creator(&owner.id).await?.ok_or_else(hidden)
+    st.store
+        .creator(&owner.id)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone)
+        .ok_or_else(hidden)
 }
 
 /// Query a public user's profile.
