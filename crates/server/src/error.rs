@@ -215,7 +215,7 @@ fn ok_response(body: &impl Serialize) -> Response {
 }
 
 /// `body` as JSON, written once into a buffer sized for a typical answer.
-pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let mut buf = Vec::with_capacity(512);
     match serde_json::to_writer(&mut buf, body) {
         Ok(()) => json_bytes(status, buf),
@@ -238,15 +238,8 @@ fn json_bytes(status: StatusCode, buf: Vec<u8>) -> Response {
 /// A body that could not be written (a map with non-string keys, say): a bug, answered as one.
 fn unserializable(e: serde_json::Error) -> Response {
     tracing::error!(error = %e, "a response could not be serialized");
-    let mut resp = (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        [(
-            axum::http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        r#"{"data":{},"error":{"code":"internal_error","message":"Something went wrong on the server; retry later.","log_id":""}}"#,
-    )
-        .into_response();
+    const BODY: &str = r#"{"data":{},"error":{"code":"internal_error","message":"Something went wrong on the server; retry later.","log_id":""}}"#;
+    let mut resp = json_bytes(StatusCode::INTERNAL_SERVER_ERROR, BODY.as_bytes().to_vec());
     resp.extensions_mut()
         .insert(CodeMark(ErrorCode::InternalError));
     resp

@@ -89,9 +89,11 @@ async fn heartbeat(
 ) {
     let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
     loop {
+        // While serving, a stop cuts the wait short (to end at once when nothing runs); once
+        // stopping, renew at the lease's pace until the grace period ends the process.
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
-            _ = shutdown.cancelled() => {}
+            _ = shutdown.cancelled(), if !shutdown.is_cancelled() => {}
         }
         let ids: Vec<String> = running.lock().iter().cloned().collect();
         if ids.is_empty() {
@@ -113,10 +115,6 @@ async fn heartbeat(
             Err(e) => {
                 tracing::warn!(error = %e, "worker: renewing the running jobs' leases failed")
             }
-        }
-        if shutdown.is_cancelled() {
-            // Stopping: renew at the lease's pace until the grace period ends the process.
-            tokio::time::sleep(every).await;
         }
     }
 }

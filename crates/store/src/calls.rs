@@ -85,8 +85,8 @@ const FORMAT_V2: &[u8; 4] = b"RBC2";
 /// endpoint, method, code, summary) are indexes into the segment's string table (1-based for
 /// the optional ones, 0 = none), so a busy app's identical summaries are stored once.
 #[derive(serde::Serialize, serde::Deserialize)]
-struct StoredCall {
-    id: String,
+struct StoredCall<'a> {
+    id: std::borrow::Cow<'a, str>,
     client_key: u32,
     creator_id: u32,
     token_hash: u32,
@@ -94,7 +94,7 @@ struct StoredCall {
     method: u32,
     status: i64,
     error_code: u32,
-    log_id: String,
+    log_id: std::borrow::Cow<'a, str>,
     latency_ms: i64,
     summary: u32,
     injected: bool,
@@ -105,7 +105,7 @@ struct StoredCall {
 struct SegmentBody<'a> {
     #[serde(borrow)]
     strings: Vec<std::borrow::Cow<'a, str>>,
-    calls: Vec<StoredCall>,
+    calls: Vec<StoredCall<'a>>,
 }
 
 /// The string table being built for one segment.
@@ -169,7 +169,7 @@ impl Segment {
             .calls
             .iter()
             .map(|c| StoredCall {
-                id: c.id.clone(),
+                id: std::borrow::Cow::Borrowed(&c.id),
                 client_key: t.of_opt(&c.client_key),
                 creator_id: t.of_opt(&c.creator_id),
                 token_hash: t.of_opt(&c.token_hash),
@@ -177,7 +177,7 @@ impl Segment {
                 method: t.of(&c.method),
                 status: c.status,
                 error_code: t.of(&c.error_code),
-                log_id: c.log_id.clone(),
+                log_id: std::borrow::Cow::Borrowed(&c.log_id),
                 latency_ms: c.latency_ms,
                 summary: t.of(&c.summary),
                 injected: c.injected.0,
@@ -224,7 +224,7 @@ fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
         .iter()
         .map(|c| {
             Ok(ApiCall {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 client_key: get_opt(c.client_key)?,
                 creator_id: get_opt(c.creator_id)?,
                 token_hash: get_opt(c.token_hash)?,
@@ -232,7 +232,7 @@ fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
                 method: get(c.method)?,
                 status: c.status,
                 error_code: get(c.error_code)?,
-                log_id: c.log_id.clone(),
+                log_id: c.log_id.to_string(),
                 latency_ms: c.latency_ms,
                 summary: get(c.summary)?,
                 injected: Injected(c.injected),
