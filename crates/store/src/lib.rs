@@ -301,9 +301,13 @@ const CALL_LOG_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORM
 const MAIN_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
 
 /// A pool of at most `max` connections to a SQLite file, each set up with `pragmas` first.
+/// Connections are not pinged before each use (sqlx's default): a SQLite connection is a file
+/// handle on a thread of its own that cannot go stale, and the ping is one more round trip to that
+/// thread per statement; on the single writer it lengthened every write transaction.
 async fn sqlite_pool(url: &str, max: u32, pragmas: &'static str) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .max_connections(max)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(move |c, _| Box::pin(async move { c.execute(pragmas).await.map(|_| ()) }))
         .connect(url)

@@ -137,7 +137,7 @@ pub async fn video_query(
         ),
         None => None,
     };
-    let (q, search) = match search {
+    let (q, mut search) = match search {
         Some(s) => {
             let stored: StoredQuery = serde_json::from_str(&s.query).map_err(ApiError::internal)?;
             let q = research::validate_query(
@@ -169,10 +169,13 @@ pub async fn video_query(
                 pages: "{}".into(),
                 created_at: now,
             };
-            st.store.insert_search(&s).await?;
             (q, s)
         }
     };
+    // A new result set is stored once its first page is known, in one write with that page's
+    // end: the single SQLite writer then takes one statement per new search, not two
+    // transactions.
+    let new_search = body.search_id.as_deref().is_none_or(str::is_empty);
     let pages: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&search.pages).unwrap_or_default();
     let at = PageAt {
@@ -188,12 +191,16 @@ pub async fn video_query(
         return Err(invalid("Invalid count or cursor"));
     }
     let next = cursor + rows.len() as i64;
-    if has_more {
-        if let Some(last) = rows.last() {
-            st.store
-                .record_search_page(&search.id, next, &last.id)
-                .await?;
+    let page_end = rows.last().filter(|_| has_more);
+    if new_search {
+        if let Some(last) = page_end {
+            search.pages = serde_json::json!({ next.to_string(): last.id }).to_string();
         }
+        st.store.insert_search(&search).await?;
+    } else if let Some(last) = page_end {
+        st.store
+            .record_search_page(&search.id, next, &last.id)
+            .await?;
     }
     // Read only when asked for: one lookup for the page, not a join in every query plan.
     let playlists = if fields.iter().any(|f| f == "playlist_id") {
