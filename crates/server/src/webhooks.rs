@@ -20,9 +20,11 @@ pub async fn emit(
     if outbox.is_empty() {
         return Ok(());
     }
-    let mut tx = st.store.writer.begin().await?;
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
     Store::write_outbox_tx(&mut tx, &outbox, st.now()).await?;
     tx.commit().await?;
+    drop(writer_conn);
     st.work.notify_one();
     Ok(())
 }

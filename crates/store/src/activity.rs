@@ -30,7 +30,7 @@ impl Store {
         .bind(a.comments)
         .bind(a.shares)
         .bind(a.favorites)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         if r.rows_affected() == 0 {
             return Ok(false);

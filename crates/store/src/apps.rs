@@ -82,7 +82,7 @@ impl Store {
         .bind(a.active_user_cap)
         .bind(&a.developer_id)
         .bind(a.created_at)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await
         .map_err(conflict)?;
         Ok(())
@@ -106,7 +106,7 @@ impl Store {
         .bind(to_json(&a.test_users))
         .bind(a.active_user_cap)
         .bind(&a.developer_id)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.cache.invalidate();
         Ok(())

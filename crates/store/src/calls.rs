@@ -330,7 +330,8 @@ impl Store {
     /// together convert once; on SQLite, where the log has a file of its own, segments of an
     /// interrupted conversion are removed before it starts again.
     pub(crate) async fn convert_legacy_call_log(&self) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let exists = match self.backend {
             crate::Backend::Postgres => {
                 sqlx::query("SELECT pg_advisory_xact_lock(7262001)")
@@ -354,6 +355,7 @@ impl Store {
         };
         if !exists {
             tx.commit().await?;
+            drop(writer_conn);
             return Ok(());
         }
         let mut log_tx = match self.log.separate {
@@ -398,6 +400,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 }
@@ -623,7 +626,7 @@ mod tests {
         sqlx::query(
             "CREATE TABLE api_calls (id TEXT PRIMARY KEY, client_key TEXT, creator_id TEXT, token_hash TEXT, endpoint TEXT NOT NULL, method TEXT NOT NULL, status BIGINT NOT NULL, error_code TEXT NOT NULL, log_id TEXT NOT NULL, latency_ms BIGINT NOT NULL, summary TEXT NOT NULL, injected BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL)",
         )
-        .execute(&store.writer)
+        .execute(&mut *store.writer.acquire().await.unwrap())
         .await
         .unwrap();
         let old: Vec<ApiCall> = (0..4100).map(|i| call(i, Some("old"), i)).collect();
@@ -633,7 +636,7 @@ mod tests {
                 .bind(&c.endpoint).bind(&c.method).bind(c.status).bind(&c.error_code)
                 .bind(&c.log_id).bind(c.latency_ms).bind(&c.summary).bind(c.injected.0 as i64)
                 .bind(c.created_at)
-                .execute(&store.writer)
+                .execute(&mut *store.writer.acquire().await.unwrap())
                 .await
                 .unwrap();
         }

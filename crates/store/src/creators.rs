@@ -106,7 +106,7 @@ impl Store {
         .bind(c.banned_from_posting as i64)
         .bind(c.daily_post_cap)
         .bind(c.created_at)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await
         .map_err(conflict)?;
         Ok(())
@@ -130,7 +130,7 @@ impl Store {
         .bind(c.max_video_post_duration_sec)
         .bind(c.banned_from_posting as i64)
         .bind(c.daily_post_cap)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.cache.invalidate();
         Ok(())

@@ -26,9 +26,11 @@ impl Store {
         run_at: i64,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         Self::enqueue_job_tx(&mut tx, id, kind, payload, run_at, now).await?;
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -59,7 +61,7 @@ impl Store {
         let r = sqlx::query(
             "UPDATE jobs SET locked_until = NULL WHERE done_at IS NULL AND locked_until IS NOT NULL",
         )
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(r.rows_affected())
     }
@@ -77,7 +79,7 @@ impl Store {
             .bind(now + lease_ms)
             .bind(worker)
             .bind(now)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&mut *self.writer.acquire().await?)
             .await?;
         Ok(job)
     }
@@ -92,7 +94,8 @@ impl Store {
         until: i64,
     ) -> Result<Vec<String>> {
         let mut lost = Vec::new();
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         for id in ids {
             let r = sqlx::query(
                 "UPDATE jobs SET locked_until = $3 \
@@ -108,6 +111,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(lost)
     }
 
@@ -115,7 +119,7 @@ impl Store {
         sqlx::query("UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1")
             .bind(id)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }
@@ -128,7 +132,7 @@ impl Store {
         .bind(id)
         .bind(run_at)
         .bind(error)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }

@@ -29,6 +29,7 @@ pub mod shop;
 pub mod tts;
 pub mod web;
 pub mod webhooks;
+pub mod writer;
 
 #[cfg(test)]
 pub(crate) mod test_support {
@@ -82,6 +83,7 @@ use cache::{LookupCache, UsageCache};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
+pub use writer::{Writer, WriterConn};
 
 pub use sqlx;
 
@@ -148,7 +150,7 @@ pub struct Store {
     /// Reads.
     pub pool: AnyPool,
     /// Writes (one connection on SQLite).
-    pub writer: AnyPool,
+    pub writer: Writer,
     pub backend: Backend,
     /// Tokens, grants, apps and creators as every authenticated request reads them.
     pub(crate) cache: Arc<LookupCache>,
@@ -197,7 +199,7 @@ impl Store {
                 let url = sqlite_url_with_create(url);
                 let log_url = sqlite_url_with_create(&log_url);
                 // Durability is promised for acknowledged chunks: WAL with FULL sync.
-                let writer = sqlite_pool(&url, 1, MAIN_PRAGMAS).await?;
+                let writer = Writer::sqlite(&url, MAIN_PRAGMAS).await?;
                 let pool = sqlite_pool(&url, 8, MAIN_PRAGMAS).await?;
                 let log = LogDb::open_sqlite(&log_url).await?;
                 Store {
@@ -222,7 +224,7 @@ impl Store {
                         separate: false,
                     },
                     pool: pool.clone(),
-                    writer: pool,
+                    writer: Writer::Pool(pool),
                     backend,
                     cache: Arc::new(LookupCache::new(Backend::Postgres.default_cache_ttl())),
                     usage: Arc::default(),
@@ -240,8 +242,16 @@ impl Store {
 
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.writer).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.writer).await?,
+            Backend::Sqlite => {
+                SQLITE_MIGRATIONS
+                    .run(&mut *self.writer.acquire().await?)
+                    .await?
+            }
+            Backend::Postgres => {
+                POSTGRES_MIGRATIONS
+                    .run(&mut *self.writer.acquire().await?)
+                    .await?
+            }
         }
         if self.log.separate {
             SQLITE_CALL_LOG_MIGRATIONS.run(&self.log.writer).await?;
@@ -256,12 +266,13 @@ impl Store {
         match self.backend {
             Backend::Sqlite => {
                 let mut ok = true;
-                for db in [&self.writer, &self.log.writer] {
-                    let r: (String,) = sqlx::query_as("PRAGMA integrity_check")
-                        .fetch_one(db)
-                        .await?;
-                    ok &= r.0 == "ok";
-                }
+                let main: (String,) = sqlx::query_as("PRAGMA integrity_check")
+                    .fetch_one(&mut *self.writer.acquire().await?)
+                    .await?;
+                let log: (String,) = sqlx::query_as("PRAGMA integrity_check")
+                    .fetch_one(&self.log.writer)
+                    .await?;
+                ok &= main.0 == "ok" && log.0 == "ok";
                 Ok(ok)
             }
             Backend::Postgres => {

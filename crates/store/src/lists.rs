@@ -91,7 +91,8 @@ impl Store {
         birth_date: Option<Option<&str>>,
         liked_list_public: Option<bool>,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         if let Some(b) = birth_date {
             sqlx::query("UPDATE creators SET birth_date = $2 WHERE id = $1")
                 .bind(creator_id)
@@ -107,6 +108,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -172,13 +174,13 @@ impl Store {
             .bind(creator_id)
             .bind(post_id)
             .bind(at_ms)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?
         } else {
             sqlx::query("DELETE FROM reposts WHERE creator_id = $1 AND post_id = $2")
                 .bind(creator_id)
                 .bind(post_id)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?
         };
         Ok(r.rows_affected() > 0)
@@ -186,7 +188,8 @@ impl Store {
 
     /// Replaces the account's pinned videos with `post_ids`, in that order.
     pub async fn set_pins(&self, creator_id: &str, post_ids: &[String], at_ms: i64) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         sqlx::query("DELETE FROM pins WHERE creator_id = $1")
             .bind(creator_id)
             .execute(&mut *tx)
@@ -204,6 +207,7 @@ impl Store {
             .map_err(conflict)?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -217,7 +221,8 @@ impl Store {
         post_ids: &[String],
         at_ms: i64,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         sqlx::query(
             "INSERT INTO playlists (id, creator_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
         )
@@ -241,6 +246,7 @@ impl Store {
             .map_err(conflict)?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 

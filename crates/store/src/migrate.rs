@@ -115,11 +115,11 @@ impl Store {
     }
 
     /// The (reader, writer) holding `table`: the call log may live in a database of its own.
-    fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, &sqlx::AnyPool) {
+    fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
         if table == CALL_LOG {
-            (&self.log.pool, &self.log.writer)
+            (&self.log.pool, crate::Writer::Pool(self.log.writer.clone()))
         } else {
-            (&self.pool, &self.writer)
+            (&self.pool, self.writer.clone())
         }
     }
 
@@ -200,7 +200,8 @@ impl Store {
                 cols.join(", ")
             );
             for batch in rows.chunks(500) {
-                let mut tx = target.pools_of(table).1.begin().await?;
+                let mut writer_conn = target.pools_of(table).1.acquire().await?;
+                let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
                 for r in batch {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
                     for (v, kind) in r.iter().zip(&null_kinds) {
@@ -226,6 +227,7 @@ impl Store {
                     q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
+                drop(writer_conn);
             }
             let copied = target.rows_of(table, &cols).await?;
             report.push(TableCopy {

@@ -136,7 +136,7 @@ impl Store {
         .bind(open_id)
         .bind(to_json(&scopes))
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.cache.invalidate();
         let g: GrantRow = sqlx::query_as(
@@ -144,7 +144,7 @@ impl Store {
         )
         .bind(client_key)
         .bind(creator_id)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *self.writer.acquire().await?)
         .await?;
         Ok(g)
     }
@@ -190,7 +190,8 @@ impl Store {
         now: i64,
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let changed =
             sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(grant_id)
@@ -200,6 +201,7 @@ impl Store {
                 .rows_affected();
         if changed == 0 {
             tx.rollback().await?;
+            drop(writer_conn);
             return Ok(false);
         }
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
@@ -209,6 +211,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        drop(writer_conn);
         self.cache.invalidate();
         Ok(true)
     }
@@ -225,7 +228,7 @@ impl Store {
         .bind(&c.code_challenge)
         .bind(c.expires_at)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
@@ -233,7 +236,8 @@ impl Store {
     /// Marks a code used and returns it as it was before, atomically: of two concurrent
     /// exchanges only one sees `used_at == None`.
     pub async fn consume_auth_code(&self, code_hash: &str, now: i64) -> Result<Option<AuthCode>> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let row: Option<AuthCodeRow> = sqlx::query_as(sql!(
             "SELECT code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = $1{}",
             self.backend.for_update()
@@ -250,6 +254,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(Some(AuthCode {
             code_hash: r.code_hash,
             client_key: r.client_key,
@@ -263,7 +268,7 @@ impl Store {
     }
 
     pub async fn insert_token(&self, t: &Token) -> Result<()> {
-        insert_token_on(&self.writer, t).await
+        insert_token_on(&mut *self.writer.acquire().await?, t).await
     }
 
     pub async fn token(&self, hash: &str) -> Result<Option<std::sync::Arc<Token>>> {
@@ -289,7 +294,8 @@ impl Store {
         refresh: &Token,
         now: i64,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         for t in [access, refresh] {
             insert_token_on(&mut *tx, t).await?;
         }
@@ -306,6 +312,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         self.cache.invalidate();
         Ok(())
     }
@@ -325,7 +332,7 @@ impl Store {
         sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL")
             .bind(hash)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         self.cache.invalidate();
         Ok(())
@@ -362,7 +369,7 @@ impl Store {
         sqlx::query("UPDATE tokens SET expires_at = $2 WHERE hash = $1 AND expires_at > $2")
             .bind(hash)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         self.cache.invalidate();
         Ok(())

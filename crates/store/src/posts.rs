@@ -145,7 +145,8 @@ impl Store {
         now: i64,
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let list = from
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "")))
@@ -186,6 +187,7 @@ impl Store {
         Self::insert_post_tx(&mut tx, post, tags).await?;
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
+        drop(writer_conn);
         self.publishes_changed();
         Ok(true)
     }

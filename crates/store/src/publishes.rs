@@ -120,7 +120,7 @@ impl Store {
         Ok(
             sqlx::query_as(sql!("SELECT {COLUMNS} FROM publishes WHERE id = $1"))
                 .bind(id)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&mut *self.writer.acquire().await?)
                 .await?,
         )
     }
@@ -291,7 +291,8 @@ impl Store {
         now: i64,
         completed_with_job: Option<(&str, &str)>,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         sqlx::query(
             "INSERT INTO upload_chunks (publish_id, idx, byte_offset, length, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (publish_id, idx) DO UPDATE SET byte_offset = excluded.byte_offset, length = excluded.length, etag = excluded.etag, created_at = excluded.created_at",
@@ -314,6 +315,7 @@ impl Store {
             Self::enqueue_job_tx(&mut tx, job_id, "process", payload, now, now).await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -323,7 +325,7 @@ impl Store {
             "SELECT idx, byte_offset, length, etag FROM upload_chunks WHERE publish_id = $1 ORDER BY idx",
         )
         .bind(publish_id)
-        .fetch_all(&self.writer)
+        .fetch_all(&mut *self.writer.acquire().await?)
         .await?)
     }
 
@@ -351,7 +353,8 @@ impl Store {
         now: i64,
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let list = from
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "")))
@@ -371,6 +374,7 @@ impl Store {
         }
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
+        drop(writer_conn);
         self.publishes_changed();
         Ok(true)
     }
@@ -392,7 +396,7 @@ impl Store {
         .bind(probe)
         .bind(downloaded_bytes)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
@@ -402,7 +406,7 @@ impl Store {
             .bind(id)
             .bind(state)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         self.publishes_changed();
         Ok(())
@@ -420,7 +424,7 @@ impl Store {
             .bind(post_ids)
             .bind(public_post_ids)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }
@@ -432,7 +436,7 @@ impl Store {
         sqlx::query("UPDATE publishes SET upload_expires_at = $2 WHERE id = $1")
             .bind(publish_id)
             .bind(now - 1)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }
@@ -454,7 +458,8 @@ impl Store {
             return Ok(false);
         }
         ids.push(post_id.to_string());
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         // Compare-and-set on the list read above: a concurrent run adds the id (and its event) once.
         let r = sqlx::query(
             "UPDATE publishes SET public_post_ids = $2, updated_at = $3 WHERE id = $1 AND public_post_ids = $4",
@@ -470,6 +475,7 @@ impl Store {
         }
         Self::write_outbox_tx(&mut tx, outbox, now).await?;
         tx.commit().await?;
+        drop(writer_conn);
         Ok(true)
     }
 }

@@ -13,7 +13,8 @@ impl Store {
         window_ms: i64,
         now: i64,
     ) -> Result<Option<i64>> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT CAST(pg_advisory_xact_lock(CAST(hashtext($1) AS BIGINT)) AS TEXT)")
                 .bind(bucket)
@@ -32,6 +33,7 @@ impl Store {
                 .await?;
         if n >= i64::from(limit) {
             tx.rollback().await?;
+            drop(writer_conn);
             return Ok(Some((oldest.unwrap_or(now) + window_ms - now).max(1)));
         }
         sqlx::query("INSERT INTO rate_hits (id, bucket, at) VALUES ($1, $2, $3)")
@@ -41,6 +43,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        drop(writer_conn);
         Ok(None)
     }
 }

@@ -450,7 +450,7 @@ impl Store {
             .bind(s.snapshot_at)
             .bind(&s.pages)
             .bind(s.created_at)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }
@@ -467,7 +467,8 @@ impl Store {
 
     /// Records where the page at `cursor` starts (the last id before it).
     pub async fn record_search_page(&self, id: &str, cursor: i64, after_id: &str) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         let cur: Option<(String,)> = sqlx::query_as(sql!(
             "SELECT pages FROM research_searches WHERE id = $1{}",
             self.backend.for_update()
@@ -488,6 +489,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -496,7 +498,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM research_searches WHERE created_at < $1")
                 .bind(before)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?
                 .rows_affected(),
         )
@@ -521,7 +523,8 @@ impl Store {
     /// Adds served requests and their records: (client_key, day, kind, requests, records),
     /// all in one transaction.
     pub async fn add_research_usage(&self, counts: &[(String, i64, &str, i64, i64)]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         for (client_key, day, kind, requests, records) in counts {
             sqlx::query("INSERT INTO research_usage (client_key, day, kind, requests, records) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_key, day, kind) DO UPDATE SET requests = research_usage.requests + excluded.requests, records = research_usage.records + excluded.records")
                 .bind(client_key)
@@ -533,6 +536,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 }
@@ -767,7 +771,8 @@ impl Store {
             return Ok(());
         }
         let tags: Vec<String> = crate::from_json(&tags)?;
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
         for (kind, key, region) in bucket_keys(&tags, music.as_deref(), &region) {
             sqlx::query(BUCKET_UPSERT)
                 .bind(kind)
@@ -780,6 +785,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 
@@ -959,7 +965,7 @@ mod tests {
                 .bind(format!("c{i}"))
                 .bind(*u)
                 .bind(if *u == "dee" { 1i64 } else { 0 })
-                .execute(&store.writer)
+                .execute(&mut *store.writer.acquire().await.unwrap())
                 .await
                 .expect("creator");
         }
@@ -987,7 +993,7 @@ mod tests {
                 .bind(f.created_at)
                 .bind(&f.music_id)
                 .bind(crate::to_json(&f.effect_ids))
-                .execute(&store.writer)
+                .execute(&mut *store.writer.acquire().await.unwrap())
                 .await
                 .expect("post");
             for t in &f.hashtags {
@@ -997,7 +1003,7 @@ mod tests {
                 .bind(t)
                 .bind(&f.id)
                 .bind(f.created_at)
-                .execute(&store.writer)
+                .execute(&mut *store.writer.acquire().await.unwrap())
                 .await
                 .expect("tag");
             }

@@ -353,14 +353,14 @@ impl Store {
             // Bulk load: each batch is all-or-nothing per transaction anyway; a large page cache
             // keeps the B-trees being filled in memory.
             sqlx::query("PRAGMA synchronous=OFF")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
             sqlx::query("PRAGMA cache_size=-1048576")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
             // Statement journals and index sorts in memory rather than temporary files.
             sqlx::query("PRAGMA temp_store=MEMORY")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         let deferred = self.defer_indexes().await?;
@@ -368,7 +368,8 @@ impl Store {
         let gen_spec = *spec;
         let generator = tokio::task::spawn_blocking(move || generate(&gen_spec, &Out(sender)));
         let written = async {
-            let mut tx = self.writer.begin().await?;
+            let mut writer_conn = self.writer.acquire().await?;
+            let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
             while let Some(step) = steps.recv().await {
                 match step {
                     Step::Sql(s) => {
@@ -379,11 +380,12 @@ impl Store {
                     Step::Commit(done) => {
                         tx.commit().await?;
                         progress(done);
-                        tx = self.writer.begin().await?;
+                        tx = sqlx::Connection::begin(&mut *writer_conn).await?;
                     }
                 }
             }
             tx.commit().await?;
+            drop(writer_conn);
             Result::Ok(())
         }
         .await;
@@ -394,13 +396,13 @@ impl Store {
         let rebuilt = self.rebuild_indexes(&deferred).await;
         if self.backend == Backend::Sqlite {
             sqlx::query("PRAGMA cache_size=-2000")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
             sqlx::query("PRAGMA temp_store=DEFAULT")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
             sqlx::query("PRAGMA synchronous=FULL")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         written?;
@@ -425,7 +427,7 @@ impl Store {
     async fn defer_indexes(&self) -> Result<Vec<Deferred>> {
         let (posts,): (i64,) =
             sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM posts LIMIT 1) t")
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *self.writer.acquire().await?)
                 .await?;
         if posts > 0 {
             return Ok(vec![]);
@@ -443,7 +445,7 @@ impl Store {
                 "SELECT CAST('index' AS TEXT), CAST(i.indexname AS TEXT), CAST(i.indexdef AS TEXT) FROM pg_indexes i WHERE i.schemaname = current_schema() AND i.tablename IN ({list}) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname"
             )),
         }
-        .fetch_all(&self.writer)
+        .fetch_all(&mut *self.writer.acquire().await?)
         .await?;
         for (kind, name, _) in &rows {
             let kind = if kind == "trigger" {
@@ -452,7 +454,7 @@ impl Store {
                 "INDEX"
             };
             sqlx::query(sql!("DROP {kind} {name}"))
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         Ok(rows)
@@ -461,14 +463,14 @@ impl Store {
     async fn rebuild_indexes(&self, deferred: &[Deferred]) -> Result<()> {
         for (_, _, create) in deferred {
             sqlx::query(sqlx::AssertSqlSafe(create.clone()))
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         if deferred.iter().any(|d| d.1 == "posts_fts_insert") {
             // One statement fills the keyword index: FTS5 builds large segments instead of one
             // small segment per INSERT.
             sqlx::query("INSERT INTO posts_fts (rowid, title, description) SELECT CAST(id AS INTEGER), title, description FROM posts WHERE length(id) = 19 AND id < '9223372036854775808'")
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         Ok(())
@@ -481,7 +483,9 @@ impl Store {
             Backend::Sqlite => "PRAGMA analysis_limit=2000; PRAGMA optimize=0x10002",
             Backend::Postgres => "ANALYZE",
         };
-        sqlx::raw_sql(stmt).execute(&self.writer).await?;
+        sqlx::raw_sql(stmt)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
         Ok(())
     }
 }

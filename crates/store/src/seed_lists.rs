@@ -123,7 +123,8 @@ impl Store {
         let mine = format!("p.creator_id LIKE '{prefix}%'");
         let year = year_of(end);
         let mut rep = ListsReport::default();
-        let mut tx = self.writer.begin().await?;
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
 
         // Every account declares a birth date; one in forty is 14 or 15 at the corpus end, one
         // in five keeps its liked videos to itself.
@@ -267,6 +268,7 @@ impl Store {
             rep.reviews += exec(&mut tx, batch).await?;
         }
         tx.commit().await?;
+        drop(writer_conn);
         rep.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(rep)
     }
@@ -496,7 +498,7 @@ mod tests {
 
     async fn exec_plain(store: &Store, sql: String) {
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&store.writer)
+            .execute(&mut *store.writer.acquire().await.unwrap())
             .await
             .expect("insert");
     }

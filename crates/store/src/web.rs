@@ -57,7 +57,7 @@ impl Store {
         .bind(&d.email)
         .bind(&d.password_hash)
         .bind(d.created_at)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await
         .map_err(conflict)?;
         Ok(())
@@ -90,7 +90,7 @@ impl Store {
         .bind(&s.subject_id)
         .bind(s.created_at)
         .bind(s.expires_at)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }
@@ -117,7 +117,7 @@ impl Store {
         sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1 OR expires_at <= $2")
             .bind(id_hash)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         Ok(())
     }
@@ -150,7 +150,7 @@ impl Store {
         .bind(viewer)
         .bind(period)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         if r.rows_affected() == 0 {
             return Ok(false);
@@ -193,14 +193,14 @@ impl Store {
             .bind(post_id)
             .bind(creator_id)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?
             .rows_affected()
         } else {
             sqlx::query("DELETE FROM likes WHERE post_id = $1 AND creator_id = $2")
                 .bind(post_id)
                 .bind(creator_id)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?
                 .rows_affected()
         };
@@ -235,7 +235,7 @@ impl Store {
         .bind(creator_id)
         .bind(text)
         .bind(now)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.add_activity(
             post_id,
@@ -285,13 +285,13 @@ impl Store {
             .bind(follower_id)
             .bind(followee_id)
             .bind(now)
-            .execute(&self.writer)
+            .execute(&mut *self.writer.acquire().await?)
             .await?;
         } else {
             sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
                 .bind(follower_id)
                 .bind(followee_id)
-                .execute(&self.writer)
+                .execute(&mut *self.writer.acquire().await?)
                 .await?;
         }
         Ok(())

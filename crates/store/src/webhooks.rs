@@ -100,7 +100,7 @@ impl Store {
         .bind(code)
         .bind(error)
         .bind(delivered_at)
-        .execute(&self.writer)
+        .execute(&mut *self.writer.acquire().await?)
         .await?;
         Ok(())
     }

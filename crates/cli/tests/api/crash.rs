@@ -331,7 +331,7 @@ impl Platform {
         let store = reelbox_store::Store::open(&url).await.unwrap();
         if store.backend == reelbox_store::Backend::Sqlite {
             let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
-                .fetch_all(&store.writer)
+                .fetch_all(&mut *store.writer.acquire().await.unwrap())
                 .await
                 .unwrap();
             assert_eq!(rows, vec![("ok".to_string(),)], "PRAGMA integrity_check");

@@ -599,10 +599,19 @@ pub async fn post_draft(
     } else {
         PostKind::Video
     };
-    let mut tx = st.store.writer.begin().await.map_err(ApiError::internal)?;
+    let mut writer_conn = st
+        .store
+        .writer
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let mut tx = sqlx::Connection::begin(&mut *writer_conn)
+        .await
+        .map_err(ApiError::internal)?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     let mut u = super::usage(st, &mut *tx, &creator, &p.client_key, true, None).await?;
     tx.rollback().await.map_err(ApiError::internal)?;
+    drop(writer_conn);
     // The creator posts in the app: the app's audit and active-user caps do not apply.
     u.creator_already_active = true;
     let settings = rules::check_direct_post(

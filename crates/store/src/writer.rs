@@ -1,0 +1,152 @@
+//! The connection every write goes through. On PostgreSQL it is the pool: connections and nodes
+//! write concurrently and the database orders them. On SQLite it is one connection behind a fair
+//! async lock, handed from one write to the next with nothing in between. sqlx's pool (with one
+//! connection) returned it through a spawned task that pinged SQLite's thread before the next
+//! waiter could have it: a task and a round trip on every hand-over, which every write of the node
+//! queued behind.
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Connection, Executor};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// How long a write waits for the SQLite connection before it fails (as the pool's acquire did).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub enum Writer {
+    Pool(AnyPool),
+    /// `None` once closed.
+    Single(Arc<Mutex<Option<AnyConnection>>>),
+}
+
+/// The writer's connection for one write (a statement or a transaction).
+pub enum WriterConn {
+    Pool(PoolConnection<Any>),
+    Single(OwnedMutexGuard<Option<AnyConnection>>),
+}
+
+impl Writer {
+    /// One connection to the SQLite file at `url`, set up with `pragmas`.
+    pub(crate) async fn sqlite(url: &str, pragmas: &'static str) -> sqlx::Result<Writer> {
+        let mut conn = AnyConnection::connect(url).await?;
+        conn.execute(pragmas).await?;
+        Ok(Writer::Single(Arc::new(Mutex::new(Some(conn)))))
+    }
+
+    /// Waits for the writer (in arrival order on SQLite).
+    pub async fn acquire(&self) -> sqlx::Result<WriterConn> {
+        match self {
+            Writer::Pool(pool) => Ok(WriterConn::Pool(pool.acquire().await?)),
+            Writer::Single(conn) => {
+                let guard = tokio::time::timeout(ACQUIRE_TIMEOUT, conn.clone().lock_owned())
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)?;
+                if guard.is_none() {
+                    return Err(sqlx::Error::PoolClosed);
+                }
+                Ok(WriterConn::Single(guard))
+            }
+        }
+    }
+
+    /// Closes the connection once the writes holding it are done.
+    pub async fn close(&self) {
+        match self {
+            Writer::Pool(pool) => pool.close().await,
+            Writer::Single(conn) => {
+                if let Some(c) = conn.lock().await.take() {
+                    let _ = c.close().await;
+                }
+            }
+        }
+    }
+}
+
+impl Deref for WriterConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            WriterConn::Pool(c) => c,
+            // `acquire` hands out only a guard over an open connection, and `close` needs the
+            // lock to take it.
+            WriterConn::Single(g) => g.as_ref().expect("an open connection"),
+        }
+    }
+}
+
+impl DerefMut for WriterConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            WriterConn::Pool(c) => c,
+            WriterConn::Single(g) => g.as_mut().expect("an open connection"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    async fn count(store: &Store) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM settings")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        n
+    }
+
+    #[tokio::test]
+    async fn a_write_abandoned_midway_is_rolled_back_before_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("w.db")))
+            .await
+            .unwrap();
+        let before = count(&store).await;
+        // A request that goes away inside its transaction (its future dropped, as hyper drops
+        // a handler whose client disconnected): nothing of it may stay.
+        let abandoned = async {
+            let mut conn = store.writer.acquire().await.unwrap();
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+            sqlx::query("INSERT INTO settings (key, value) VALUES ('abandoned', '1')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            std::future::pending::<()>().await;
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(50), abandoned).await;
+        // The next write gets the connection, outside any transaction, and commits alone.
+        store.put_setting("next", "2").await.unwrap();
+        assert_eq!(store.setting("abandoned").await.unwrap(), None);
+        assert_eq!(store.setting("next").await.unwrap().as_deref(), Some("2"));
+        assert_eq!(count(&store).await, before + 1);
+        store.close().await;
+        assert!(matches!(
+            store.writer.acquire().await,
+            Err(sqlx::Error::PoolClosed)
+        ));
+    }
+
+    #[tokio::test]
+    async fn writes_wait_their_turn_and_all_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("w.db")))
+            .await
+            .unwrap();
+        let before = count(&store).await;
+        let writes: Vec<_> = (0..200)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move { store.put_setting(&format!("k{i}"), "v").await })
+            })
+            .collect();
+        for w in writes {
+            w.await.unwrap().unwrap();
+        }
+        assert_eq!(count(&store).await, before + 200);
+        store.close().await;
+    }
+}
