@@ -21,7 +21,7 @@ pub async fn emit(
         return Ok(());
     }
     let mut writer_conn = st.store.writer.acquire().await?;
-    let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+    let mut tx = writer_conn.begin().await?;
     Store::write_outbox_tx(&mut tx, &outbox, st.now()).await?;
     tx.commit().await?;
     drop(writer_conn);

@@ -29,7 +29,8 @@ pub async fn run(
         if shutdown.is_cancelled() {
             return;
         }
-        match st.store.claim_job(&me, st.now(), lease_ms).await {
+        let lease_now = reelbox_core::clock::system_now_ms();
+        match st.store.claim_job(&me, st.now(), lease_now, lease_ms).await {
             Ok(Some(job)) => {
                 let st2 = st.clone();
                 // Jobs run concurrently; the queue's lease keeps each with one runner. The
@@ -104,7 +105,7 @@ async fn heartbeat(
         }
         match st
             .store
-            .renew_job_leases(&ids, &me, st.now() + lease_ms)
+            .renew_job_leases(&ids, &me, reelbox_core::clock::system_now_ms() + lease_ms)
             .await
         {
             Ok(lost) => {

@@ -331,7 +331,7 @@ impl Store {
     /// interrupted conversion are removed before it starts again.
     pub(crate) async fn convert_legacy_call_log(&self) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let exists = match self.backend {
             crate::Backend::Postgres => {
                 sqlx::query("SELECT pg_advisory_xact_lock(7262001)")

@@ -27,7 +27,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         Self::enqueue_job_tx(&mut tx, id, kind, payload, run_at, now).await?;
         tx.commit().await?;
         drop(writer_conn);
@@ -66,19 +66,28 @@ impl Store {
         Ok(r.rows_affected())
     }
 
-    /// Claims the most overdue job for `lease_ms`, or `None`.
-    pub async fn claim_job(&self, worker: &str, now: i64, lease_ms: i64) -> Result<Option<Job>> {
+    /// Claims the most overdue job (due by `now`, the server's clock) for `lease_ms`, or `None`.
+    /// Leases run on `lease_now`, the real clock: they stand for "this node is alive", which a
+    /// sandbox clock moved forward must not end (every running job would be claimed again).
+    pub async fn claim_job(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Job>> {
         let q = sql!(
             "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3) \
+             WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $4) \
                          ORDER BY run_at, id LIMIT 1{}) \
              RETURNING id, kind, payload, run_at, attempts, last_error, created_at",
             self.backend.skip_locked()
         );
         let job: Option<Job> = sqlx::query_as(q)
-            .bind(now + lease_ms)
+            .bind(lease_now + lease_ms)
             .bind(worker)
             .bind(now)
+            .bind(lease_now)
             .fetch_optional(&mut *self.writer.acquire().await?)
             .await?;
         Ok(job)
@@ -95,7 +104,7 @@ impl Store {
     ) -> Result<Vec<String>> {
         let mut lost = Vec::new();
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         for id in ids {
             let r = sqlx::query(
                 "UPDATE jobs SET locked_until = $3 \
@@ -167,13 +176,16 @@ mod tests {
             .await
             .unwrap();
         let job = store
-            .claim_job("node-a", 1_000, 3_000)
+            .claim_job("node-a", 1_000, 1_000, 3_000)
             .await
             .unwrap()
             .unwrap();
         assert_eq!((job.id.as_str(), job.attempts), ("j1", 1));
         assert_eq!(
-            store.claim_job("node-b", 3_999, 3_000).await.unwrap(),
+            store
+                .claim_job("node-b", 3_999, 3_999, 3_000)
+                .await
+                .unwrap(),
             None,
             "leased"
         );
@@ -187,7 +199,10 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(
-            store.claim_job("node-b", 6_999, 3_000).await.unwrap(),
+            store
+                .claim_job("node-b", 6_999, 6_999, 3_000)
+                .await
+                .unwrap(),
             None,
             "renewed"
         );
@@ -199,7 +214,7 @@ mod tests {
         // Node a falls silent: once the lease lapses node b takes the job over, and a's late
         // renewal finds it gone.
         let again = store
-            .claim_job("node-b", 7_001, 3_000)
+            .claim_job("node-b", 7_001, 7_001, 3_000)
             .await
             .unwrap()
             .unwrap();
@@ -215,10 +230,53 @@ mod tests {
             "done"
         );
         assert_eq!(
-            store.claim_job("node-a", 99_000, 3_000).await.unwrap(),
+            store
+                .claim_job("node-a", 99_000, 99_000, 3_000)
+                .await
+                .unwrap(),
             None
         );
         store.close().await;
+    }
+
+    /// The sandbox clock moved a day ahead while a job runs: its lease, on the real clock,
+    /// still holds.
+    async fn a_moved_clock_leaves_leases_alone(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        store
+            .enqueue_job("j1", "process", "p1", 0, 0)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .claim_job("node-a", 1_000, 1_000, 3_000)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let day = 86_400_000;
+        assert_eq!(
+            store
+                .claim_job("node-b", 1_000 + day, 1_500, 3_000)
+                .await
+                .unwrap(),
+            None,
+            "still leased"
+        );
+        assert!(
+            store
+                .claim_job("node-b", 1_000 + day, 4_001, 3_000)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_moved_sandbox_clock_leaves_leases_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        a_moved_clock_leaves_leases_alone(&crate::sqlite_url_for(&dir.path().join("m.db"))).await;
     }
 
     #[tokio::test]

@@ -92,7 +92,7 @@ impl Store {
         liked_list_public: Option<bool>,
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         if let Some(b) = birth_date {
             sqlx::query("UPDATE creators SET birth_date = $2 WHERE id = $1")
                 .bind(creator_id)
@@ -189,7 +189,7 @@ impl Store {
     /// Replaces the account's pinned videos with `post_ids`, in that order.
     pub async fn set_pins(&self, creator_id: &str, post_ids: &[String], at_ms: i64) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         sqlx::query("DELETE FROM pins WHERE creator_id = $1")
             .bind(creator_id)
             .execute(&mut *tx)
@@ -222,7 +222,7 @@ impl Store {
         at_ms: i64,
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         sqlx::query(
             "INSERT INTO playlists (id, creator_id, name, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
         )

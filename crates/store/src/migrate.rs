@@ -201,7 +201,7 @@ impl Store {
             );
             for batch in rows.chunks(500) {
                 let mut writer_conn = target.pools_of(table).1.acquire().await?;
-                let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+                let mut tx = writer_conn.begin().await?;
                 for r in batch {
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
                     for (v, kind) in r.iter().zip(&null_kinds) {

@@ -191,7 +191,7 @@ impl Store {
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let changed =
             sqlx::query("UPDATE grants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
                 .bind(grant_id)
@@ -237,7 +237,7 @@ impl Store {
     /// exchanges only one sees `used_at == None`.
     pub async fn consume_auth_code(&self, code_hash: &str, now: i64) -> Result<Option<AuthCode>> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let row: Option<AuthCodeRow> = sqlx::query_as(sql!(
             "SELECT code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = $1{}",
             self.backend.for_update()
@@ -295,7 +295,7 @@ impl Store {
         now: i64,
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         for t in [access, refresh] {
             insert_token_on(&mut *tx, t).await?;
         }

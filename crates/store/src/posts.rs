@@ -146,7 +146,7 @@ impl Store {
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let list = from
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "")))

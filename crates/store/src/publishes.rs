@@ -292,7 +292,7 @@ impl Store {
         completed_with_job: Option<(&str, &str)>,
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         sqlx::query(
             "INSERT INTO upload_chunks (publish_id, idx, byte_offset, length, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (publish_id, idx) DO UPDATE SET byte_offset = excluded.byte_offset, length = excluded.length, etag = excluded.etag, created_at = excluded.created_at",
@@ -354,7 +354,7 @@ impl Store {
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let list = from
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "")))
@@ -459,7 +459,7 @@ impl Store {
         }
         ids.push(post_id.to_string());
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         // Compare-and-set on the list read above: a concurrent run adds the id (and its event) once.
         let r = sqlx::query(
             "UPDATE publishes SET public_post_ids = $2, updated_at = $3 WHERE id = $1 AND public_post_ids = $4",

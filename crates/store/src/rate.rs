@@ -14,7 +14,7 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT CAST(pg_advisory_xact_lock(CAST(hashtext($1) AS BIGINT)) AS TEXT)")
                 .bind(bucket)

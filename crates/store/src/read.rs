@@ -468,7 +468,7 @@ impl Store {
     /// Records where the page at `cursor` starts (the last id before it).
     pub async fn record_search_page(&self, id: &str, cursor: i64, after_id: &str) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         let cur: Option<(String,)> = sqlx::query_as(sql!(
             "SELECT pages FROM research_searches WHERE id = $1{}",
             self.backend.for_update()
@@ -524,7 +524,7 @@ impl Store {
     /// all in one transaction.
     pub async fn add_research_usage(&self, counts: &[(String, i64, &str, i64, i64)]) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         for (client_key, day, kind, requests, records) in counts {
             sqlx::query("INSERT INTO research_usage (client_key, day, kind, requests, records) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_key, day, kind) DO UPDATE SET requests = research_usage.requests + excluded.requests, records = research_usage.records + excluded.records")
                 .bind(client_key)
@@ -772,7 +772,7 @@ impl Store {
         }
         let tags: Vec<String> = crate::from_json(&tags)?;
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         for (kind, key, region) in bucket_keys(&tags, music.as_deref(), &region) {
             sqlx::query(BUCKET_UPSERT)
                 .bind(kind)

@@ -369,7 +369,7 @@ impl Store {
         let generator = tokio::task::spawn_blocking(move || generate(&gen_spec, &Out(sender)));
         let written = async {
             let mut writer_conn = self.writer.acquire().await?;
-            let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+            let mut tx = writer_conn.begin().await?;
             while let Some(step) = steps.recv().await {
                 match step {
                     Step::Sql(s) => {
@@ -380,7 +380,7 @@ impl Store {
                     Step::Commit(done) => {
                         tx.commit().await?;
                         progress(done);
-                        tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+                        tx = writer_conn.begin().await?;
                     }
                 }
             }

@@ -124,7 +124,7 @@ impl Store {
         let year = year_of(end);
         let mut rep = ListsReport::default();
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
 
         // Every account declares a birth date; one in forty is 14 or 15 at the corpus end, one
         // in five keeps its liked videos to itself.

@@ -157,7 +157,7 @@ impl Store {
     /// Creates a shop with its products and their reviews in one transaction.
     pub async fn create_shop(&self, shop: &NewShop, products: &[NewProduct]) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *writer_conn).await?;
+        let mut tx = writer_conn.begin().await?;
         sqlx::query(
             "INSERT INTO shops (id, name, rating_x10, performance_value, created_at) VALUES ($1, $2, $3, $4, $5)",
         )

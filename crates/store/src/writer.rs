@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Connection, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How long a write waits for the SQLite connection before it fails (as the pool's acquire did).
@@ -38,7 +38,7 @@ impl Writer {
     }
 
     /// Waits for the writer (in arrival order on SQLite).
-    pub async fn acquire(&self) -> sqlx::Result<WriterConn> {
+    pub async fn acquire(&self) -> crate::Result<WriterConn> {
         match self {
             Writer::Pool(pool) => Ok(WriterConn::Pool(pool.acquire().await?)),
             Writer::Single(conn) => {
@@ -46,7 +46,7 @@ impl Writer {
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
                 if guard.is_none() {
-                    return Err(sqlx::Error::PoolClosed);
+                    return Err(sqlx::Error::PoolClosed.into());
                 }
                 Ok(WriterConn::Single(guard))
             }
@@ -63,6 +63,13 @@ impl Writer {
                 }
             }
         }
+    }
+}
+
+impl WriterConn {
+    /// A transaction on this connection; the connection stays held until it is dropped.
+    pub async fn begin(&mut self) -> crate::Result<Transaction<'_, Any>> {
+        Ok(Connection::begin(&mut **self).await?)
     }
 }
 
@@ -110,7 +117,7 @@ mod tests {
         // a handler whose client disconnected): nothing of it may stay.
         let abandoned = async {
             let mut conn = store.writer.acquire().await.unwrap();
-            let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
             sqlx::query("INSERT INTO settings (key, value) VALUES ('abandoned', '1')")
                 .execute(&mut *tx)
                 .await
@@ -126,7 +133,7 @@ mod tests {
         store.close().await;
         assert!(matches!(
             store.writer.acquire().await,
-            Err(sqlx::Error::PoolClosed)
+            Err(crate::StoreError::Db(sqlx::Error::PoolClosed))
         ));
     }
 

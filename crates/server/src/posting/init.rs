@@ -311,15 +311,8 @@ pub async fn video_init(
     let requested = requested_video(&post_info);
     rules::check_text(PostKind::Video, &requested)?;
     let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st
-        .store
-        .writer
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = sqlx::Connection::begin(&mut *writer_conn)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     st.store.lock_app_tx(&mut tx, &app.client_key).await?;
     let u = usage(
@@ -385,15 +378,8 @@ pub async fn inbox_video_init(
     .await?;
     let media = check_source(&st, &app.verified_url_prefixes, &req.source_info)?;
     let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st
-        .store
-        .writer
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = sqlx::Connection::begin(&mut *writer_conn)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     let u = usage(
         &st,
@@ -480,15 +466,8 @@ pub async fn content_init(
     };
     rules::check_text(PostKind::Photo, &requested)?;
     let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st
-        .store
-        .writer
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = sqlx::Connection::begin(&mut *writer_conn)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     st.store.lock_app_tx(&mut tx, &app.client_key).await?;
     let u = usage(

@@ -599,15 +599,8 @@ pub async fn post_draft(
     } else {
         PostKind::Video
     };
-    let mut writer_conn = st
-        .store
-        .writer
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let mut tx = sqlx::Connection::begin(&mut *writer_conn)
-        .await
-        .map_err(ApiError::internal)?;
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
     let mut u = super::usage(st, &mut *tx, &creator, &p.client_key, true, None).await?;
     tx.rollback().await.map_err(ApiError::internal)?;
