@@ -11,7 +11,7 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 /// How long a write waits for the SQLite connection before it fails (as the pool's acquire did).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,7 +26,8 @@ pub enum Writer {
 /// The writer's connection for one write (a statement or a transaction).
 pub enum WriterConn {
     Pool(PoolConnection<Any>),
-    Single(OwnedMutexGuard<Option<AnyConnection>>),
+    /// The lock's guard, narrowed to the open connection.
+    Single(OwnedMappedMutexGuard<Option<AnyConnection>, AnyConnection>),
 }
 
 impl Writer {
@@ -45,10 +46,9 @@ impl Writer {
                 let guard = tokio::time::timeout(ACQUIRE_TIMEOUT, conn.clone().lock_owned())
                     .await
                     .map_err(|_| sqlx::Error::PoolTimedOut)?;
-                if guard.is_none() {
-                    return Err(sqlx::Error::PoolClosed.into());
-                }
-                Ok(WriterConn::Single(guard))
+                let open = OwnedMutexGuard::try_map(guard, Option::as_mut)
+                    .map_err(|_| sqlx::Error::PoolClosed)?;
+                Ok(WriterConn::Single(open))
             }
         }
     }
@@ -78,9 +78,7 @@ impl Deref for WriterConn {
     fn deref(&self) -> &AnyConnection {
         match self {
             WriterConn::Pool(c) => c,
-            // `acquire` hands out only a guard over an open connection, and `close` needs the
-            // lock to take it.
-            WriterConn::Single(g) => g.as_ref().expect("an open connection"),
+            WriterConn::Single(c) => c,
         }
     }
 }
@@ -89,7 +87,7 @@ impl DerefMut for WriterConn {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         match self {
             WriterConn::Pool(c) => c,
-            WriterConn::Single(g) => g.as_mut().expect("an open connection"),
+            WriterConn::Single(c) => c,
         }
     }
 }
@@ -97,6 +95,15 @@ impl DerefMut for WriterConn {
 #[cfg(test)]
 mod tests {
     use crate::Store;
+
+    /// A store on a SQLite file in a directory of its own (kept as long as the `TempDir`).
+    async fn sqlite_store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("w.db")))
+            .await
+            .unwrap();
+        (dir, store)
+    }
 
     async fn count(store: &Store) -> i64 {
         let (n,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM settings")
@@ -108,10 +115,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_write_abandoned_midway_is_rolled_back_before_the_next_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("w.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = sqlite_store().await;
         let before = count(&store).await;
         // A request that goes away inside its transaction (its future dropped, as hyper drops
         // a handler whose client disconnected): nothing of it may stay.
@@ -139,10 +143,7 @@ mod tests {
 
     #[tokio::test]
     async fn writes_wait_their_turn_and_all_land() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("w.db")))
-            .await
-            .unwrap();
+        let (_dir, store) = sqlite_store().await;
         let before = count(&store).await;
         let writes: Vec<_> = (0..200)
             .map(|i| {
