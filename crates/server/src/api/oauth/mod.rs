@@ -1,0 +1,63 @@
+//! TikTok's OAuth 2.0 (Login Kit v2): the consent page, the token endpoint and revoke (spec §2).
+//! Plus what generic OAuth libraries need: `client_id` as an alias of `client_key`, HTTP Basic
+//! client authentication, base64url PKCE and space-separated scopes.
+pub mod authorize;
+pub mod token;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use reelbox_wire::oauth::OAuthError;
+
+use crate::http::error::current_log_id;
+
+/// An error in the OAuth form: `{"error", "error_description", "log_id"}`.
+#[derive(Debug)]
+pub struct OAuthFailure {
+    pub error: &'static str,
+    pub description: String,
+}
+
+impl OAuthFailure {
+    pub fn new(error: &'static str, description: impl Into<String>) -> Self {
+        OAuthFailure {
+            error,
+            description: description.into(),
+        }
+    }
+    fn status(&self) -> StatusCode {
+        match self.error {
+            "invalid_client" => StatusCode::UNAUTHORIZED,
+            "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<reelbox_store::StoreError> for OAuthFailure {
+    fn from(e: reelbox_store::StoreError) -> Self {
+        tracing::error!(log_id = %current_log_id(), error = %e, "oauth store failure");
+        OAuthFailure::new(
+            "server_error",
+            "The server could not complete the request; retry later.",
+        )
+    }
+}
+
+impl IntoResponse for OAuthFailure {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut resp = (
+            status,
+            Json(OAuthError {
+                error: self.error.into(),
+                error_description: self.description,
+                log_id: current_log_id(),
+            }),
+        )
+            .into_response();
+        resp.headers_mut()
+            .insert("cache-control", "no-store".parse().expect("static header"));
+        resp
+    }
+}

@@ -1,0 +1,99 @@
+//! Creator sign-in and sign-out.
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use reelbox_core::secrets;
+use std::collections::HashMap;
+
+use super::session::{Ctx, Kind};
+use super::{FormData, Nav, PageResult, html};
+use crate::api::pages::render::found;
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    nav: Nav,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// Only same-site paths are followed after sign-in (no open redirect).
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/inbox".to_string()
+    }
+}
+
+/// The creator sign-in form.
+#[utoipa::path(get, path = "/signin", tag = "Web", responses((status = 200, description = "HTML sign-in page", content_type = "text/html")))]
+pub async fn signin_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let next = safe_next(q.get("next").map(String::as_str).unwrap_or("/inbox"));
+    let page = html(&SigninPage {
+        nav: ctx.nav(),
+        next,
+        username: String::new(),
+        error: None,
+    });
+    Ok(ctx.respond(page))
+}
+
+/// Checks the password, starts a session and goes on to `next`.
+#[utoipa::path(post, path = "/signin", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 302, description = "signed in"), (status = 401, description = "wrong username or password"), (status = 403, description = "CSRF check failed"), (status = 429, description = "too many attempts")))]
+pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    let username = f.get("username").trim_start_matches('@').to_string();
+    let next = safe_next(&f.get("next"));
+    let refuse = |ctx: Ctx, status: StatusCode, msg: &str| {
+        let page = html(&SigninPage {
+            nav: ctx.nav(),
+            next: next.clone(),
+            username: username.clone(),
+            error: Some(msg.to_string()),
+        });
+        ctx.respond((status, page))
+    };
+    if !ctx.signin_allowed(Kind::Creator, &username) {
+        return Ok(refuse(
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in attempts; wait a minute and try again.",
+        ));
+    }
+    let creator = ctx.st.store.creator_by_username(&username).await?;
+    let password =
+        f.0.iter()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+    match creator {
+        Some(c)
+            if c.password_hash
+                .as_deref()
+                .is_some_and(|h| secrets::verify_password(password, h)) =>
+        {
+            ctx.sign_in(Kind::Creator, &c.id).await?;
+            Ok(ctx.respond(found(&next)))
+        }
+        _ => Ok(refuse(
+            ctx,
+            StatusCode::UNAUTHORIZED,
+            "Wrong username or password.",
+        )),
+    }
+}
+
+/// Ends the creator's session.
+#[utoipa::path(post, path = "/signout", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed out")))]
+pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    ctx.sign_out(Kind::Creator).await?;
+    Ok(ctx.respond(found("/").into_response()))
+}

@@ -1,0 +1,225 @@
+//! The operator's admin view `/admin`: sign in with the admin token, approve audit requests, ban
+//! creators from posting and edit their settings.
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use reelbox_core::secrets;
+use reelbox_wire::control::{UpdateApp, UpdateCreator};
+
+use super::session::{Ctx, Kind};
+use super::{FormData, Nav, PageError, PageResult, html, when};
+use crate::api::control;
+use crate::api::pages::render::found;
+
+/// An app waiting for its audit.
+pub struct AuditRow {
+    pub client_key: String,
+    pub name: String,
+    pub requested: String,
+}
+
+/// A creator row with its editable settings.
+pub struct CreatorRow {
+    pub username: String,
+    pub nickname: String,
+    pub private_account: bool,
+    pub comment_disabled: bool,
+    pub duet_disabled: bool,
+    pub stitch_disabled: bool,
+    pub banned: bool,
+    pub daily_post_cap: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    nav: Nav,
+    signed_in: bool,
+    error: Option<String>,
+    notice: Option<String>,
+    awaiting: Vec<AuditRow>,
+    creators: Vec<CreatorRow>,
+    default_cap: i64,
+    mode: String,
+}
+
+async fn render(
+    ctx: Ctx,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
+    let (awaiting, creators) = if ctx.admin {
+        let awaiting = ctx
+            .st
+            .store
+            .apps_awaiting_audit()
+            .await?
+            .into_iter()
+            .map(|a| AuditRow {
+                requested: a.audit_requested_at.map(when).unwrap_or_default(),
+                client_key: a.client_key,
+                name: a.name,
+            })
+            .collect();
+        let creators = ctx
+            .st
+            .store
+            .creators(500)
+            .await?
+            .into_iter()
+            .map(|c| CreatorRow {
+                username: c.username,
+                nickname: c.nickname,
+                private_account: c.private_account,
+                comment_disabled: c.comment_disabled,
+                duet_disabled: c.duet_disabled,
+                stitch_disabled: c.stitch_disabled,
+                banned: c.banned_from_posting,
+                daily_post_cap: c.daily_post_cap.map(|n| n.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        (awaiting, creators)
+    } else {
+        (vec![], vec![])
+    };
+    let page = html(&AdminPage {
+        nav: ctx.nav(),
+        signed_in: ctx.admin,
+        error,
+        notice,
+        awaiting,
+        creators,
+        default_cap: ctx.st.cfg.limits.daily_post_cap,
+        mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
+    });
+    Ok(ctx.respond((status, page)))
+}
+
+/// Sign-in, or the operator's dashboard.
+#[utoipa::path(get, path = "/admin", tag = "Web", responses((status = 200, description = "HTML admin page", content_type = "text/html")))]
+pub async fn admin_page(ctx: Ctx) -> PageResult {
+    render(ctx, StatusCode::OK, None, None).await
+}
+
+/// Signs the operator in with the admin token.
+#[utoipa::path(post, path = "/admin/signin", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed in"), (status = 401, description = "wrong token"), (status = 429, description = "too many attempts")))]
+pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    if !ctx.signin_allowed(Kind::Admin, "admin") {
+        return render(
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many attempts; wait a minute.".into()),
+            None,
+        )
+        .await;
+    }
+    let token = f.get("token");
+    let presented = secrets::sha256_hex(&token);
+    if token.is_empty() || !secrets::ct_eq(presented.as_bytes(), ctx.st.admin_token_hash.as_bytes())
+    {
+        return render(
+            ctx,
+            StatusCode::UNAUTHORIZED,
+            Some("That is not the admin token.".into()),
+            None,
+        )
+        .await;
+    }
+    ctx.sign_in(Kind::Admin, "admin").await?;
+    Ok(ctx.respond(found("/admin")))
+}
+
+/// Signs the operator out.
+#[utoipa::path(post, path = "/admin/signout", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed out")))]
+pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    ctx.sign_out(Kind::Admin).await?;
+    Ok(ctx.respond(found("/admin")))
+}
+
+fn require_admin(ctx: &Ctx) -> Result<(), PageError> {
+    if ctx.admin {
+        Ok(())
+    } else {
+        Err(PageError::Redirect("/admin".into()))
+    }
+}
+
+/// Approves an app's audit (the same change as `reelbox app audit`).
+#[utoipa::path(post, path = "/admin/apps/{client_key}/approve", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML admin page")))]
+pub async fn approve(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    require_admin(&ctx)?;
+    let v = control::update_app(
+        &ctx.st,
+        &key,
+        UpdateApp {
+            audited: Some(true),
+            ..Default::default()
+        },
+    )
+    .await?;
+    render(
+        ctx,
+        StatusCode::OK,
+        None,
+        Some(format!("{} is audited.", v.name)),
+    )
+    .await
+}
+
+/// Saves a creator's settings (ban from posting, interaction switches, daily cap, privacy).
+#[utoipa::path(post, path = "/admin/creators/{username}", tag = "Web", params(("username" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML admin page")))]
+pub async fn update_creator(ctx: Ctx, Path(username): Path<String>, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    require_admin(&ctx)?;
+    let cap = f.get("daily_post_cap");
+    let daily_post_cap = if cap.is_empty() {
+        None
+    } else {
+        match cap.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                return render(
+                    ctx,
+                    StatusCode::BAD_REQUEST,
+                    Some("The daily cap is a whole number.".into()),
+                    None,
+                )
+                .await;
+            }
+        }
+    };
+    let req = UpdateCreator {
+        private_account: Some(f.checked("private_account")),
+        comment_disabled: Some(f.checked("comment_disabled")),
+        duet_disabled: Some(f.checked("duet_disabled")),
+        stitch_disabled: Some(f.checked("stitch_disabled")),
+        banned_from_posting: Some(f.checked("banned")),
+        daily_post_cap,
+        ..Default::default()
+    };
+    match control::update_creator(&ctx.st, &username, req).await {
+        Ok(v) => {
+            render(
+                ctx,
+                StatusCode::OK,
+                None,
+                Some(format!("Saved @{}.", v.username)),
+            )
+            .await
+        }
+        Err(e) if e.cause.is_none() => {
+            let msg = e.message;
+            render(ctx, StatusCode::BAD_REQUEST, Some(msg), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,278 @@
+//! Start-up and shutdown: open storage, build the node's state, start the worker and the
+//! background loops, serve, and stop gracefully.
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use reelbox_core::clock::MovableClock;
+use reelbox_core::{ids, secrets};
+use reelbox_media::LocalBlobStore;
+use reelbox_store::Store;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::state::{AppState, Inner};
+
+/// Everything `serve` prints at start-up.
+pub struct Started {
+    pub addr: SocketAddr,
+    pub admin_token: Option<String>,
+    pub admin_token_file: Option<std::path::PathBuf>,
+}
+
+/// Opens storage and builds the shared state (also used by the CLI's direct-database commands).
+pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String>)> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
+    let store = Store::open(&cfg.database_url())
+        .await
+        .with_context(|| format!("opening {}", cfg.database_url()))?;
+    if let Some(ms) = cfg.limits.lookup_cache_ttl_ms {
+        store.set_lookup_cache_ttl(std::time::Duration::from_millis(ms));
+    }
+    let blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
+    let master_key = match &cfg.secret_key {
+        Some(k) => k.as_bytes().to_vec(),
+        None => {
+            let (k, _) =
+                crate::state::read_or_create_secret(&cfg.data_dir.join("master-key"), || {
+                    hex::encode(rand::random::<[u8; 32]>())
+                })?;
+            k.into_bytes()
+        }
+    };
+    let (admin_token, generated) = match &cfg.admin_token {
+        Some(t) => (t.clone(), false),
+        None => crate::state::read_or_create_secret(&cfg.data_dir.join("admin-token"), || {
+            format!("rbx_admin_{}", ids::random_alnum(40))
+        })?,
+    };
+    let outbound = crate::state::outbound::Outbound::new(
+        cfg.network.allow_http,
+        &cfg.network.allow_private,
+        Duration::from_secs(cfg.limits.pull_timeout_secs.max(1) as u64),
+    )
+    .map_err(|e| anyhow::anyhow!("network.allow_private: {e}"))?;
+    let public_url = cfg.public_url();
+    let st = AppState(Arc::new(Inner {
+        store: store.clone(),
+        clock: Arc::new(MovableClock::default()),
+        blobs,
+        master_key,
+        admin_token_hash: secrets::sha256_hex(&admin_token),
+        rate: Default::default(),
+        outbound,
+        work: Default::default(),
+        faults: Default::default(),
+        calls: crate::state::calllog::CallLog::start(store),
+        research_tally: Default::default(),
+        last_prune: Default::default(),
+        public_url,
+        uploads: Default::default(),
+        cfg,
+    }));
+    st.load_clock().await?;
+    Ok((st, generated.then_some(admin_token)))
+}
+
+/// The blob store a storage URL names: `file:///dir`, `s3://bucket?endpoint=…&region=…`, or
+/// (none) `<data_dir>/media`.
+pub fn open_blobs(
+    storage: Option<&str>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Arc<dyn reelbox_media::BlobStore>> {
+    Ok(match storage {
+        None => Arc::new(LocalBlobStore::new(data_dir.join("media"))),
+        Some(s) if s.starts_with("file://") => Arc::new(LocalBlobStore::new(
+            std::path::PathBuf::from(&s["file://".len()..]),
+        )),
+        Some(s) if s.starts_with("s3://") => Arc::new(
+            reelbox_media::S3BlobStore::from_url(s, data_dir.join("tmp"))
+                .map_err(|e| anyhow::anyhow!("storage: {e}"))?,
+        ),
+        Some(other) => anyhow::bail!(
+            "unsupported storage URL {other} (file:///dir or s3://bucket?endpoint=…&region=…)"
+        ),
+    })
+}
+
+/// A running server: its address and how to stop it.
+pub struct Handle {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// The job claimer and the clock follower.
+    loops: Vec<tokio::task::JoinHandle<()>>,
+    jobs: TaskTracker,
+}
+
+/// How long a stop waits for running jobs; one still running then is cut off with the process,
+/// and its lease hands it to the next start (or another node).
+const JOB_GRACE: Duration = Duration::from_secs(10);
+
+impl Handle {
+    /// Graceful stop: no new connections, in-flight requests finish, no new jobs are claimed and
+    /// running ones get a grace period; the call log is written out; then the database closes, so
+    /// nothing is left to hit a closed pool.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        let served = self.task.await;
+        for l in self.loops {
+            let _ = l.await;
+        }
+        self.jobs.close();
+        if tokio::time::timeout(JOB_GRACE, self.jobs.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                running = self.jobs.len(),
+                "stopping with jobs still running; their leases will hand them on"
+            );
+        }
+        self.state.calls.flush().await;
+        self.state.research_tally.flush(&self.state.store).await;
+        self.state.store.close().await;
+        served?
+    }
+}
+
+/// Binds and serves in the background. `stop` on the handle (or SIGINT/SIGTERM via `run`) ends it.
+pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("binding {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    // With an ephemeral port, the upload URLs must name the real one.
+    if cfg.public_url.is_none() {
+        cfg.public_url = Some(format!("http://{addr}"));
+    }
+    let (st, generated) = build_state(cfg).await?;
+    if st.store.backend == reelbox_store::Backend::Sqlite {
+        // One process serves a SQLite file: leases found at start are a killed process's, and
+        // its jobs should run now, not when the lease lapses.
+        let n = st.store.release_job_leases().await?;
+        if n > 0 {
+            tracing::info!(jobs = n, "released the leases of an earlier process");
+        }
+    }
+    let shutdown = CancellationToken::new();
+    let jobs = TaskTracker::new();
+    let mut loops = vec![tokio::spawn(crate::jobs::worker::run(
+        st.clone(),
+        shutdown.clone(),
+        jobs.clone(),
+    ))];
+    {
+        let st = st.clone();
+        let stop = shutdown.clone();
+        loops.push(tokio::spawn(async move {
+            // Other nodes may move the shared clock; follow it.
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                        let _ = st.load_clock().await;
+                        prune_call_log(&st).await;
+                    }
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }));
+    }
+    {
+        let st = st.clone();
+        let stop = shutdown.clone();
+        loops.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(crate::state::research_tally::FLUSH_EVERY) => st.research_tally.flush(&st.store).await,
+                    _ = stop.cancelled() => return,
+                }
+            }
+        }));
+    }
+    let app = crate::api::router(st.clone());
+    let task = tokio::spawn(crate::http::listener::serve(
+        listener,
+        app,
+        st.cfg.limits.clone(),
+        shutdown.clone(),
+    ));
+    let file = generated
+        .as_ref()
+        .map(|_| st.cfg.data_dir.join("admin-token"));
+    Ok((
+        Handle {
+            addr,
+            state: st,
+            shutdown,
+            task,
+            loops,
+            jobs,
+        },
+        Started {
+            addr,
+            admin_token: generated,
+            admin_token_file: file,
+        },
+    ))
+}
+
+/// Applies the call log's retention policy, at most once a minute of server time.
+async fn prune_call_log(st: &AppState) {
+    use std::sync::atomic::Ordering;
+    let now = st.now();
+    let last = st.last_prune.load(Ordering::Relaxed);
+    if (0..60_000).contains(&(now - last)) {
+        return;
+    }
+    st.last_prune.store(now, Ordering::Relaxed);
+    let before = now - st.cfg.limits.call_log_retention_days.max(1) * 86_400_000;
+    if let Err(e) = st.store.prune_calls(before).await {
+        tracing::warn!(error = %e, "call log pruning failed");
+    }
+}
+
+/// `reelbox serve`: start, print, wait for SIGINT/SIGTERM, stop gracefully.
+pub async fn run(cfg: Config) -> anyhow::Result<()> {
+    let (handle, started) = start(cfg).await?;
+    eprintln!("reelbox listening on http://{}", started.addr);
+    eprintln!("data dir: {}", handle.state.cfg.data_dir.display());
+    if let Some(t) = &started.admin_token {
+        eprintln!("admin token: {t}");
+        if let Some(f) = &started.admin_token_file {
+            eprintln!("(saved to {})", f.display());
+        }
+    } else {
+        eprintln!(
+            "admin token: from configuration or {}",
+            handle.state.cfg.data_dir.join("admin-token").display()
+        );
+    }
+    wait_for_signal().await;
+    eprintln!("shutting down: finishing in-flight requests");
+    handle.stop().await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

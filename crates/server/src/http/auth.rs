@@ -1,0 +1,166 @@
+//! Who is calling: a user access token (`act.`), a client token (`clt.`), or the operator's admin
+//! token. Tokens are looked up by their SHA-256; expiry is read from the shared clock.
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use reelbox_core::secrets;
+use reelbox_store::oauth::TokenKind;
+use reelbox_wire::ErrorCode;
+
+use crate::http::context::CallSlot;
+use crate::http::error::ApiError;
+use crate::state::AppState;
+
+/// A creator's access token, resolved to its app, creator and granted scopes.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token_hash: String,
+    pub client_key: String,
+    pub creator_id: String,
+    pub grant_id: String,
+    pub open_id: String,
+    pub scopes: Vec<String>,
+    /// When the token expires (epoch ms).
+    pub expires_at: i64,
+}
+
+impl Caller {
+    /// 401 `scope_not_authorized` unless one of `any_of` was granted.
+    pub fn require(&self, any_of: &[&str]) -> Result<(), ApiError> {
+        if any_of.iter().any(|s| self.scopes.iter().any(|g| g == s)) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                ErrorCode::ScopeNotAuthorized,
+                format!(
+                    "The user did not authorize the scope required for completing this request ({}).",
+                    any_of.join(" or ")
+                ),
+            ))
+        }
+    }
+}
+
+/// The bearer credential of a request: header name and the word "bearer" are case-insensitive.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let v = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::token_invalid)?;
+        let hash = secrets::sha256_hex(token);
+        let t = st
+            .store
+            .token(&hash)
+            .await?
+            .ok_or_else(ApiError::token_invalid)?;
+        let now = st.now();
+        if t.kind != TokenKind::Access || t.revoked_at.is_some() {
+            return Err(ApiError::token_invalid());
+        }
+        if now >= t.expires_at {
+            // Recorded so the guideline report can tell "let its token expire" from a bad token.
+            if let Some(slot) = parts.extensions.get::<CallSlot>() {
+                slot.set(&t.client_key, t.creator_id.as_deref(), Some(&hash));
+                slot.summarize("expired".into());
+            }
+            return Err(ApiError::new(
+                ErrorCode::AccessTokenInvalid,
+                "The access token has expired.",
+            ));
+        }
+        let (Some(grant_id), Some(creator_id)) = (t.grant_id.clone(), t.creator_id.clone()) else {
+            return Err(ApiError::token_invalid());
+        };
+        let grant = st
+            .store
+            .grant(&grant_id)
+            .await?
+            .ok_or_else(ApiError::token_invalid)?;
+        if grant.revoked_at.is_some() {
+            return Err(ApiError::token_invalid());
+        }
+        if let Some(slot) = parts.extensions.get::<CallSlot>() {
+            slot.set(&t.client_key, Some(&creator_id), Some(&hash));
+        }
+        Ok(Caller {
+            token_hash: hash,
+            client_key: t.client_key.clone(),
+            creator_id,
+            grant_id,
+            open_id: grant.open_id.clone(),
+            scopes: t.scopes.clone(),
+            expires_at: t.expires_at,
+        })
+    }
+}
+
+/// An app's client token (`clt.`) from the client_credentials grant.
+#[derive(Debug, Clone)]
+pub struct ClientCaller {
+    pub token_hash: String,
+    pub client_key: String,
+    pub scopes: Vec<String>,
+}
+
+impl FromRequestParts<AppState> for ClientCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::token_invalid)?;
+        let hash = secrets::sha256_hex(token);
+        let t = st
+            .store
+            .token(&hash)
+            .await?
+            .ok_or_else(ApiError::token_invalid)?;
+        if t.kind != TokenKind::Client || t.revoked_at.is_some() || st.now() >= t.expires_at {
+            return Err(ApiError::token_invalid());
+        }
+        if let Some(slot) = parts.extensions.get::<CallSlot>() {
+            slot.set(&t.client_key, None, Some(&hash));
+        }
+        Ok(ClientCaller {
+            token_hash: hash,
+            client_key: t.client_key.clone(),
+            scopes: t.scopes.clone(),
+        })
+    }
+}
+
+/// The operator, holding the admin token of the control API.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::AccessTokenInvalid,
+                "The control API needs the admin token as a Bearer token.",
+            )
+        })?;
+        if secrets::verify_sha256(token, &st.admin_token_hash) {
+            Ok(Admin)
+        } else {
+            Err(ApiError::new(
+                ErrorCode::AccessTokenInvalid,
+                "The admin token is not valid.",
+            ))
+        }
+    }
+}

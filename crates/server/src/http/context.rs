@@ -1,0 +1,148 @@
+//! Per-request plumbing: the log id (header `X-Tt-Logid`, task-local for the envelope), one log
+//! line per request, and the record of every wire call for inspection.
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use reelbox_store::calls::ApiCall;
+
+use crate::http::error::{CodeMark, LOG_ID};
+use crate::state::AppState;
+
+/// Filled by the auth extractors so the call log knows which app and creator called.
+#[derive(Clone, Default)]
+pub struct CallSlot(Arc<Mutex<CallWho>>);
+
+#[derive(Default, Clone)]
+pub struct CallWho {
+    pub client_key: Option<String>,
+    pub creator_id: Option<String>,
+    pub token_hash: Option<String>,
+    pub summary: Option<String>,
+    pub injected: bool,
+}
+
+impl CallSlot {
+    pub fn set(&self, client_key: &str, creator_id: Option<&str>, token_hash: Option<&str>) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        w.client_key = Some(client_key.to_string());
+        w.creator_id = creator_id.map(str::to_string);
+        w.token_hash = token_hash.map(str::to_string);
+    }
+    /// A short description of the request (the fields the guideline report reads).
+    pub fn summarize(&self, summary: String) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).summary = Some(summary);
+    }
+    pub fn mark_injected(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).injected = true;
+    }
+    /// What the request filled in, taken out once it has been answered.
+    pub fn take(&self) -> CallWho {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+pub async fn request_context(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let log_id = reelbox_core::ids::log_id(st.now());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let slot = CallSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let answer = async {
+        let resp = match crate::http::limits::refuse_oversized_headers(&st, &req) {
+            Some(refused) => refused,
+            None if path == crate::http::limits::UPLOAD_PATH => next.run(req).await,
+            None => crate::http::limits::within_request_timeout(&st, next.run(req)).await,
+        };
+        into_envelope(&path, resp).await
+    };
+    let mut resp = LOG_ID.scope(log_id.clone(), answer).await;
+    if let Ok(v) = HeaderValue::from_str(&log_id) {
+        resp.headers_mut().insert("x-tt-logid", v);
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let code = resp
+        .extensions()
+        .get::<CodeMark>()
+        .map(|c| c.0.as_str())
+        .unwrap_or("");
+    tracing::info!(
+        method = %method, path = %path, status = resp.status().as_u16(), latency_ms = format!("{latency_ms:.2}"),
+        log_id = %log_id, code = code, "request"
+    );
+    if path.starts_with("/v2/") {
+        let who = slot.take();
+        let call = ApiCall {
+            id: reelbox_core::ids::ordered_row_id(),
+            client_key: who.client_key,
+            creator_id: who.creator_id,
+            token_hash: who.token_hash,
+            endpoint: path,
+            method: method.to_string(),
+            status: resp.status().as_u16() as i64,
+            error_code: code.to_string(),
+            log_id,
+            latency_ms: latency_ms.round() as i64,
+            summary: who.summary.unwrap_or_default(),
+            injected: reelbox_store::calls::Injected(who.injected),
+            created_at: st.now(),
+        };
+        st.calls.record(call);
+    }
+    resp
+}
+
+/// Answers of the JSON APIs that did not come from our handlers (axum's own rejections of a
+/// malformed query string or path, for instance) are plain text: wrap them in the envelope so
+/// that every `/v2/` and `/_reelbox/` answer is TikTok's shape.
+async fn into_envelope(path: &str, resp: Response) -> Response {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    use reelbox_wire::ErrorCode;
+    let json_api = path.starts_with("/v2/post/")
+        || path.starts_with("/v2/user/")
+        || path.starts_with("/v2/video/")
+        || path.starts_with("/v2/research/")
+        || path.starts_with("/_reelbox/");
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&body[..body.len().min(500)])
+        .trim()
+        .to_string();
+    let read_side = path.starts_with("/v2/user/")
+        || path.starts_with("/v2/video/")
+        || path.starts_with("/v2/research/");
+    let code = match status.as_u16() {
+        401 => ErrorCode::AccessTokenInvalid,
+        404 => ErrorCode::NotFound,
+        429 => ErrorCode::RateLimitExceeded,
+        s if s >= 500 => ErrorCode::InternalError,
+        _ if read_side => ErrorCode::InvalidParams,
+        _ => ErrorCode::InvalidParam,
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    crate::http::error::ApiError::new(code, message)
+        .with_status(status)
+        .into_response()
+}

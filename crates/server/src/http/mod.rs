@@ -1,0 +1,9 @@
+//! The HTTP layer every API shares: the request middleware (log id, call log record, limits),
+//! the extractors that resolve who is calling and parse bodies in each surface's dialect, the
+//! error type and the success envelope, and the listener that serves connections.
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod fallback;
+pub mod limits;
+pub mod listener;

@@ -1,0 +1,177 @@
+//! Webhooks: events are queued in the same store as everything else and delivered by the worker,
+//! signed at send time (`TikTok-Signature: t=…,s=…`), retried with exponential backoff for the
+//! configured window (TikTok: 72 h), at least once.
+use reelbox_core::{ids, secrets};
+use reelbox_store::webhooks::{Delivery, Outbox};
+use reelbox_store::{Store, StoreError};
+use reelbox_wire::webhook::{SIGNATURE_HEADER, WebhookEvent, events};
+
+use crate::state::AppState;
+
+/// Queues `event` for the app (nothing when it has no callback URL).
+pub async fn emit(
+    st: &AppState,
+    client_key: &str,
+    open_id: &str,
+    event: &str,
+    content: serde_json::Value,
+) -> Result<(), StoreError> {
+    let outbox = prepare(st, client_key, open_id, event, content).await?;
+    if outbox.is_empty() {
+        return Ok(());
+    }
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
+    Store::write_outbox_tx(&mut tx, &outbox, st.now()).await?;
+    tx.commit().await?;
+    drop(writer_conn);
+    st.work.notify_one();
+    Ok(())
+}
+
+/// The deliveries (and their jobs) of `event`, for the caller to write in the same transaction
+/// as the state change that causes it; empty when the app has no callback URL.
+pub async fn prepare(
+    st: &AppState,
+    client_key: &str,
+    open_id: &str,
+    event: &str,
+    content: serde_json::Value,
+) -> Result<Outbox, StoreError> {
+    let mut outbox = Outbox::default();
+    let Some(app) = st.store.app(client_key).await? else {
+        return Ok(outbox);
+    };
+    let Some(url) = app.webhook_url.clone().filter(|u| !u.is_empty()) else {
+        return Ok(outbox);
+    };
+    let now = st.now();
+    let body = WebhookEvent {
+        client_key: client_key.to_string(),
+        event: event.to_string(),
+        create_time: now / 1000,
+        user_openid: open_id.to_string(),
+        content: content.to_string(),
+    };
+    let d = Delivery {
+        id: ids::row_id(),
+        client_key: client_key.to_string(),
+        event: event.to_string(),
+        url,
+        body: serde_json::to_string(&body).unwrap_or_default(),
+        status: "pending".into(),
+        attempts: 0,
+        last_status_code: None,
+        last_error: None,
+        created_at: now,
+        delivered_at: None,
+    };
+    let creator_id = st
+        .store
+        .grant_by_open_id(open_id)
+        .await?
+        .map(|g| g.creator_id)
+        .unwrap_or_default();
+    let duplicate =
+        crate::sandbox::faults::scenario(st, "duplicate_webhooks", client_key, &creator_id)
+            .await
+            .is_some();
+    let held = if [events::PUBLISH_COMPLETE, events::INBOX_DELIVERED].contains(&event) {
+        crate::sandbox::faults::scenario(st, "out_of_order_webhooks", client_key, &creator_id)
+            .await
+            .map(|f| f.hold_seconds.unwrap_or(5).max(1) * 1000)
+    } else {
+        None
+    };
+    let run_at = now + held.unwrap_or(0);
+    if duplicate {
+        let copy = Delivery {
+            id: ids::row_id(),
+            ..d.clone()
+        };
+        outbox.deliveries.push(copy);
+    }
+    outbox.deliveries.insert(0, d);
+    outbox.jobs = outbox
+        .deliveries
+        .iter()
+        .map(|d| (ids::row_id(), "webhook".to_string(), d.id.clone(), run_at))
+        .collect();
+    Ok(outbox)
+}
+
+/// What the worker should do after one delivery attempt.
+pub enum Next {
+    Done,
+    RetryAt(i64),
+}
+
+/// One delivery attempt of `delivery_id`.
+pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
+    let Some(d) = st.store.delivery(delivery_id).await? else {
+        return Ok(Next::Done);
+    };
+    if d.status != "pending" {
+        return Ok(Next::Done);
+    }
+    let Some(app) = st.store.app(&d.client_key).await? else {
+        return Ok(Next::Done);
+    };
+    let secret = st.client_secret(&app.client_key, app.secret_generation);
+    let now = st.now();
+    let t = now / 1000;
+    let signature = secrets::webhook_signature(&secret, t, d.body.as_bytes());
+    let outcome: Result<u16, String> =
+        if crate::sandbox::faults::webhook_fails(st, &app.client_key).await {
+            Err(crate::sandbox::faults::INJECTED_WEBHOOK_FAILURE.to_string())
+        } else {
+            match st.outbound.check_url(&d.url) {
+                Err(e) => Err(e.to_string()),
+                Ok(u) => match st
+                    .outbound
+                    .client
+                    .post(u)
+                    .header("content-type", "application/json")
+                    .header(SIGNATURE_HEADER, signature)
+                    .timeout(std::time::Duration::from_secs(st.cfg.webhooks.timeout_secs))
+                    .body(d.body.clone())
+                    .send()
+                    .await
+                {
+                    Ok(r) => Ok(r.status().as_u16()),
+                    Err(e) => Err(e.to_string()),
+                },
+            }
+        };
+    let now = st.now();
+    match outcome {
+        Ok(code) if (200..300).contains(&code) => {
+            st.store
+                .record_delivery_attempt(&d.id, "delivered", Some(code as i64), None, Some(now))
+                .await?;
+            Ok(Next::Done)
+        }
+        other => {
+            let (code, err) = match other {
+                Ok(c) => (Some(c as i64), format!("receiver answered HTTP {c}")),
+                Err(e) => (None, e),
+            };
+            let attempt = d.attempts + 1;
+            let delay = st.cfg.webhooks.first_retry_secs.max(1)
+                * 1000
+                * (1i64 << (attempt - 1).clamp(0, 20));
+            let next = now + delay;
+            if next > d.created_at + st.cfg.webhooks.retry_window_secs * 1000 {
+                st.store
+                    .record_delivery_attempt(&d.id, "dropped", code, Some(&err), None)
+                    .await?;
+                Ok(Next::Done)
+            } else {
+                st.store
+                    .record_delivery_attempt(&d.id, "pending", code, Some(&err), None)
+                    .await?;
+                Ok(Next::RetryAt(next))
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The background worker: claims due jobs from the persistent queue and runs them. Wakes on new
+//! work and at least every second. A claim is a short lease (`jobs.lease_secs`) that a heartbeat
+//! renews for every job still running, so a live node keeps a long job however long it takes,
+//! while a dead node's jobs are taken over within one lease.
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::state::AppState;
+
+/// Claims and runs jobs until `shutdown`; each job runs as its own task on `jobs`, which the
+/// server waits for (a while) before closing the database.
+pub async fn run(
+    st: AppState,
+    shutdown: tokio_util::sync::CancellationToken,
+    jobs: tokio_util::task::TaskTracker,
+) {
+    let me = format!("node-{}", reelbox_core::ids::random_alnum(8));
+    let lease_ms = st.cfg.jobs.lease_secs * 1000;
+    let running = Running::default();
+    jobs.spawn(heartbeat(
+        st.clone(),
+        me.clone(),
+        lease_ms,
+        running.clone(),
+        shutdown.clone(),
+    ));
+    loop {
+        if shutdown.is_cancelled() {
+            return;
+        }
+        let lease_now = reelbox_core::clock::system_now_ms();
+        match st.store.claim_job(&me, st.now(), lease_now, lease_ms).await {
+            Ok(Some(job)) => {
+                let st2 = st.clone();
+                // Jobs run concurrently; the queue's lease keeps each with one runner. The
+                // guard leaves the heartbeat's list when the job ends, panics included.
+                let guard = running.enter(&job.id);
+                jobs.spawn(async move {
+                    run_job(st2, job).await;
+                    drop(guard);
+                });
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "worker: claiming a job failed"),
+        }
+        tokio::select! {
+            _ = st.work.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
+            _ = shutdown.cancelled() => return,
+        }
+    }
+}
+
+/// The ids of the jobs this node is running.
+#[derive(Clone, Default)]
+struct Running(Arc<Mutex<HashSet<String>>>);
+
+struct RunningGuard(Running, String);
+
+impl Running {
+    fn enter(&self, id: &str) -> RunningGuard {
+        self.lock().insert(id.to_string());
+        RunningGuard(self.clone(), id.to_string())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        self.0.lock().remove(&self.1);
+    }
+}
+
+/// Every third of a lease, renews the leases of the jobs still running, in one commit. A job
+/// found no longer ours (this node was silent past its lease, the database out of reach say,
+/// and another node took it) is logged and its run goes on: every handler is idempotent, so
+/// the two runs agree, and stopping half-way would only leave more to redo. Ends once the
+/// worker stopped and no job is left running.
+async fn heartbeat(
+    st: AppState,
+    me: String,
+    lease_ms: i64,
+    running: Running,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let every = Duration::from_millis((lease_ms / 3).max(1) as u64);
+    loop {
+        // While serving, a stop cuts the wait short (to end at once when nothing runs); once
+        // stopping, renew at the lease's pace until the grace period ends the process.
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.cancelled(), if !shutdown.is_cancelled() => {}
+        }
+        let ids: Vec<String> = running.lock().iter().cloned().collect();
+        if ids.is_empty() {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        match st
+            .store
+            .renew_job_leases(&ids, &me, reelbox_core::clock::system_now_ms() + lease_ms)
+            .await
+        {
+            Ok(lost) => {
+                for id in lost.iter().filter(|id| running.lock().contains(*id)) {
+                    tracing::warn!(job = %id, "worker: the job's lease was lost; another node may run it too");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "worker: renewing the running jobs' leases failed")
+            }
+        }
+    }
+}
+
+async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
+    // `processing_stuck`: hold the job until the scenario's time has passed (once per publish).
+    if job.kind == "process" || job.kind == "pull" {
+        if let Ok(Some(p)) = st.store.publish_fresh(&job.payload).await {
+            if let Some(at) = crate::sandbox::faults::processing_hold(&st, &p).await {
+                let _ = st
+                    .store
+                    .reschedule_job(&job.id, at, Some("held by the processing_stuck scenario"))
+                    .await;
+                return;
+            }
+        }
+    }
+    let result = match job.kind.as_str() {
+        "process" => crate::jobs::process::run_process(&st, &job.payload)
+            .await
+            .map(|_| None),
+        "pull" => crate::jobs::process::run_pull(&st, &job.payload)
+            .await
+            .map(|_| None),
+        "make_public" => crate::jobs::process::run_make_public(&st, &job.payload)
+            .await
+            .map(|_| None),
+        "webhook" => crate::jobs::webhooks::deliver(&st, &job.payload)
+            .await
+            .map(|n| match n {
+                crate::jobs::webhooks::Next::Done => None,
+                crate::jobs::webhooks::Next::RetryAt(t) => Some(t),
+            }),
+        other => {
+            tracing::error!(kind = other, "worker: unknown job kind");
+            Ok(None)
+        }
+    };
+    let now = st.now();
+    let outcome = match result {
+        Ok(None) => st.store.complete_job(&job.id, now).await,
+        Ok(Some(at)) => st.store.reschedule_job(&job.id, at, None).await,
+        Err(e) => {
+            tracing::error!(job = %job.id, kind = %job.kind, error = %format!("{e:#}"), "job failed");
+            if job.attempts >= 3 {
+                if job.kind != "webhook" {
+                    let _ = crate::jobs::process::fail_internal(&st, &job.payload).await;
+                }
+                st.store.complete_job(&job.id, now).await
+            } else {
+                st.store
+                    .reschedule_job(&job.id, now + 2000 * job.attempts, Some(&e.to_string()))
+                    .await
+            }
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::error!(job = %job.id, error = %e, "worker: recording the outcome failed");
+    }
+}

@@ -1,0 +1,96 @@
+//! Issuing and revoking a creator's tokens; shared by the token endpoint, the control API's
+//! `POST /_reelbox/tokens` and the web pages.
+use reelbox_core::{ids, secrets};
+use reelbox_store::apps::App;
+use reelbox_store::oauth::{Token, TokenKind};
+use reelbox_wire::oauth::TokenResponse;
+
+use crate::state::AppState;
+
+/// Records (or re-activates) the app's grant for the creator and issues an access token (24 h)
+/// and a refresh token (365 d).
+pub async fn issue_user_tokens(
+    st: &AppState,
+    app: &App,
+    creator_id: &str,
+    scopes: &[String],
+) -> Result<TokenResponse, reelbox_store::StoreError> {
+    let now = st.now();
+    let grant = st
+        .store
+        .upsert_grant(
+            &ids::row_id(),
+            &app.client_key,
+            creator_id,
+            &ids::open_id(),
+            scopes,
+            now,
+        )
+        .await?;
+    let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
+    let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
+    let l = &st.cfg.limits;
+    let access = Token {
+        hash: secrets::sha256_hex(&access_plain),
+        kind: TokenKind::Access,
+        client_key: app.client_key.clone(),
+        grant_id: Some(grant.id.clone()),
+        creator_id: Some(creator_id.to_string()),
+        scopes: scopes.to_vec(),
+        expires_at: now + l.access_token_ttl_secs * 1000,
+        revoked_at: None,
+        parent_hash: None,
+        used_at: None,
+        created_at: now,
+    };
+    let refresh = Token {
+        hash: secrets::sha256_hex(&refresh_plain),
+        kind: TokenKind::Refresh,
+        expires_at: now + l.refresh_token_ttl_secs * 1000,
+        ..access.clone()
+    };
+    st.store.insert_token(&access).await?;
+    st.store.insert_token(&refresh).await?;
+    Ok(TokenResponse {
+        access_token: access_plain,
+        expires_in: l.access_token_ttl_secs,
+        open_id: grant.open_id,
+        refresh_expires_in: l.refresh_token_ttl_secs,
+        refresh_token: refresh_plain,
+        scope: scopes.join(","),
+        token_type: "Bearer".into(),
+    })
+}
+
+/// Revokes a grant with all its tokens, fails publishes still in flight with `auth_removed`, and
+/// tells the app with `authorization.removed` (`reason`: 1 user disconnected, 5 developer revoke).
+pub async fn revoke_grant(
+    st: &AppState,
+    grant_id: &str,
+    reason: i64,
+) -> Result<(), reelbox_store::StoreError> {
+    let Some(grant) = st.store.grant(grant_id).await? else {
+        return Ok(());
+    };
+    if grant.revoked_at.is_some() {
+        return Ok(());
+    }
+    // The event is written with the revocation (a transactional outbox): never one without the other.
+    let outbox = crate::jobs::webhooks::prepare(
+        st,
+        &grant.client_key,
+        &grant.open_id,
+        reelbox_wire::webhook::events::AUTHORIZATION_REMOVED,
+        serde_json::json!({ "reason": reason }),
+    )
+    .await?;
+    if !st.store.revoke_grant(grant_id, st.now(), &outbox).await? {
+        return Ok(());
+    }
+    if !outbox.is_empty() {
+        st.work.notify_one();
+    }
+    crate::jobs::process::fail_in_flight_for_grant(st, &grant.client_key, &grant.creator_id)
+        .await?;
+    Ok(())
+}
