@@ -427,7 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 match target.connect().await? {
                     Conn::Direct(st) => print(
-                        &reelbox_server::api::control::create_app(&st, req, None)
+                        &reelbox_server::service::apps::create_app(&st, req, None)
                             .await
                             .map_err(api_err)?,
                     ),
@@ -456,7 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 };
                 match target.connect().await? {
                     Conn::Direct(st) => print(
-                        &reelbox_server::api::control::update_app(&st, &client_key, req)
+                        &reelbox_server::service::apps::update_app(&st, &client_key, req)
                             .await
                             .map_err(api_err)?,
                     ),
@@ -473,7 +473,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             AppCmd::Show { client_key, target } => match target.connect().await? {
                 Conn::Direct(st) => {
                     let a = st.store.app(&client_key).await?.context("no such app")?;
-                    print(&reelbox_server::api::control::app_view(&a, None, &st))
+                    print(&reelbox_server::service::apps::app_view(&a, None, &st))
                 }
                 c => print(
                     &c.call(
@@ -508,7 +508,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             match target.connect().await? {
                 Conn::Direct(st) => print(
-                    &reelbox_server::api::control::create_creator(&st, req)
+                    &reelbox_server::service::creators::create_creator(&st, req)
                         .await
                         .map_err(api_err)?,
                 ),
@@ -539,7 +539,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             match target.connect().await? {
                 Conn::Direct(st) => print(
-                    &reelbox_server::api::control::mint_token(&st, req)
+                    &reelbox_server::service::tokens::mint_token(&st, req)
                         .await
                         .map_err(api_err)?,
                 ),
@@ -565,9 +565,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             };
             match (target.connect().await?, change) {
-                (Conn::Direct(st), None) => print(&reelbox_server::api::control::clock_view(&st)),
+                (Conn::Direct(st), None) => print(&reelbox_server::service::clock::clock_view(&st)),
                 (Conn::Direct(st), Some(ch)) => print(
-                    &reelbox_server::api::control::change_clock(&st, ch)
+                    &reelbox_server::service::clock::change_clock(&st, ch)
                         .await
                         .map_err(api_err)?,
                 ),
@@ -605,7 +605,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Cmd::Report { client_key, target } => match target.connect().await? {
             Conn::Direct(st) => print(
-                &reelbox_server::api::control::report::build(&st, &client_key)
+                &reelbox_server::sandbox::report::build(&st, &client_key)
                     .await
                     .map_err(api_err)?,
             ),

@@ -4,6 +4,9 @@
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// A day in milliseconds: the caps' 24-hour window and the research API's day buckets.
+pub const DAY_MS: i64 = 86_400_000;
+
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;

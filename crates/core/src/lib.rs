@@ -4,6 +4,7 @@
 pub mod chunks;
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod form;
 pub mod ids;
 pub mod lists;

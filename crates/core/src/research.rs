@@ -9,7 +9,7 @@ use crate::RuleError;
 use reelbox_wire::ErrorCode;
 
 /// Milliseconds in a UTC day.
-pub const DAY_MS: i64 = 86_400_000;
+pub use crate::clock::DAY_MS;
 /// Longest `start_date..=end_date` span of a video query, in days.
 pub const MAX_RANGE_DAYS: i64 = 30;
 /// `max_count` bounds and default of the video query.

@@ -181,3 +181,54 @@ pub struct ClockChange {
     #[serde(default)]
     pub reset: Option<bool>,
 }
+
+/// A fault to inject (`POST /_reelbox/faults`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaultSpec {
+    /// `video/init`, `inbox/video/init`, `content/init`, `creator_info`, `status`, `cancel`,
+    /// `upload` (a chunk PUT), `processing` (`error_code` is then a `fail_reason`), `webhook`
+    /// (deliveries to the app fail), or `*`. Ignored when `scenario` is set.
+    #[serde(default)]
+    pub endpoint: String,
+    /// A named scenario instead of a plain fault (`GET /_reelbox/faults/scenarios`).
+    #[serde(default)]
+    pub scenario: Option<String>,
+    #[serde(default)]
+    pub client_key: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    /// The error to answer; absent with `latency_ms` for a slow but successful call.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub http_status: Option<u16>,
+    /// Delay before answering, in milliseconds.
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// For `upload`: read only part of the chunk, then break off (as a dropped connection).
+    #[serde(default)]
+    pub drop_connection: Option<bool>,
+    /// For scenarios that hold something back: how long, in seconds of server time.
+    #[serde(default)]
+    pub hold_seconds: Option<i64>,
+    /// How many matching events the fault applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// The fault disappears this many seconds (server time) after it was added.
+    #[serde(default)]
+    pub ttl_seconds: Option<i64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Fault {
+    pub fault_id: String,
+    #[serde(flatten)]
+    pub spec: FaultSpec,
+    pub remaining: u32,
+    /// Epoch ms after which the fault is gone.
+    pub expires_at: Option<i64>,
+}

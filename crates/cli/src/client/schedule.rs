@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{account_holder, explain, http_client, load_account, print_json};
 
-const DAY_MS: i64 = 86_400_000;
+use reelbox_core::clock::DAY_MS;
 const MINUTE_MS: i64 = 60_000;
 /// Slack on window edges: the platform stamps a post a little after this client decided to make it.
 const MARGIN_MS: i64 = 60_000;

@@ -11,7 +11,9 @@ use serde_json::{Map, Value, json};
 
 use crate::api::research::{FieldsParam, invalid, pick, rule};
 use crate::http::auth::Caller;
-use crate::http::error::{ApiError, ApiResult, Data, Reading, WireJson};
+use crate::http::envelope::Data;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Reading, WireJson};
 use crate::state::AppState;
 
 /// User Object fields and the scope each needs.

@@ -69,24 +69,33 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(posting::status::status_fetch))
         .routes(routes!(posting::status::cancel))
         // Control API
-        .routes(routes!(control::post_app))
-        .routes(routes!(control::get_app, control::patch_app))
-        .routes(routes!(control::post_app_secret))
-        .routes(routes!(control::post_creator))
-        .routes(routes!(control::get_creator, control::patch_creator))
-        .routes(routes!(control::post_token))
-        .routes(routes!(control::get_clock, control::post_clock))
-        .routes(routes!(control::get_publishes))
-        .routes(routes!(control::get_inbox))
-        .routes(routes!(control::post_inbox_draft))
-        .routes(routes!(control::get_webhooks))
-        .routes(routes!(control::get_calls))
+        .routes(routes!(crate::api::control::apps::post_app))
         .routes(routes!(
-            control::post_fault,
-            control::get_faults,
-            control::delete_faults
+            crate::api::control::apps::get_app,
+            crate::api::control::apps::patch_app
         ))
-        .routes(routes!(control::get_fault_scenarios))
+        .routes(routes!(crate::api::control::apps::post_app_secret))
+        .routes(routes!(crate::api::control::creators::post_creator))
+        .routes(routes!(
+            crate::api::control::creators::get_creator,
+            crate::api::control::creators::patch_creator
+        ))
+        .routes(routes!(crate::api::control::tokens::post_token))
+        .routes(routes!(
+            crate::api::control::clock::get_clock,
+            crate::api::control::clock::post_clock
+        ))
+        .routes(routes!(crate::api::control::publishes::get_publishes))
+        .routes(routes!(crate::api::control::publishes::get_inbox))
+        .routes(routes!(crate::api::control::publishes::post_inbox_draft))
+        .routes(routes!(crate::api::control::inspect::get_webhooks))
+        .routes(routes!(crate::api::control::inspect::get_calls))
+        .routes(routes!(
+            crate::api::control::faults::post_fault,
+            crate::api::control::faults::get_faults,
+            crate::api::control::faults::delete_faults
+        ))
+        .routes(routes!(crate::api::control::faults::get_fault_scenarios))
         .routes(routes!(crate::api::control::report::get_report))
         // Display API, Research API, reelbox research extensions, read-side control
         .routes(routes!(crate::api::display::user_info))

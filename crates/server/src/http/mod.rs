@@ -3,7 +3,9 @@
 //! error type and the success envelope, and the listener that serves connections.
 pub mod auth;
 pub mod context;
+pub mod envelope;
 pub mod error;
+pub mod extract;
 pub mod fallback;
 pub mod limits;
 pub mod listener;

@@ -162,7 +162,7 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
             tracing::error!(job = %job.id, kind = %job.kind, error = %format!("{e:#}"), "job failed");
             if job.attempts >= 3 {
                 if job.kind != "webhook" {
-                    let _ = crate::jobs::process::fail_internal(&st, &job.payload).await;
+                    let _ = crate::service::publishes::fail_internal(&st, &job.payload).await;
                 }
                 st.store.complete_job(&job.id, now).await
             } else {

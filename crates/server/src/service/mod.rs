@@ -1,4 +1,18 @@
 //! Use cases: each owns its transaction and the one step that commits and tells the rest of the
 //! node (the worker, the caches). Handlers in `api/` call these; so do the web pages and the jobs.
+pub mod apps;
 pub mod audit;
+pub mod caps;
+pub mod clock;
+pub mod creators;
+pub mod events;
+pub mod publishes;
 pub mod tokens;
+
+use crate::http::error::ApiError;
+use reelbox_wire::ErrorCode;
+
+/// 400 `invalid_param` with a message naming the field.
+pub fn invalid(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParam, msg)
+}

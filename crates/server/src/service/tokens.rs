@@ -1,11 +1,13 @@
 //! Issuing and revoking a creator's tokens; shared by the token endpoint, the control API's
 //! `POST /_reelbox/tokens` and the web pages.
+use crate::http::error::{ApiError, ApiResult};
+use crate::service::invalid;
+use crate::state::AppState;
 use reelbox_core::{ids, secrets};
 use reelbox_store::apps::App;
 use reelbox_store::oauth::{Token, TokenKind};
+use reelbox_wire::control::MintToken;
 use reelbox_wire::oauth::TokenResponse;
-
-use crate::state::AppState;
 
 /// Records (or re-activates) the app's grant for the creator and issues an access token (24 h)
 /// and a refresh token (365 d).
@@ -76,7 +78,7 @@ pub async fn revoke_grant(
         return Ok(());
     }
     // The event is written with the revocation (a transactional outbox): never one without the other.
-    let outbox = crate::jobs::webhooks::prepare(
+    let outbox = crate::service::events::prepare(
         st,
         &grant.client_key,
         &grant.open_id,
@@ -90,7 +92,39 @@ pub async fn revoke_grant(
     if !outbox.is_empty() {
         st.work.notify_one();
     }
-    crate::jobs::process::fail_in_flight_for_grant(st, &grant.client_key, &grant.creator_id)
+    crate::service::publishes::fail_in_flight_for_grant(st, &grant.client_key, &grant.creator_id)
         .await?;
     Ok(())
+}
+
+/// A consent given without the web page: the same grant and tokens the token endpoint issues.
+pub async fn mint_token(st: &AppState, req: MintToken) -> ApiResult<TokenResponse> {
+    let app = st
+        .store
+        .app(&req.client_key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("app"))?;
+    let creator = match (&req.username, &req.creator_id) {
+        (Some(u), _) => {
+            st.store
+                .creator_by_username(u.trim_start_matches('@'))
+                .await?
+        }
+        (None, Some(id)) => st
+            .store
+            .creator(id)
+            .await?
+            .map(std::sync::Arc::unwrap_or_clone),
+        (None, None) => return Err(invalid("username or creator_id is required")),
+    }
+    .ok_or_else(|| ApiError::not_found("creator"))?;
+    let scopes_: Vec<String> = if req.scopes.is_empty() {
+        app.scopes.clone()
+    } else {
+        req.scopes.clone()
+    };
+    if let Some(s) = scopes_.iter().find(|s| !app.scopes.contains(s)) {
+        return Err(invalid(format!("the app does not have scope {s}")));
+    }
+    Ok(crate::service::tokens::issue_user_tokens(st, &app, &creator.id, &scopes_).await?)
 }

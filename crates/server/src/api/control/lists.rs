@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use crate::api::research::invalid;
 use crate::http::auth::Admin;
-use crate::http::error::{ApiError, ApiResult, Data, Reading, WireJson};
+use crate::http::envelope::Data;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Reading, WireJson};
 use crate::state::AppState;
 
 /// TikTok lets an account pin three videos.

@@ -8,7 +8,9 @@ use serde_json::{Map, Value, json};
 
 use crate::api::research::{FieldsParam, invalid, pick, research_count, research_gate, rule};
 use crate::http::auth::ClientCaller;
-use crate::http::error::{ApiResult, Data, Reading, WireJson};
+use crate::http::envelope::Data;
+use crate::http::error::ApiResult;
+use crate::http::extract::{Reading, WireJson};
 use crate::state::AppState;
 
 const HASHTAG_FIELDS: &[&str] = &[

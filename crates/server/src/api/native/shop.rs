@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 
 use crate::api::research::{FieldsParam, id_num, invalid, pick, research_count, research_gate};
 use crate::http::auth::ClientCaller;
-use crate::http::error::{ApiError, ApiResult, Data, Reading, WireJson};
+use crate::http::envelope::Data;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Reading, WireJson};
 use crate::state::AppState;
 
 /// How long a product `search_id` can be replayed (as the video query's).

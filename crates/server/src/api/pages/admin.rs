@@ -9,7 +9,6 @@ use reelbox_wire::control::{UpdateApp, UpdateCreator};
 
 use super::session::{Ctx, Kind};
 use super::{FormData, Nav, PageError, PageResult, html, when};
-use crate::api::control;
 use crate::api::pages::render::found;
 
 /// An app waiting for its audit.
@@ -156,7 +155,7 @@ pub async fn approve(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResu
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
     require_admin(&ctx)?;
-    let v = control::update_app(
+    let v = crate::service::apps::update_app(
         &ctx.st,
         &key,
         UpdateApp {
@@ -206,7 +205,7 @@ pub async fn update_creator(ctx: Ctx, Path(username): Path<String>, body: Bytes)
         daily_post_cap,
         ..Default::default()
     };
-    match control::update_creator(&ctx.st, &username, req).await {
+    match crate::service::creators::update_creator(&ctx.st, &username, req).await {
         Ok(v) => {
             render(
                 ctx,

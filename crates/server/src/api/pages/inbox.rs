@@ -1,6 +1,6 @@
 //! The creator's inbox: drafts that apps sent with the inbox upload, each with a preview, the app
 //! that sent it and the posting form that TikTok's content-sharing guidelines ask for. Posting runs
-//! `posting::process::post_draft`: the Direct Post rules, daily cap, publish path and webhooks.
+//! `service::publishes::post_draft`: the Direct Post rules, daily cap, publish path and webhooks.
 use std::collections::HashMap;
 
 use askama::Template;
@@ -174,7 +174,7 @@ pub async fn post_draft(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> PageRe
         Ok(r) => r,
         Err(msg) => return render_inbox(ctx, &c, Some((id, msg)), None).await,
     };
-    match crate::jobs::process::post_draft(&ctx.st, &p, &req).await {
+    match crate::service::publishes::post_draft(&ctx.st, &p, &req).await {
         Ok(post_id) => Ok(ctx.respond(found(&format!("/inbox?posted={post_id}")))),
         Err(e) if e.cause.is_none() => render_inbox(ctx, &c, Some((id, e.message)), None).await,
         Err(e) => Err(e.into()),
@@ -188,7 +188,7 @@ pub async fn discard_draft(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Pag
     ctx.check_csrf(&f.get("csrf"))?;
     let c = ctx.require_creator("/inbox")?.clone();
     let p = own_draft(&ctx, &c, &id).await?;
-    match crate::jobs::process::discard_draft(&ctx.st, &p).await {
+    match crate::service::publishes::discard_draft(&ctx.st, &p).await {
         Ok(()) => Ok(ctx.respond(found("/inbox"))),
         Err(e) if e.cause.is_none() => render_inbox(ctx, &c, Some((id, e.message)), None).await,
         Err(e) => Err(e.into()),

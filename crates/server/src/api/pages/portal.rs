@@ -13,7 +13,6 @@ use reelbox_wire::control::{CreateApp, UpdateApp};
 
 use super::session::{Ctx, Kind};
 use super::{FormData, Nav, PageError, PageResult, html, when};
-use crate::api::control;
 use crate::api::pages::render::found;
 
 /// A scope checkbox.
@@ -225,7 +224,7 @@ pub async fn create_app(ctx: Ctx, body: Bytes) -> PageResult {
         verified_url_prefixes: f.list("verified_url_prefixes"),
         webhook_url: Some(f.get("webhook_url")).filter(|w| !w.is_empty()),
     };
-    match control::create_app(&ctx.st, req, Some(d.id.clone())).await {
+    match crate::service::apps::create_app(&ctx.st, req, Some(d.id.clone())).await {
         Ok(v) => Ok(ctx.respond(found(&format!("/developers/apps/{}", v.client_key)))),
         Err(e) if e.cause.is_none() => {
             let msg = e.message;
@@ -367,7 +366,7 @@ pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageR
         webhook_url: Some(f.get("webhook_url")),
         ..Default::default()
     };
-    match control::update_app(&ctx.st, &a.client_key, req).await {
+    match crate::service::apps::update_app(&ctx.st, &a.client_key, req).await {
         Ok(_) => {
             let a = owned_app(&ctx, &key).await?;
             render_app(ctx, &a, StatusCode::OK, None, Some("Saved.".into()), None).await
@@ -396,7 +395,7 @@ pub async fn rotate_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> Pa
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
     let a = owned_app(&ctx, &key).await?;
-    let v = control::rotate_secret(&ctx.st, &a.client_key).await?;
+    let v = crate::service::apps::rotate_secret(&ctx.st, &a.client_key).await?;
     let a = owned_app(&ctx, &key).await?;
     render_app(
         ctx,
@@ -451,7 +450,7 @@ struct ReportPage {
 pub async fn report_page(ctx: Ctx, Path(key): Path<String>) -> PageResult {
     use reelbox_core::report::Verdict;
     let a = owned_app(&ctx, &key).await?;
-    let view = crate::api::control::report::build(&ctx.st, &a.client_key).await?;
+    let view = crate::sandbox::report::build(&ctx.st, &a.client_key).await?;
     let r = view.report;
     let checks = r
         .checks

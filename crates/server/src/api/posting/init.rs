@@ -14,11 +14,15 @@ use reelbox_wire::posting::{
     VideoInitRequest, VideoSourceInfo,
 };
 
-use super::{DAY_MS, creator_of, rate_limit, usage, usage_of};
+use super::{creator_of, rate_limit};
 use crate::http::auth::Caller;
 use crate::http::context::CallSlot;
-use crate::http::error::{ApiError, ApiResult, Data, Posting, RawData, SoftError, WireJson};
+use crate::http::envelope::{Data, RawData, SoftError};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Posting, WireJson};
+use crate::service::caps::{usage, usage_of};
 use crate::state::AppState;
+use reelbox_core::clock::DAY_MS;
 
 /// Query creator info.
 #[utoipa::path(post, path = "/v2/post/publish/creator_info/query/", tag = "Content Posting",

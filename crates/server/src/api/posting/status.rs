@@ -9,7 +9,9 @@ use reelbox_wire::posting::{PublishIdRequest, PublishStatus, StatusData, fail_re
 use super::rate_limit;
 use crate::http::auth::Caller;
 use crate::http::context::CallSlot;
-use crate::http::error::{ApiError, ApiResult, Data, OkNoData, Posting, WireJson};
+use crate::http::envelope::{Data, OkNoData};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Posting, WireJson};
 use crate::state::AppState;
 
 /// The caller's own publish, or the spec's errors.
@@ -105,7 +107,7 @@ pub async fn cancel(
     if p.source != "PULL_FROM_URL" || p.status != "PROCESSING_DOWNLOAD" {
         return Err(not_cancellable());
     }
-    if !crate::jobs::process::fail(
+    if !crate::service::publishes::fail(
         &st,
         &p,
         &["PROCESSING_DOWNLOAD"],

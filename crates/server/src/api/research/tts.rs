@@ -14,7 +14,9 @@ use crate::api::research::{
     FieldsParam, id_num, id_text, invalid, pick, research_count, research_gate, rule,
 };
 use crate::http::auth::ClientCaller;
-use crate::http::error::{ApiResult, Data, Reading, WireJson};
+use crate::http::envelope::Data;
+use crate::http::error::ApiResult;
+use crate::http::extract::{Reading, WireJson};
 use crate::state::AppState;
 
 const SHOP_FIELDS: &[&str] = &[

@@ -1,0 +1,154 @@
+//! Apps: registration, changes and secret rotation, with the checks the control API, the CLI and
+//! the developer portal share.
+use crate::http::error::{ApiError, ApiResult};
+use crate::service::invalid;
+use crate::state::AppState;
+use reelbox_core::{ids, oauth, scopes, secrets};
+use reelbox_store::apps::App;
+use reelbox_wire::control::{AppView, CreateApp, UpdateApp};
+
+pub fn app_view(a: &App, secret: Option<String>, st: &AppState) -> AppView {
+    AppView {
+        client_key: a.client_key.clone(),
+        client_secret: secret,
+        name: a.name.clone(),
+        audited: a.audited,
+        scopes: a.scopes.clone(),
+        redirect_uris: a.redirect_uris.clone(),
+        verified_url_prefixes: a.verified_url_prefixes.clone(),
+        webhook_url: a.webhook_url.clone(),
+        test_users: a.test_users.clone(),
+        active_user_cap: a.active_user_cap.unwrap_or(if a.audited {
+            st.cfg.limits.audited_active_user_cap
+        } else {
+            st.cfg.limits.unaudited_active_user_cap
+        }),
+        created_at: a.created_at,
+    }
+}
+fn check_app_fields(
+    scopes_: &[String],
+    redirect_uris: &[String],
+    prefixes: &[String],
+    webhook: Option<&str>,
+) -> ApiResult<()> {
+    if let Some(s) = scopes_.iter().find(|s| !scopes::is_known(s)) {
+        return Err(invalid(format!("unknown scope {s}")));
+    }
+    if redirect_uris.len() > 10 {
+        return Err(invalid("at most 10 redirect URIs"));
+    }
+    for u in redirect_uris {
+        oauth::validate_redirect_uri(u).map_err(|e| invalid(format!("{u}: {e}")))?;
+    }
+    for p in prefixes {
+        if p.contains("://") {
+            let u = url::Url::parse(p).map_err(|e| invalid(format!("{p}: {e}")))?;
+            if !p.ends_with('/') || u.query().is_some() {
+                return Err(invalid(format!(
+                    "{p}: a URL prefix is scheme + host + path ending in /"
+                )));
+            }
+        } else if p.is_empty() || p.contains('/') {
+            return Err(invalid(format!(
+                "{p}: a domain property is a bare host name"
+            )));
+        }
+    }
+    if let Some(w) = webhook.filter(|w| !w.is_empty()) {
+        url::Url::parse(w).map_err(|e| invalid(format!("webhook_url {w}: {e}")))?;
+    }
+    Ok(())
+}
+/// Registers an app; the answer is the only place its secret is shown (the portal can derive it
+/// again for its owner).
+pub async fn create_app(
+    st: &AppState,
+    req: CreateApp,
+    developer_id: Option<String>,
+) -> ApiResult<AppView> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() || name.len() > 100 {
+        return Err(invalid("name must be 1 to 100 characters"));
+    }
+    check_app_fields(
+        &req.scopes,
+        &req.redirect_uris,
+        &req.verified_url_prefixes,
+        req.webhook_url.as_deref(),
+    )?;
+    let client_key = ids::client_key();
+    let secret = st.client_secret(&client_key, 0);
+    let app = App {
+        client_key: client_key.clone(),
+        name,
+        secret_hash: secrets::sha256_hex(&secret),
+        secret_generation: 0,
+        audited: req.audited,
+        audit_requested_at: None,
+        scopes: req.scopes,
+        redirect_uris: req.redirect_uris,
+        verified_url_prefixes: req.verified_url_prefixes,
+        webhook_url: req.webhook_url.filter(|w| !w.is_empty()),
+        test_users: vec![],
+        active_user_cap: None,
+        developer_id,
+        created_at: st.now(),
+    };
+    st.store.insert_app(&app).await?;
+    Ok(app_view(&app, Some(secret), st))
+}
+pub async fn update_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiResult<AppView> {
+    let mut a = st
+        .store
+        .app(client_key)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone)
+        .ok_or_else(|| ApiError::not_found("app"))?;
+    if let Some(n) = req.name {
+        a.name = n;
+    }
+    if let Some(v) = req.audited {
+        a.audited = v;
+    }
+    if let Some(v) = req.scopes {
+        a.scopes = v;
+    }
+    if let Some(v) = req.redirect_uris {
+        a.redirect_uris = v;
+    }
+    if let Some(v) = req.verified_url_prefixes {
+        a.verified_url_prefixes = v;
+    }
+    if let Some(v) = req.webhook_url {
+        a.webhook_url = Some(v).filter(|w| !w.is_empty());
+    }
+    if let Some(v) = req.test_users {
+        a.test_users = v;
+    }
+    if let Some(v) = req.active_user_cap {
+        a.active_user_cap = Some(v);
+    }
+    check_app_fields(
+        &a.scopes,
+        &a.redirect_uris,
+        &a.verified_url_prefixes,
+        a.webhook_url.as_deref(),
+    )?;
+    st.store.update_app(&a).await?;
+    Ok(app_view(&a, None, st))
+}
+/// A new client secret; the old one stops working at once.
+pub async fn rotate_secret(st: &AppState, client_key: &str) -> ApiResult<AppView> {
+    let mut a = st
+        .store
+        .app(client_key)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone)
+        .ok_or_else(|| ApiError::not_found("app"))?;
+    a.secret_generation += 1;
+    let secret = st.client_secret(&a.client_key, a.secret_generation);
+    a.secret_hash = secrets::sha256_hex(&secret);
+    st.store.update_app(&a).await?;
+    Ok(app_view(&a, Some(secret), st))
+}
