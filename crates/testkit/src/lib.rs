@@ -1,265 +1,32 @@
-//! A real reelbox server for tests: its own temporary data dir (a real SQLite file, media on
-//! disk), an ephemeral port on 127.0.0.1, and helpers that speak to it over HTTP.
+//! What reelbox's tests share: a real server on an ephemeral port with a temporary data dir, and
+//! the helpers that drive it over HTTP the way an integrating app, a creator or a browser would.
+//!
+//! - [`server`]: [`TestServer`], the in-process server (SQLite file and media on disk, or the
+//!   PostgreSQL database and S3 bucket of [`backend`]).
+//! - [`process`]: `reelbox serve` as a child process that can be killed and restarted.
+//! - [`world`]: [`World`], a server with an app, a creator and that creator's tokens.
+//! - [`media`]: the repository's media fixtures and MP4s padded to a size.
+//! - [`posting`]: the Content Posting calls a client makes (chunk PUTs, status, waiting for
+//!   processing, inbox drafts).
+//! - [`local`]: the app's side on 127.0.0.1: media to pull and a webhook receiver.
+//! - [`oauth`]: the consent page submitted as a creator, and the token endpoint.
+//! - [`read`]: a seeded corpus with a research client, for the Display, Research and native
+//!   read endpoints.
+//! - [`web`]: a cookie-keeping HTTP agent for the web pages.
+//! - [`redact`]: JSON redaction of what changes from run to run, for snapshots.
+pub mod backend;
+pub mod local;
+pub mod media;
+pub mod oauth;
+pub mod posting;
 pub mod process;
+pub mod read;
+pub mod redact;
+pub mod server;
+pub mod web;
+pub mod world;
 
-use std::path::{Path, PathBuf};
-
-use reelbox_server::{Config, Handle};
-use serde_json::{Value, json};
-
-pub struct TestServer {
-    pub base: String,
-    pub admin_token: String,
-    pub http: reqwest::Client,
-    pub handle: Option<Handle>,
-    pub dir: PathBuf,
-    /// Keeps the temporary directory alive (None when the caller owns the directory).
-    _tmp: Option<tempfile::TempDir>,
-    cfg: Config,
-}
-
-/// With `REELBOX_TEST_DATABASE_URL=postgres://user@host:port/db`, creates a database of its own
-/// for one test server (dropping those left by earlier runs first) and returns its URL.
-pub async fn fresh_database() -> Option<String> {
-    use sqlx::Connection;
-    let base = std::env::var("REELBOX_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"))?;
-    let mut admin = sqlx::postgres::PgConnection::connect(&base)
-        .await
-        .expect("REELBOX_TEST_DATABASE_URL is reachable");
-    static CLEANED: std::sync::Once = std::sync::Once::new();
-    let mut stale: Vec<String> = Vec::new();
-    let mut first = false;
-    CLEANED.call_once(|| first = true);
-    if first {
-        let prefix = format!("rbt_{}_", std::process::id());
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'rbt\\_%'")
-                .fetch_all(&mut admin)
-                .await
-                .unwrap_or_default();
-        stale = rows
-            .into_iter()
-            .map(|r| r.0)
-            .filter(|n| !n.starts_with(&prefix))
-            .collect();
-    }
-    for name in stale {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await;
-    }
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let name = format!(
-        "rbt_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    let mut url = url_with_db(&base, &name);
-    if !url.contains("sslmode") {
-        url.push_str(if url.contains('?') {
-            "&sslmode=disable"
-        } else {
-            "?sslmode=disable"
-        });
-    }
-    Some(url)
-}
-
-fn url_with_db(base: &str, db: &str) -> String {
-    let (head, query) = match base.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (base, None),
-    };
-    let rest = head.splitn(4, '/').collect::<Vec<_>>();
-    // postgres://user@host:port[/db]
-    let root = if rest.len() == 4 {
-        format!("{}//{}", rest[0], rest[2])
-    } else {
-        head.trim_end_matches('/').to_string()
-    };
-    match query {
-        Some(q) => format!("{root}/{db}?{q}"),
-        None => format!("{root}/{db}"),
-    }
-}
-
-/// With `REELBOX_TEST_S3_ENDPOINT=http://127.0.0.1:PORT` (an S3-compatible server; credentials
-/// from the AWS environment variables), creates a bucket of its own for one test server.
-pub async fn fresh_bucket() -> Option<String> {
-    let endpoint = std::env::var("REELBOX_TEST_S3_ENDPOINT")
-        .ok()
-        .filter(|e| !e.is_empty())?;
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let bucket = format!(
-        "rbt-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    );
-    let r = reqwest::Client::new()
-        .put(format!("{}/{bucket}", endpoint.trim_end_matches('/')))
-        .send()
-        .await
-        .expect("S3 endpoint reachable");
-    assert!(
-        r.status().is_success(),
-        "bucket creation answered {}",
-        r.status()
-    );
-    Some(format!(
-        "s3://{bucket}?endpoint={}&region=us-east-1",
-        endpoint.trim_end_matches('/')
-    ))
-}
-
-/// Where the repository's media fixtures are.
-pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/media")
-        .join(name)
-}
-
-impl TestServer {
-    /// A config for tests: ephemeral port, `dir` as data dir, 127.0.0.1 reachable for pulls and
-    /// webhooks over plain http, `probe_exe` running the media probe.
-    pub fn config(dir: &Path, probe_exe: &Path) -> Config {
-        let mut cfg = Config::default();
-        cfg.listen = "127.0.0.1:0".parse().expect("literal");
-        cfg.data_dir = dir.to_path_buf();
-        cfg.admin_token = Some("test-admin-token".into());
-        cfg.probe.exe = Some(probe_exe.to_path_buf());
-        cfg.network.allow_http = true;
-        cfg.network.allow_private = vec!["127.0.0.1/32".into()];
-        cfg.webhooks.first_retry_secs = 1;
-        cfg
-    }
-
-    /// A server on the backend the environment names: SQLite in the temp dir by default, or a
-    /// fresh PostgreSQL database of its own when `REELBOX_TEST_DATABASE_URL` points at a server.
-    pub async fn start(probe_exe: &Path) -> TestServer {
-        let tmp = tempfile::tempdir().expect("temp dir");
-        let mut cfg = Self::config(tmp.path(), probe_exe);
-        cfg.database_url = fresh_database().await;
-        cfg.storage = fresh_bucket().await;
-        let mut s = Self::start_with(cfg).await;
-        s._tmp = Some(tmp);
-        s
-    }
-
-    pub async fn start_with(cfg: Config) -> TestServer {
-        let (handle, started) = reelbox_server::start(cfg.clone())
-            .await
-            .expect("server starts");
-        TestServer {
-            base: format!("http://{}", started.addr),
-            admin_token: cfg.admin_token.clone().unwrap_or_default(),
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("client"),
-            handle: Some(handle),
-            dir: cfg.data_dir.clone(),
-            _tmp: None,
-            cfg,
-        }
-    }
-
-    /// Stops the server gracefully and starts it again on the same data dir (new port).
-    pub async fn restart(&mut self) {
-        if let Some(h) = self.handle.take() {
-            h.stop().await.expect("server stops");
-        }
-        let (handle, started) = reelbox_server::start(self.cfg.clone())
-            .await
-            .expect("server restarts");
-        self.base = format!("http://{}", started.addr);
-        self.handle = Some(handle);
-    }
-
-    /// The bytes of a stored object, read through the server's blob store (disk or S3).
-    pub async fn object(&self, key: &str) -> Vec<u8> {
-        use futures_util::StreamExt;
-        let st = &self.handle.as_ref().expect("running").state;
-        let mut s = st.blobs.read(key, None).await.expect("object exists");
-        let mut out = Vec::new();
-        while let Some(b) = s.next().await {
-            out.extend_from_slice(&b.expect("read"));
-        }
-        out
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// A control API call; panics unless it answers `ok`.
-    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let mut req = self
-            .http
-            .request(method, self.url(path))
-            .bearer_auth(&self.admin_token);
-        if !body.is_null() {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.expect("control call");
-        let v: Value = resp.json().await.expect("JSON");
-        assert_eq!(v["error"]["code"], "ok", "control call {path} failed: {v}");
-        v.get("data").cloned().unwrap_or(v)
-    }
-
-    pub async fn create_app(&self, body: Value) -> Value {
-        self.admin(reqwest::Method::POST, "/_reelbox/apps", body)
-            .await
-    }
-
-    pub async fn create_creator(&self, body: Value) -> Value {
-        self.admin(reqwest::Method::POST, "/_reelbox/creators", body)
-            .await
-    }
-
-    /// Tokens for `username` from `client_key` (the flat token-endpoint body).
-    pub async fn mint(&self, client_key: &str, username: &str, scopes: &[&str]) -> Value {
-        let resp = self
-            .http
-            .post(self.url("/_reelbox/tokens"))
-            .bearer_auth(&self.admin_token)
-            .json(&json!({"client_key": client_key, "username": username, "scopes": scopes}))
-            .send()
-            .await
-            .expect("mint");
-        resp.json().await.expect("JSON")
-    }
-
-    pub async fn advance_clock(&self, secs: i64) -> Value {
-        self.admin(
-            reqwest::Method::POST,
-            "/_reelbox/clock",
-            json!({"advance_seconds": secs}),
-        )
-        .await
-    }
-
-    /// A v2 call with a bearer token: (HTTP status, JSON body).
-    pub async fn call(&self, token: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.post(self.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("call");
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    pub async fn stop(mut self) {
-        if let Some(h) = self.handle.take() {
-            h.stop().await.expect("server stops");
-        }
-    }
-}
+pub use backend::{fresh_bucket, fresh_database};
+pub use media::fixture;
+pub use server::TestServer;
+pub use world::World;

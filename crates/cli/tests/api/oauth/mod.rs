@@ -1,0 +1,21 @@
+//! The OAuth 2.0 server: the authorization-code flow driven by a real OAuth library and by
+//! hand the TikTok way, and every refusal with its exact error.
+mod authorize;
+mod flow;
+mod tokens;
+
+use std::collections::HashMap;
+
+fn query(loc: &str) -> HashMap<String, String> {
+    url::Url::parse(loc)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+const REDIRECT: &str = "https://app.example.com/callback/";

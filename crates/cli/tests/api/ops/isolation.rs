@@ -1,0 +1,257 @@
+//! Tenant isolation: no token of app A (or of creator X through app A) reads or changes what
+//! belongs to app B or creator Y, and revoked, expired, wrong-kind and missing tokens are refused
+//! on every route the server documents (the list comes from /openapi.json, so a new route is
+//! covered as soon as it exists).
+use reelbox_testkit::World;
+use reelbox_testkit::posting::put;
+use serde_json::{Value, json};
+
+use crate::world_with;
+
+async fn two_tenants() -> (World, Value, String) {
+    let w = world_with(
+        json!({"name": "App A", "audited": true, "scopes": ["user.info.basic", "video.list", "video.publish", "video.upload"], "redirect_uris": ["https://a.example/cb/"]}),
+        json!({"username": "xavier", "password": "correct horse"}),
+        &["user.info.basic", "video.list", "video.publish", "video.upload"],
+    )
+    .await;
+    let app_b = w
+        .s
+        .create_app(json!({"name": "App B", "audited": true, "scopes": ["user.info.basic", "video.list", "video.publish", "video.upload", "research.data.basic"], "redirect_uris": ["https://b.example/cb/"]}))
+        .await;
+    w.s.create_creator(json!({"username": "yvonne"})).await;
+    let t =
+        w.s.mint(
+            app_b["client_key"].as_str().unwrap(),
+            "yvonne",
+            &[
+                "user.info.basic",
+                "video.list",
+                "video.publish",
+                "video.upload",
+            ],
+        )
+        .await;
+    (w, app_b, t["access_token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn no_app_or_creator_reaches_anothers_data() {
+    let (w, _app_b, token_b) = two_tenants().await;
+    let s = &w.s;
+    let bytes = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).unwrap();
+    let n = bytes.len();
+    let init = json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}});
+    let (_, vb) = s
+        .call(&token_b, "/v2/post/publish/video/init/", Some(init.clone()))
+        .await;
+    let id_b = vb["data"]["publish_id"].as_str().unwrap().to_string();
+    let url_b = vb["data"]["upload_url"].as_str().unwrap().to_string();
+    let (_, va) = s
+        .call(&w.token, "/v2/post/publish/video/init/", Some(init))
+        .await;
+    let url_a = va["data"]["upload_url"].as_str().unwrap().to_string();
+    // A's token on B's publish.
+    for path in ["/v2/post/publish/status/fetch/", "/v2/post/publish/cancel/"] {
+        let (st, v) = s
+            .call(&w.token, path, Some(json!({"publish_id": id_b})))
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str().unwrap()),
+            (400, "token_not_authorized_for_specified_publish_id"),
+            "{path}"
+        );
+    }
+    // One publish's upload credentials do not open another's: B's token with A's upload_id.
+    let token_of = |u: &str| u.split("upload_token=").nth(1).unwrap().to_string();
+    let id_of = |u: &str| {
+        u.split("upload_id=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let crossed = format!(
+        "{}/upload/video/?upload_id={}&upload_token={}",
+        s.base,
+        id_of(&url_a),
+        token_of(&url_b)
+    );
+    assert_eq!(put(s, &crossed, &bytes, 0, n - 1, n).await.0, 404);
+    assert_eq!(put(s, &url_b, &bytes, 0, n - 1, n).await.0, 201);
+    // B's finished video is not in A's Display calls, even by id.
+    let settled = {
+        let mut v = Value::Null;
+        for _ in 0..200 {
+            let (_, x) = s
+                .call(
+                    &token_b,
+                    "/v2/post/publish/status/fetch/",
+                    Some(json!({"publish_id": id_b})),
+                )
+                .await;
+            if x["data"]["status"] == "PUBLISH_COMPLETE" {
+                v = x;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        v
+    };
+    assert_eq!(settled["data"]["status"], "PUBLISH_COMPLETE");
+    let list = s
+        .admin(
+            reqwest::Method::GET,
+            "/_reelbox/publishes?username=yvonne",
+            Value::Null,
+        )
+        .await;
+    let post_b = list["publishes"][0]["post_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = s
+        .http
+        .post(s.url("/v2/video/query/?fields=id,title"))
+        .bearer_auth(&w.token)
+        .json(&json!({"filters": {"video_ids": [post_b]}}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["data"]["videos"].as_array().map(|a| a.len()).unwrap_or(0),
+        0,
+        "{v}"
+    );
+    // A's user info is A's creator, never B's.
+    let r = s
+        .http
+        .get(s.url("/v2/user/info/?fields=open_id,display_name"))
+        .bearer_auth(&w.token)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_ne!(v["data"]["user"]["display_name"], "yvonne");
+}
+
+#[tokio::test]
+async fn bad_tokens_are_refused_on_every_documented_route() {
+    let (w, app_b, token_b) = two_tenants().await;
+    let s = &w.s;
+    // Revoked (B's grant), expired (A's, after 25 h), a client token, a creator token on the control API.
+    let r = s
+        .http
+        .post(s.url("/v2/oauth/token/"))
+        .form(&[
+            ("client_key", app_b["client_key"].as_str().unwrap()),
+            ("client_secret", app_b["client_secret"].as_str().unwrap()),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let client_token = r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = s
+        .http
+        .post(s.url("/v2/oauth/revoke/"))
+        .form(&[
+            ("client_key", app_b["client_key"].as_str().unwrap()),
+            ("client_secret", app_b["client_secret"].as_str().unwrap()),
+            ("token", token_b.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let doc: Value = s
+        .http
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let fresh_a = s
+        .mint(
+            w.app["client_key"].as_str().unwrap(),
+            "xavier",
+            &["user.info.basic"],
+        )
+        .await;
+    let expired = w.token.clone();
+    s.advance_clock(25 * 3600).await;
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let public = path.starts_with("/v2/oauth/")
+            || path.starts_with("/v2/auth/")
+            || path == "/healthz"
+            || path.starts_with("/upload/")
+            || path == "/openapi.json";
+        if public {
+            continue;
+        }
+        let research = path.starts_with("/v2/research/");
+        for method in ops.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{client_key}", "x")
+                .replace("{username}", "xavier")
+                .replace("{publish_id}", "p")
+                .replace("{post_id}", "1");
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut bad: Vec<(&str, Option<String>)> = vec![
+                ("missing", None),
+                ("revoked", Some(token_b.clone())),
+                ("expired", Some(expired.clone())),
+                ("garbage", Some("act.nothing".into())),
+            ];
+            if path.starts_with("/_reelbox/") {
+                bad.push((
+                    "a creator's token on the control API",
+                    Some(fresh_a["access_token"].as_str().unwrap().to_string()),
+                ));
+                bad.push((
+                    "a client token on the control API",
+                    Some(client_token.clone()),
+                ));
+            } else if research {
+                bad.push((
+                    "a user token on the Research API",
+                    Some(fresh_a["access_token"].as_str().unwrap().to_string()),
+                ));
+            } else {
+                bad.push((
+                    "a client token on a user endpoint",
+                    Some(client_token.clone()),
+                ));
+            }
+            for (what, token) in bad {
+                let mut req = s
+                    .http
+                    .request(m.clone(), s.url(&format!("{concrete}?fields=id")))
+                    .json(&json!({}));
+                if let Some(t) = token {
+                    req = req.bearer_auth(t);
+                }
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                let v: Value = r.json().await.unwrap_or(Value::Null);
+                let code = v["error"]["code"].as_str().unwrap_or("").to_string();
+                assert!(
+                    status == 401
+                        && (code == "access_token_invalid" || code == "scope_not_authorized"),
+                    "{method} {path} with {what}: {status} {v}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} combinations were checked");
+}

@@ -1,0 +1,450 @@
+//! The protective limits, each set small through `[limits]` and hit on purpose: body size,
+//! header count and size, the header-read timeout against slow clients, the request timeout,
+//! chunk uploads in flight per token, and the `max_count` caps of every list.
+use std::time::Duration;
+
+use reelbox_server::config::Limits;
+use reelbox_testkit::TestServer;
+use reelbox_testkit::redact::redact;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::probe_exe;
+
+const POSTING: &[&str] = &["user.info.basic", "video.publish", "video.upload"];
+
+/// A server whose limits `f` adjusts, with an audited app, a creator and a posting token.
+async fn limited(f: impl FnOnce(&mut Limits)) -> (TestServer, tempfile::TempDir, Value, String) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut cfg = TestServer::config(tmp.path(), probe_exe());
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    f(&mut cfg.limits);
+    let s = TestServer::start_with(cfg).await;
+    let app = s
+        .create_app(json!({"name": "Limits", "audited": true,
+            "scopes": ["user.info.basic", "video.publish", "video.upload", "video.list", "research.data.basic"],
+            "redirect_uris": ["https://app.example.com/callback/"]}))
+        .await;
+    s.create_creator(json!({"username": "alice", "nickname": "Alice"}))
+        .await;
+    let t = s
+        .mint(app["client_key"].as_str().expect("key"), "alice", POSTING)
+        .await;
+    let token = t["access_token"].as_str().expect("token").to_string();
+    (s, tmp, app, token)
+}
+
+fn host_port(s: &TestServer) -> String {
+    s.base.trim_start_matches("http://").to_string()
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_in_the_envelope() {
+    let (s, _tmp, app, token) = limited(|l| l.max_json_body_bytes = 1024).await;
+    let big = json!({"post_info": {"title": "x".repeat(2000), "privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "PULL_FROM_URL", "video_url": "https://example.com/a.mp4"}});
+    let (st, v) = s
+        .call(&token, "/v2/post/publish/video/init/", Some(big.clone()))
+        .await;
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_param");
+    insta::assert_json_snapshot!("limits_body_too_large_posting", redact(v));
+    // The same body just under the limit is read (and judged on its merits).
+    let small = json!({"post_info": {"title": "x".repeat(100), "privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1}});
+    let (st, v) = s
+        .call(&token, "/v2/post/publish/video/init/", Some(small))
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // The read side answers in its own dialect (`invalid_params`).
+    let clt = client_token(&s, &app).await;
+    let (st, v) = s
+        .call(
+            &clt,
+            "/v2/research/video/query/?fields=id",
+            Some(json!({"query": {"and": [{"operation": "IN", "field_name": "region_code",
+                "field_values": vec!["US"; 300]}]}, "start_date": "20240101", "end_date": "20240102"})),
+        )
+        .await;
+    assert_eq!(st, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_params");
+    assert_eq!(v["error"]["message"], "The request body is too large.");
+}
+
+async fn client_token(s: &TestServer, app: &Value) -> String {
+    let r: Value = s
+        .http
+        .post(s.url("/v2/oauth/token/"))
+        .form(&[
+            ("client_key", app["client_key"].as_str().expect("key")),
+            (
+                "client_secret",
+                app["client_secret"].as_str().expect("secret"),
+            ),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    r["access_token"]
+        .as_str()
+        .expect("client token")
+        .to_string()
+}
+
+#[tokio::test]
+async fn too_many_or_too_large_headers_are_refused_before_the_handler() {
+    let (s, _tmp, _app, token) = limited(|l| {
+        l.max_headers = 20;
+        l.max_header_bytes = 4096;
+        l.rate_creator_info = 2;
+    })
+    .await;
+    let creator_info = || {
+        s.http
+            .post(s.url("/v2/post/publish/creator_info/query/"))
+            .bearer_auth(&token)
+    };
+    let mut many = creator_info();
+    for i in 0..30 {
+        many = many.header(format!("x-extra-{i}"), "1");
+    }
+    let r = many.send().await.expect("answer");
+    assert_eq!(r.status().as_u16(), 431);
+    let v: Value = r.json().await.expect("envelope");
+    assert_eq!(v["error"]["code"], "invalid_param");
+    insta::assert_json_snapshot!("limits_too_many_headers", redact(v));
+
+    let r = creator_info()
+        .header("x-big", "a".repeat(5000))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status().as_u16(), 431);
+    let mut v: Value = r.json().await.expect("envelope");
+    // The size counts the Host header, whose port varies from run to run.
+    let m = v["error"]["message"].as_str().expect("message").to_string();
+    let n: usize = m
+        .trim_start_matches("The request's header block is ")
+        .split(' ')
+        .next()
+        .and_then(|x| x.parse().ok())
+        .expect("a size in the message");
+    assert!(n > 5000, "{m}");
+    v["error"]["message"] = json!(m.replace(&n.to_string(), "[size]"));
+    insta::assert_json_snapshot!("limits_header_block_too_large", redact(v));
+
+    // The read side's dialect, and a web page (plain text, no envelope).
+    let r = s
+        .http
+        .get(s.url("/v2/user/info/?fields=open_id"))
+        .bearer_auth(&token)
+        .header("x-big", "a".repeat(5000))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status().as_u16(), 431);
+    let v: Value = r.json().await.expect("envelope");
+    assert_eq!(v["error"]["code"], "invalid_params");
+    let r = s
+        .http
+        .get(s.url("/@alice"))
+        .header("x-big", "a".repeat(5000))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status().as_u16(), 431);
+
+    // No handler ran: the per-token limit of 2 creator_info calls a minute is still whole.
+    for _ in 0..2 {
+        let (st, v) = s
+            .call(&token, "/v2/post/publish/creator_info/query/", None)
+            .await;
+        assert_eq!(st, 200, "{v}");
+    }
+    let (st, _) = s
+        .call(&token, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 429, "the third call is over the limit");
+
+    // Beyond the parser's own ceiling (100 fields) the HTTP layer answers 431 with no body.
+    let mut req = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        host_port(&s)
+    );
+    for i in 0..150 {
+        req.push_str(&format!("x-h{i}: 1\r\n"));
+    }
+    req.push_str("\r\n");
+    let mut c = TcpStream::connect(host_port(&s)).await.expect("connect");
+    c.write_all(req.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 431"),
+        "parser ceiling: {answer}"
+    );
+}
+
+#[tokio::test]
+async fn slow_loris_clients_are_disconnected_after_the_header_timeout() {
+    let (s, _tmp, _app, token) = limited(|l| l.header_read_timeout_secs = 1).await;
+    let mut c = TcpStream::connect(host_port(&s)).await.expect("connect");
+    c.write_all(b"POST /v2/post/publish/creator_info/query/ HTTP/1.1\r\n")
+        .await
+        .expect("request line");
+    let (mut rd, mut wr) = c.into_split();
+    // One header byte every 100 ms: the whole block would take 30 s.
+    let header = format!(
+        "Host: {}\r\nAuthorization: Bearer {token}\r\nX-Slow: {}\r\n\r\n",
+        host_port(&s),
+        "z".repeat(300)
+    );
+    let trickle = tokio::spawn(async move {
+        let mut sent = 0;
+        for b in header.bytes() {
+            if wr.write_all(&[b]).await.is_err() {
+                return (sent, false);
+            }
+            sent += 1;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        (sent, true)
+    });
+    // A bound on the test, not a measurement: the server closes long before this.
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(60), rd.read_to_end(&mut buf))
+        .await
+        .expect("the server closed the connection");
+    assert!(
+        read.is_err() || buf.is_empty(),
+        "no answer, only a closed connection: {}",
+        String::from_utf8_lossy(&buf)
+    );
+    trickle.abort();
+    let finished = trickle.await.map(|r| r.1).unwrap_or(false);
+    assert!(!finished, "the header block was never completed");
+    // Well-behaved clients are served all along.
+    let (st, v) = s
+        .call(&token, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 200, "{v}");
+}
+
+#[tokio::test]
+async fn a_request_over_the_timeout_is_answered_in_the_envelope() {
+    let (s, _tmp, _app, token) = limited(|l| l.request_timeout_secs = 1).await;
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/faults",
+        json!({"endpoint": "creator_info", "latency_ms": 5000}),
+    )
+    .await;
+    let r = s
+        .http
+        .post(s.url("/v2/post/publish/creator_info/query/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(r.status().as_u16(), 504);
+    assert!(r.headers().get("x-tt-logid").is_some());
+    let v: Value = r.json().await.expect("envelope");
+    assert_eq!(v["error"]["code"], "internal_error");
+    insta::assert_json_snapshot!("limits_request_timeout", redact(v));
+    // The fault was used up: the next call is served.
+    let (st, v) = s
+        .call(&token, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 200, "{v}");
+}
+
+/// A FILE_UPLOAD of `size` bytes in one chunk: the upload URL.
+async fn init_upload(s: &TestServer, token: &str, size: usize) -> String {
+    let (st, v) = s
+        .call(
+            token,
+            "/v2/post/publish/video/init/",
+            Some(json!({"post_info": {"title": "t", "privacy_level": "SELF_ONLY"},
+                "source_info": {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": size, "total_chunk_count": 1}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v["data"]["upload_url"]
+        .as_str()
+        .expect("upload_url")
+        .to_string()
+}
+
+/// Starts a chunk PUT and holds it open midway through the body.
+async fn hold_upload(url: &str, size: usize) -> TcpStream {
+    let u = url::Url::parse(url).expect("url");
+    let hp = format!(
+        "{}:{}",
+        u.host_str().expect("host"),
+        u.port().expect("port")
+    );
+    let mut c = TcpStream::connect(&hp).await.expect("connect");
+    let head = format!(
+        "PUT {}?{} HTTP/1.1\r\nHost: {hp}\r\nContent-Type: video/mp4\r\nContent-Range: bytes 0-{}/{size}\r\nContent-Length: {size}\r\n\r\n",
+        u.path(),
+        u.query().unwrap_or(""),
+        size - 1
+    );
+    c.write_all(head.as_bytes()).await.expect("head");
+    c.write_all(&vec![7u8; size / 2])
+        .await
+        .expect("half the body");
+    c
+}
+
+async fn put(s: &TestServer, url: &str, range: &str, body: Vec<u8>) -> reqwest::Response {
+    s.http
+        .put(url)
+        .header("content-type", "video/mp4")
+        .header("content-range", range)
+        .body(body)
+        .send()
+        .await
+        .expect("answer")
+}
+
+#[tokio::test]
+async fn chunk_uploads_in_flight_are_capped_per_token() {
+    let size = 4096;
+    let (s, _tmp, app, token) = limited(|l| l.max_concurrent_uploads_per_token = 2).await;
+    let urls = [
+        init_upload(&s, &token, size).await,
+        init_upload(&s, &token, size).await,
+        init_upload(&s, &token, size).await,
+    ];
+    let first = hold_upload(&urls[0], size).await;
+    let _second = hold_upload(&urls[1], size).await;
+    let full = format!("bytes 0-{}/{size}", size - 1);
+    // Wait until both held PUTs are in their handler: a chunk that is not satisfiable answers 416
+    // while a slot is free, 429 once both are taken (and takes nothing either way).
+    let mut capped = false;
+    for _ in 0..400 {
+        let r = put(&s, &urls[2], &format!("bytes 1-2/{size}"), vec![0; 2]).await;
+        if r.status().as_u16() == 429 {
+            capped = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(capped, "two uploads in flight fill the cap");
+    let r = put(&s, &urls[2], &full, vec![1; size]).await;
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(r.headers()["content-range"], format!("bytes */{size}"));
+    let v: Value = r.json().await.expect("envelope");
+    insta::assert_json_snapshot!("limits_concurrent_uploads", redact(v));
+
+    // Another creator's token on the same app has slots of its own.
+    s.create_creator(json!({"username": "bob"})).await;
+    let t = s
+        .mint(app["client_key"].as_str().expect("key"), "bob", POSTING)
+        .await;
+    let bob_url = init_upload(&s, t["access_token"].as_str().expect("token"), size).await;
+    let r = put(&s, &bob_url, &full, vec![2; size]).await;
+    assert_eq!(r.status().as_u16(), 201);
+
+    // A client that goes away gives its slot back; the waiting chunk is then accepted.
+    drop(first);
+    let mut status = 0;
+    for _ in 0..400 {
+        status = put(&s, &urls[2], &full, vec![1; size])
+            .await
+            .status()
+            .as_u16();
+        if status != 429 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn every_list_caps_max_count() {
+    let (s, _tmp, app, token) = limited(|_| {}).await;
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/seed",
+        json!({"creators": 5, "videos": 40, "days": 3, "seed": 3}),
+    )
+    .await;
+    let clt = client_token(&s, &app).await;
+    let list_token = s
+        .mint(
+            app["client_key"].as_str().expect("key"),
+            "alice",
+            &["user.info.basic", "video.list"],
+        )
+        .await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let today = reelbox_core::research::format_day(reelbox_core::research::day_of(
+        reelbox_core::clock::system_now_ms(),
+    ));
+    let q =
+        json!({"and": [{"operation": "IN", "field_name": "region_code", "field_values": ["US"]}]});
+    let cases: Vec<(&str, &str, Value, i64)> = vec![
+        (&list_token, "/v2/video/list/?fields=id", json!({}), 20),
+        (
+            &clt,
+            "/v2/research/video/query/?fields=id",
+            json!({"query": q, "start_date": today, "end_date": today}),
+            100,
+        ),
+        (
+            &clt,
+            "/v2/research/video/comment/list/?fields=id",
+            json!({"video_id": 1}),
+            100,
+        ),
+        (
+            &clt,
+            "/v2/research/user/followers/",
+            json!({"username": "user3_0"}),
+            100,
+        ),
+        (
+            &clt,
+            "/v2/research/user/following/",
+            json!({"username": "user3_0"}),
+            100,
+        ),
+        (
+            &clt,
+            "/v2/research/shop/product/query/?fields=product_id",
+            json!({}),
+            100,
+        ),
+    ];
+    let mut refusals = Vec::new();
+    for (tok, path, body, cap) in cases {
+        let mut over = body.clone();
+        over["max_count"] = json!(cap + 1);
+        let (st, v) = s.call(tok, path, Some(over)).await;
+        assert_eq!(st, 400, "{path} with max_count {}: {v}", cap + 1);
+        assert_eq!(
+            v["error"]["message"],
+            format!("max_count should be between 1 and {cap}"),
+            "{path}"
+        );
+        refusals.push(json!({"path": path, "answer": redact(v)}));
+        let mut at = body.clone();
+        at["max_count"] = json!(cap);
+        let (st, v) = s.call(tok, path, Some(at)).await;
+        assert_eq!(st, 200, "{path} with max_count {cap}: {v}");
+    }
+    insta::assert_json_snapshot!("limits_max_count_refusals", refusals);
+    let _ = token;
+}

@@ -1,0 +1,10 @@
+//! Running reelbox: the command line, the client commands, several nodes as one platform, migration,
+//! crash safety under SIGKILL, restarts, the protective limits, and tenant isolation.
+mod cli;
+mod client_cli;
+mod cluster;
+mod crash;
+mod isolation;
+mod limits;
+mod migrate;
+mod restart;

@@ -1,0 +1,256 @@
+//! Direct Post by FILE_UPLOAD: chunked PUTs to the upload URL, processing of real media, the exact
+//! failure reason of bad media, upload URLs that expire, and a restart between chunks.
+use reelbox_testkit::fixture;
+use reelbox_testkit::local::wait_for_hook;
+use reelbox_testkit::media::padded_mp4;
+use reelbox_testkit::posting::{put, settle, status};
+use reelbox_testkit::redact::redact;
+use serde_json::{Value, json};
+
+use crate::{world, world_local};
+
+#[tokio::test]
+async fn direct_post_file_upload_in_chunks() {
+    let (w, l) = world_local(true, false).await;
+    let s = &w.s;
+    let total = 12_000_000usize;
+    let bytes = padded_mp4(total);
+    let (st, v) = s
+        .call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+            "post_info": {"title": "a #cat video for @friend #FYP", "privacy_level": "PUBLIC_TO_EVERYONE", "disable_comment": true, "video_cover_timestamp_ms": 500, "is_aigc": true},
+            "source_info": {"source": "FILE_UPLOAD", "video_size": total, "chunk_size": 5_000_000, "total_chunk_count": 2}})))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    insta::assert_json_snapshot!("video_init", redact(v.clone()));
+    let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+    assert!(id.starts_with("v_pub_file~v2-1."));
+    let url = v["data"]["upload_url"].as_str().unwrap().to_string();
+    assert!(url.len() <= 256);
+    // Out of order: the second chunk first.
+    assert_eq!(
+        put(s, &url, &bytes, 5_000_000, total - 1, total).await.0,
+        416
+    );
+    // The first chunk, then the same chunk again (already acknowledged: 416).
+    assert_eq!(
+        put(s, &url, &bytes, 0, 4_999_999, total).await,
+        (206, "bytes 0-4999999/12000000".into())
+    );
+    let v = status(&w, &id).await;
+    assert_eq!(
+        (
+            v["data"]["status"].as_str().unwrap(),
+            v["data"]["uploaded_bytes"].as_i64().unwrap()
+        ),
+        ("PROCESSING_UPLOAD", 5_000_000)
+    );
+    assert_eq!(put(s, &url, &bytes, 0, 4_999_999, total).await.0, 416);
+    // Wrong total and a lying Content-Length.
+    assert_eq!(
+        put(s, &url, &bytes, 5_000_000, total - 1, total + 1)
+            .await
+            .0,
+        416
+    );
+    let r = s
+        .http
+        .put(&url)
+        .header(
+            "content-range",
+            format!("bytes 5000000-{}/{total}", total - 1),
+        )
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "body shorter than the range");
+    // A wrong token is no upload URL.
+    let bad = url.replace("upload_token=", "upload_token=x");
+    assert_eq!(
+        put(s, &bad, &bytes, 5_000_000, total - 1, total).await.0,
+        404
+    );
+    assert_eq!(
+        put(s, &url, &bytes, 5_000_000, total - 1, total).await,
+        (201, "bytes 0-11999999/12000000".into())
+    );
+    let v = settle(&w, &id).await;
+    assert_eq!(v["data"]["status"], "PUBLISH_COMPLETE", "{v}");
+    insta::assert_json_snapshot!("status_complete", redact(v.clone()));
+    let post_id = v["data"]["publicaly_available_post_id"][0]
+        .as_u64()
+        .unwrap();
+    assert_eq!(post_id.to_string().len(), 19);
+    // The stored file is byte-identical.
+    let stored =
+        w.s.object(&format!("media/{}", id.replace(['~', '.'], "_")))
+            .await;
+    assert!(stored == bytes, "stored file equals the upload");
+    // The post carries the chosen settings.
+    let list = s
+        .admin(
+            reqwest::Method::GET,
+            "/_reelbox/publishes?username=bob",
+            Value::Null,
+        )
+        .await;
+    let p = &list["publishes"][0];
+    assert_eq!(p["post_id"], post_id.to_string());
+    assert_eq!(p["settings"]["disable_comment"], true);
+    assert_eq!(p["settings"]["is_aigc"], true);
+    assert_eq!(p["settings"]["privacy_level"], "PUBLIC_TO_EVERYONE");
+    let done = wait_for_hook(&l, "post.publish.complete").await;
+    let content: Value = serde_json::from_str(done["content"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        content,
+        json!({"publish_id": id, "publish_type": "DIRECT_PUBLISH"})
+    );
+    let public = wait_for_hook(&l, "post.publish.publicly_available").await;
+    let content: Value = serde_json::from_str(public["content"].as_str().unwrap()).unwrap();
+    assert_eq!(content["post_id"], post_id.to_string());
+    // The delivery log shows them.
+    let log = s
+        .admin(
+            reqwest::Method::GET,
+            &format!(
+                "/_reelbox/webhooks?client_key={}",
+                w.app["client_key"].as_str().unwrap()
+            ),
+            Value::Null,
+        )
+        .await;
+    assert!(
+        log["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["status"] == "delivered")
+    );
+}
+
+#[tokio::test]
+async fn bad_media_fails_with_the_exact_reason() {
+    let (w, _l) = world_local(true, false).await;
+    for (file, reason) in [
+        ("h264_10fps.mp4", "frame_rate_check_failed"),
+        ("h264_200x200.mp4", "picture_size_check_failed"),
+        ("h264_long_12s.mp4", "duration_check_failed"),
+        ("not_a_video.mp4", "file_format_check_failed"),
+        ("truncated.mp4", "file_format_check_failed"),
+    ] {
+        w.s.advance_clock(61).await; // stay under the init rate limit
+        let bytes = std::fs::read(fixture(file)).unwrap();
+        let n = bytes.len();
+        let (st, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+            "post_info": {"privacy_level": "SELF_ONLY"},
+            "source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}}))).await;
+        assert_eq!(st, 200, "{v}");
+        let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+        assert_eq!(
+            put(
+                &w.s,
+                v["data"]["upload_url"].as_str().unwrap(),
+                &bytes,
+                0,
+                n - 1,
+                n
+            )
+            .await
+            .0,
+            201
+        );
+        let v = settle(&w, &id).await;
+        assert_eq!(
+            (
+                file,
+                v["data"]["status"].as_str().unwrap(),
+                v["data"]["fail_reason"].as_str().unwrap_or("-")
+            ),
+            (file, "FAILED", reason),
+            "{v}"
+        );
+    }
+    for file in ["hevc_720x1280_30fps.mov", "vp9_720x1280_30fps.webm"] {
+        w.s.advance_clock(61).await;
+        let bytes = std::fs::read(fixture(file)).unwrap();
+        let n = bytes.len();
+        let (_, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+            "post_info": {"privacy_level": "SELF_ONLY"},
+            "source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}}))).await;
+        let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+        put(
+            &w.s,
+            v["data"]["upload_url"].as_str().unwrap(),
+            &bytes,
+            0,
+            n - 1,
+            n,
+        )
+        .await;
+        let v = settle(&w, &id).await;
+        assert_eq!(v["data"]["status"], "PUBLISH_COMPLETE", "{file}: {v}");
+        assert_eq!(
+            v["data"]["publicaly_available_post_id"],
+            json!([]),
+            "SELF_ONLY posts are not public"
+        );
+    }
+}
+
+#[tokio::test]
+async fn upload_urls_expire() {
+    let w = world().await;
+    let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
+    let (_, v) =
+        w.s.call(
+            &w.token,
+            "/v2/post/publish/video/init/",
+            Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file})),
+        )
+        .await;
+    w.s.advance_clock(3601).await;
+    assert_eq!(
+        put(
+            &w.s,
+            v["data"]["upload_url"].as_str().unwrap(),
+            &[0u8; 1000],
+            0,
+            999,
+            1000
+        )
+        .await
+        .0,
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_restart_between_chunks_loses_nothing_acknowledged() {
+    let (mut w, _l) = world_local(true, false).await;
+    let total = 11_000_000usize;
+    let bytes = padded_mp4(total);
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+        "post_info": {"privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "FILE_UPLOAD", "video_size": total, "chunk_size": 5_000_000, "total_chunk_count": 2}}))).await;
+    let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+    let url = v["data"]["upload_url"].as_str().unwrap().to_string();
+    assert_eq!(put(&w.s, &url, &bytes, 0, 4_999_999, total).await.0, 206);
+    w.s.restart().await;
+    // The upload URL names the old port; the path and query are what identify the upload.
+    let url = format!("{}{}", w.s.base, &url[url.find("/upload/").unwrap()..]);
+    let v = status(&w, &id).await;
+    assert_eq!(
+        v["data"]["uploaded_bytes"], 5_000_000,
+        "the resume point survived the restart"
+    );
+    assert_eq!(
+        put(&w.s, &url, &bytes, 5_000_000, total - 1, total).await.0,
+        201
+    );
+    let v = settle(&w, &id).await;
+    assert_eq!(v["data"]["status"], "PUBLISH_COMPLETE", "{v}");
+    let stored =
+        w.s.object(&format!("media/{}", id.replace(['~', '.'], "_")))
+            .await;
+    assert!(stored == bytes);
+}

@@ -1,0 +1,245 @@
+//! The developer portal (apps, keys, settings) and the operator's admin view.
+use reelbox_testkit::web::Agent;
+use serde_json::{Value, json};
+
+use crate::world;
+
+#[tokio::test]
+async fn developer_portal_and_operator_admin() {
+    let w = world().await;
+    let mut d = Agent::new(&w.s);
+    let p = d
+        .submit(
+            "/developers",
+            "/developers/signup",
+            &[("email", "dev@example.com"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(p.status, 400);
+    let p = d
+        .submit(
+            "/developers",
+            "/developers/signup",
+            &[
+                ("email", "Dev@Example.com"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 302);
+    let p = d
+        .submit(
+            "/developers",
+            "/developers/apps",
+            &[
+                ("name", "Clipper"),
+                (
+                    "redirect_uris",
+                    "https://clipper.example/cb/\nhttp://127.0.0.1:8080/cb/",
+                ),
+                ("scope", "user.info.basic"),
+                ("scope", "video.upload"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 302, "{}", p.body);
+    let key = p
+        .location()
+        .strip_prefix("/developers/apps/")
+        .unwrap()
+        .to_string();
+    let page = d.get(&p.location()).await;
+    assert!(
+        page.body
+            .contains(&format!("<code id=\"client-key\">{key}</code>"))
+    );
+    assert!(page.body.contains("Not audited"));
+    // The guideline report of the app, as a page: a careless init shows up with its evidence.
+    w.s.create_creator(json!({"username": "reporter"})).await;
+    let t = w.s.mint(&key, "reporter", &["video.upload"]).await;
+    let (st, v) = w
+        .s
+        .call(
+            t["access_token"].as_str().unwrap(),
+            "/v2/post/publish/inbox/video/init/",
+            Some(json!({"source_info": {"source": "FILE_UPLOAD", "video_size": 50_000_123, "chunk_size": 10_000_000, "total_chunk_count": 6}})),
+        )
+        .await;
+    assert_eq!(st, 400);
+    let report = d.get(&format!("/developers/apps/{key}/report")).await;
+    assert_eq!(report.status, 200);
+    assert!(report.body.contains("check check-fail"), "{}", report.body);
+    assert!(report.body.contains("Chunk sizes within the rules"));
+    assert!(
+        report.body.contains(v["error"]["log_id"].as_str().unwrap()),
+        "the evidence names the call"
+    );
+    assert!(
+        report.body.contains("Music Usage Confirmation"),
+        "the audit checklist is shown"
+    );
+    let app =
+        w.s.admin(
+            reqwest::Method::GET,
+            &format!("/_reelbox/apps/{key}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(app["scopes"], json!(["user.info.basic", "video.upload"]));
+    assert_eq!(app["redirect_uris"].as_array().unwrap().len(), 2);
+    // The secret, revealed, works at the token endpoint; rotated, the old one stops working.
+    let path = format!("/developers/apps/{key}");
+    let p = d.submit(&path, &format!("{path}/secret"), &[]).await;
+    let secret = p
+        .body
+        .split("<code id=\"client-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = |secret: String| {
+        let s = &w.s;
+        let key = key.clone();
+        async move {
+            s.http
+                .post(s.url("/v2/oauth/token/"))
+                .form(&[
+                    ("client_key", key.as_str()),
+                    ("client_secret", secret.as_str()),
+                    ("grant_type", "client_credentials"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(token(secret.clone()).await, 200);
+    let p = d.submit(&path, &format!("{path}/rotate"), &[]).await;
+    assert!(p.body.contains("New secret issued"));
+    assert_eq!(token(secret).await, 401);
+    // The app page lists the app's calls (the call log is written off the request path).
+    let t = w.s.mint(&key, "alice", &["video.upload"]).await;
+    let (st, _) =
+        w.s.call(
+            t["access_token"].as_str().unwrap(),
+            "/v2/post/publish/creator_info/query/",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut listed = false;
+    for _ in 0..100 {
+        if d.get(&path)
+            .await
+            .body
+            .contains("/v2/post/publish/creator_info/query/")
+        {
+            listed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(listed, "recent calls are listed");
+    // Edit: a bad redirect URI is refused with words; a good edit is saved.
+    let p = d
+        .submit(
+            &path,
+            &path,
+            &[("name", "Clipper"), ("redirect_uris", "ftp://nope")],
+        )
+        .await;
+    assert_eq!(p.status, 400);
+    let p = d
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Clipper 2"),
+                ("redirect_uris", "https://clipper.example/cb/"),
+                ("scope", "user.info.basic"),
+                ("webhook_url", "https://clipper.example/hook"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("Saved."));
+    // Another developer cannot see it.
+    let mut other = Agent::new(&w.s);
+    other
+        .submit(
+            "/developers",
+            "/developers/signup",
+            &[
+                ("email", "other@example.com"),
+                ("password", "another password"),
+            ],
+        )
+        .await;
+    assert_eq!(other.get(&path).await.status, 404);
+    // Audit: requested in the portal, approved by the operator.
+    assert_eq!(
+        d.submit(&path, &format!("{path}/audit"), &[]).await.status,
+        302
+    );
+    assert!(d.get(&path).await.body.contains("Audit requested"));
+    let mut op = Agent::new(&w.s);
+    let p = op
+        .submit("/admin", "/admin/signin", &[("token", "not it")])
+        .await;
+    assert_eq!(p.status, 401);
+    let p = op
+        .submit("/admin", "/admin/signin", &[("token", "test-admin-token")])
+        .await;
+    assert_eq!(p.status, 302);
+    let page = op.get("/admin").await;
+    assert!(page.body.contains("Clipper 2") && page.body.contains(&key));
+    let p = op
+        .submit("/admin", &format!("/admin/apps/{key}/approve"), &[])
+        .await;
+    assert!(p.body.contains("Clipper 2 is audited."));
+    let app =
+        w.s.admin(
+            reqwest::Method::GET,
+            &format!("/_reelbox/apps/{key}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(app["audited"], true);
+    assert!(d.get(&path).await.body.contains("Audited"));
+    // Ban a creator from posting.
+    let p = op
+        .submit(
+            "/admin",
+            "/admin/creators/alice",
+            &[("banned", "on"), ("daily_post_cap", "3")],
+        )
+        .await;
+    assert!(p.body.contains("Saved @alice."));
+    let c =
+        w.s.admin(
+            reqwest::Method::GET,
+            "/_reelbox/creators/alice",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(c["banned_from_posting"], true);
+    assert_eq!(c["daily_post_cap"], 3);
+    // The admin pages are closed to everyone else.
+    assert!(
+        d.get("/admin")
+            .await
+            .body
+            .contains("Sign in with the admin token")
+    );
+    let csrf = d.get("/admin").await.csrf();
+    assert_eq!(
+        d.post(&format!("/admin/apps/{key}/approve"), &[("csrf", &csrf)])
+            .await
+            .location(),
+        "/admin"
+    );
+}
