@@ -116,3 +116,8 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// 400 `invalid_param` with a message naming the field.
+pub fn invalid_param(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidParam, msg)
+}

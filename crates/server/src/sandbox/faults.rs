@@ -4,7 +4,7 @@
 //! production. Faults match by endpoint, app and creator, expire on the server's clock, and every
 //! injected failure is marked as injected in the call log.
 use crate::http::error::ApiResult;
-use crate::service::invalid;
+use crate::http::error::invalid_param as invalid;
 
 use std::time::Duration;
 

@@ -9,10 +9,5 @@ pub mod events;
 pub mod publishes;
 pub mod tokens;
 
-use crate::http::error::ApiError;
-use reelbox_wire::ErrorCode;
-
 /// 400 `invalid_param` with a message naming the field.
-pub fn invalid(msg: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidParam, msg)
-}
+pub use crate::http::error::invalid_param as invalid;
