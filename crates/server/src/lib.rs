@@ -36,6 +36,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{Config, Mode, Overrides};
+pub use routes::router;
 use state::{AppState, Inner};
 
 /// Everything `serve` prints at start-up.
