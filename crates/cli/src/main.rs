@@ -3,11 +3,13 @@
 use std::path::PathBuf;
 
 mod client;
+mod control;
 mod migrate;
 mod seed;
 
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
+use control::{Call, Target};
 use reelbox_server::{Config, Mode, Overrides};
 use reelbox_wire::control::{ClockChange, CreateApp, CreateCreator, MintToken, UpdateApp};
 
@@ -120,23 +122,6 @@ struct ServeArgs {
     public_url: Option<String>,
     #[arg(long, value_parser = ["sandbox", "production"])]
     mode: Option<String>,
-}
-
-/// Where control commands go: a running server over HTTP, or the database directly.
-#[derive(Args, Clone)]
-struct Target {
-    /// A running server (default http://127.0.0.1:8080).
-    #[arg(long, env = "REELBOX_SERVER")]
-    server: Option<String>,
-    /// Work on this data dir's database directly instead of a running server.
-    #[arg(long)]
-    data_dir: Option<PathBuf>,
-    /// Work on this database directly instead of a running server.
-    #[arg(long)]
-    database_url: Option<String>,
-    /// Admin token for --server (else REELBOX_ADMIN_TOKEN, else ./reelbox-data/admin-token).
-    #[arg(long, env = "REELBOX_ADMIN_TOKEN", hide_env_values = true)]
-    admin_token: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -299,93 +284,6 @@ fn print(v: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A control call, either over HTTP or directly on the database.
-enum Conn {
-    Http {
-        base: String,
-        token: String,
-        client: reqwest::Client,
-    },
-    Direct(reelbox_server::state::AppState),
-}
-
-impl Target {
-    async fn connect(&self) -> anyhow::Result<Conn> {
-        if self.data_dir.is_some() || self.database_url.is_some() {
-            let mut cfg = Config::load(None, &Overrides::default()).map_err(anyhow::Error::msg)?;
-            if let Some(d) = &self.data_dir {
-                cfg.data_dir = d.clone();
-            }
-            if let Some(u) = &self.database_url {
-                cfg.database_url = Some(u.clone());
-            }
-            let (st, _) = reelbox_server::build_state(cfg).await?;
-            return Ok(Conn::Direct(st));
-        }
-        let base = self
-            .server
-            .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
-            .trim_end_matches('/')
-            .to_string();
-        let token = match &self.admin_token {
-            Some(t) => t.clone(),
-            None => std::fs::read_to_string("reelbox-data/admin-token")
-                .map(|s| s.trim().to_string())
-                .context("no admin token: pass --admin-token, set REELBOX_ADMIN_TOKEN, or run where ./reelbox-data/admin-token exists")?,
-        };
-        Ok(Conn::Http {
-            base,
-            token,
-            client: reqwest::Client::new(),
-        })
-    }
-}
-
-impl Conn {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
-        let Conn::Http {
-            base,
-            token,
-            client,
-        } = self
-        else {
-            bail!("not an HTTP connection")
-        };
-        let mut req = client
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the server at {base}"))?;
-        let v: serde_json::Value = resp
-            .json()
-            .await
-            .context("the server's answer is not JSON")?;
-        match v
-            .get("error")
-            .and_then(|e| e.get("code"))
-            .and_then(|c| c.as_str())
-        {
-            Some("ok") | None => Ok(v.get("data").cloned().unwrap_or(v)),
-            Some(code) => bail!("{code}: {}", v["error"]["message"].as_str().unwrap_or("")),
-        }
-    }
-}
-
-fn api_err(e: reelbox_server::http::error::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", e.code, e.message)
-}
-
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
         Cmd::Serve(a) => {
@@ -425,21 +323,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     verified_url_prefixes,
                     webhook_url,
                 };
-                match target.connect().await? {
-                    Conn::Direct(st) => print(
-                        &reelbox_server::service::apps::create_app(&st, req, None)
-                            .await
-                            .map_err(api_err)?,
-                    ),
-                    c => print(
-                        &c.call(
-                            reqwest::Method::POST,
-                            "/_reelbox/apps",
-                            Some(serde_json::to_value(req)?),
-                        )
-                        .await?,
-                    ),
-                }
+                print(&target.call(Call::post("/_reelbox/apps", &req)?).await?)
             }
             AppCmd::Audit {
                 client_key,
@@ -454,36 +338,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     audited: Some(approve),
                     ..Default::default()
                 };
-                match target.connect().await? {
-                    Conn::Direct(st) => print(
-                        &reelbox_server::service::apps::update_app(&st, &client_key, req)
-                            .await
-                            .map_err(api_err)?,
-                    ),
-                    c => print(
-                        &c.call(
-                            reqwest::Method::PATCH,
-                            &format!("/_reelbox/apps/{client_key}"),
-                            Some(serde_json::to_value(req)?),
-                        )
-                        .await?,
-                    ),
-                }
+                let path = format!("/_reelbox/apps/{client_key}");
+                print(&target.call(Call::patch(path, &req)?).await?)
             }
-            AppCmd::Show { client_key, target } => match target.connect().await? {
-                Conn::Direct(st) => {
-                    let a = st.store.app(&client_key).await?.context("no such app")?;
-                    print(&reelbox_server::service::apps::app_view(&a, None, &st))
-                }
-                c => print(
-                    &c.call(
-                        reqwest::Method::GET,
-                        &format!("/_reelbox/apps/{client_key}"),
-                        None,
-                    )
+            AppCmd::Show { client_key, target } => print(
+                &target
+                    .call(Call::get(format!("/_reelbox/apps/{client_key}")))
                     .await?,
-                ),
-            },
+            ),
         },
         Cmd::Creator {
             cmd:
@@ -506,21 +368,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 region_code: region,
                 ..Default::default()
             };
-            match target.connect().await? {
-                Conn::Direct(st) => print(
-                    &reelbox_server::service::creators::create_creator(&st, req)
-                        .await
-                        .map_err(api_err)?,
-                ),
-                c => print(
-                    &c.call(
-                        reqwest::Method::POST,
-                        "/_reelbox/creators",
-                        Some(serde_json::to_value(req)?),
-                    )
-                    .await?,
-                ),
-            }
+            print(&target.call(Call::post("/_reelbox/creators", &req)?).await?)
         }
         Cmd::Token {
             cmd:
@@ -537,54 +385,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 creator_id: None,
                 scopes,
             };
-            match target.connect().await? {
-                Conn::Direct(st) => print(
-                    &reelbox_server::service::tokens::mint_token(&st, req)
-                        .await
-                        .map_err(api_err)?,
-                ),
-                c => print(
-                    &c.call(
-                        reqwest::Method::POST,
-                        "/_reelbox/tokens",
-                        Some(serde_json::to_value(req)?),
-                    )
-                    .await?,
-                ),
-            }
+            print(&target.call(Call::post("/_reelbox/tokens", &req)?).await?)
         }
-        Cmd::Clock { cmd } => {
-            let (target, change) = match cmd {
-                ClockCmd::Show { target } => (target, None),
-                ClockCmd::Advance { by, target } => (
-                    target,
-                    Some(ClockChange {
-                        advance_seconds: Some(parse_duration(&by)?),
-                        ..Default::default()
-                    }),
-                ),
-            };
-            match (target.connect().await?, change) {
-                (Conn::Direct(st), None) => print(&reelbox_server::service::clock::clock_view(&st)),
-                (Conn::Direct(st), Some(ch)) => print(
-                    &reelbox_server::service::clock::change_clock(&st, ch)
-                        .await
-                        .map_err(api_err)?,
-                ),
-                (c, None) => print(
-                    &c.call(reqwest::Method::GET, "/_reelbox/clock", None)
-                        .await?,
-                ),
-                (c, Some(ch)) => print(
-                    &c.call(
-                        reqwest::Method::POST,
-                        "/_reelbox/clock",
-                        Some(serde_json::to_value(ch)?),
-                    )
-                    .await?,
-                ),
+        Cmd::Clock { cmd } => match cmd {
+            ClockCmd::Show { target } => print(&target.call(Call::get("/_reelbox/clock")).await?),
+            ClockCmd::Advance { by, target } => {
+                let req = ClockChange {
+                    advance_seconds: Some(parse_duration(&by)?),
+                    ..Default::default()
+                };
+                print(&target.call(Call::post("/_reelbox/clock", &req)?).await?)
             }
-        }
+        },
         Cmd::Fault { cmd } => fault(cmd).await,
         Cmd::Seed(args) => seed::run(args).await,
         Cmd::Migrate {
@@ -603,21 +415,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await?,
         ),
-        Cmd::Report { client_key, target } => match target.connect().await? {
-            Conn::Direct(st) => print(
-                &reelbox_server::sandbox::report::build(&st, &client_key)
-                    .await
-                    .map_err(api_err)?,
-            ),
-            c => print(
-                &c.call(
-                    reqwest::Method::GET,
-                    &format!("/_reelbox/report?client_key={client_key}"),
-                    None,
-                )
-                .await?,
-            ),
-        },
+        Cmd::Report { client_key, target } => {
+            let path = format!("/_reelbox/report?client_key={client_key}");
+            print(&target.call(Call::get(path)).await?)
+        }
         Cmd::Config {
             cmd: ConfigCmd::Example,
         } => {
@@ -639,7 +440,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn fault(cmd: FaultCmd) -> anyhow::Result<()> {
     match cmd {
         FaultCmd::Scenarios => {
-            let list: Vec<_> = reelbox_server::sandbox::faults::SCENARIOS
+            let list: Vec<_> = reelbox_core::faults::SCENARIOS
                 .iter()
                 .map(|(n, d)| serde_json::json!({"name": n, "reproduces": d}))
                 .collect();
@@ -659,7 +460,7 @@ async fn fault(cmd: FaultCmd) -> anyhow::Result<()> {
             ttl_seconds,
             target,
         } => {
-            let spec = reelbox_server::sandbox::faults::FaultSpec {
+            let spec = reelbox_wire::control::FaultSpec {
                 endpoint,
                 scenario,
                 client_key,
@@ -672,36 +473,24 @@ async fn fault(cmd: FaultCmd) -> anyhow::Result<()> {
                 times,
                 ttl_seconds,
             };
-            match target.connect().await? {
-                // Faults live in the serving process: only a running server can hold them.
-                Conn::Direct(_) => bail!("faults live in the running server: use --server"),
-                c => print(
-                    &c.call(
-                        reqwest::Method::POST,
-                        "/_reelbox/faults",
-                        Some(serde_json::to_value(spec)?),
-                    )
-                    .await?,
-                ),
-            }
+            // Faults live in the serving process: only a running server can hold them.
+            let target = target.server_only()?;
+            print(&target.call(Call::post("/_reelbox/faults", &spec)?).await?)
         }
-        FaultCmd::List { target } => match target.connect().await? {
-            Conn::Direct(_) => bail!("faults live in the running server: use --server"),
-            c => print(
-                &c.call(reqwest::Method::GET, "/_reelbox/faults", None)
-                    .await?,
-            ),
-        },
-        FaultCmd::Clear { target } => match target.connect().await? {
-            Conn::Direct(_) => bail!("faults live in the running server: use --server"),
-            c => print(
-                &c.call(reqwest::Method::DELETE, "/_reelbox/faults", None)
-                    .await?,
-            ),
-        },
+        FaultCmd::List { target } => print(
+            &target
+                .server_only()?
+                .call(Call::get("/_reelbox/faults"))
+                .await?,
+        ),
+        FaultCmd::Clear { target } => print(
+            &target
+                .server_only()?
+                .call(Call::delete("/_reelbox/faults"))
+                .await?,
+        ),
     }
 }
-
 /// mimalloc rather than the system allocator: the server's many short-lived request allocations
 /// across worker threads fragment glibc's per-thread arenas (RSS kept creeping under load) and
 /// cost more per call.
@@ -724,12 +513,20 @@ fn main() {
         }
         _ => {}
     }
-    let filter = tracing_subscriber::EnvFilter::try_from_env("REELBOX_LOG")
-        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let serving = matches!(cli.cmd, Cmd::Serve(_));
+    // A control command with --data-dir goes through the server's router in process: the
+    // server's line per request is not the operator's business there.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REELBOX_LOG").unwrap_or_else(|_| {
+        if serving {
+            "info,sqlx=warn".into()
+        } else {
+            "info,sqlx=warn,reelbox_server::http::context=warn".into()
+        }
+    });
     // The server logs a line per request: written by a thread of its own so that requests never
     // wait on stderr (not lossy: a full buffer slows logging down rather than dropping lines).
     // Other commands write directly, in order with what they print.
-    let log_guard = if matches!(cli.cmd, Cmd::Serve(_)) {
+    let log_guard = if serving {
         let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
             .lossy(false)
             .finish(std::io::stderr());

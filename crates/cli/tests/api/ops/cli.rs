@@ -115,3 +115,62 @@ fn control_commands_print_json_and_env_configures() {
     assert_eq!(code, 0);
     assert!(out.contains("reelbox"));
 }
+
+/// A control command is the same request whichever way it goes: `--data-dir` sends it through
+/// the server's router in process, `--server` over the network to a running server, and both
+/// print the same JSON (and the same error).
+#[tokio::test]
+async fn direct_and_over_http_print_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = reelbox(
+        &[
+            "app",
+            "create",
+            "--name",
+            "Both ways",
+            "--scopes",
+            "video.publish",
+            "--redirect-uri",
+            "https://a.example/cb/",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let app: Value = serde_json::from_str(&out).unwrap();
+    let key = app["client_key"].as_str().unwrap();
+    let direct = reelbox(&["app", "show", key, "--data-dir", d], &[]);
+    let missing_direct = reelbox(&["app", "show", "no-such-app", "--data-dir", d], &[]);
+    assert_eq!(direct.0, 0, "{}", direct.2);
+    assert_eq!(direct.2, "", "nothing on stderr in direct mode");
+    let node = reelbox_testkit::process::Node::start(
+        crate::probe_exe(),
+        reelbox_testkit::process::NodeOptions::new(dir.path()),
+    )
+    .await;
+    let server = [
+        "--server",
+        node.base.as_str(),
+        "--admin-token",
+        node.opts.admin_token.as_str(),
+    ];
+    let over_http = reelbox(&[&["app", "show", key][..], &server].concat(), &[]);
+    let missing_http = reelbox(
+        &[&["app", "show", "no-such-app"][..], &server].concat(),
+        &[],
+    );
+    assert_eq!(over_http.0, 0, "{}", over_http.2);
+    let shown: Value = serde_json::from_str(&direct.1).unwrap();
+    assert_eq!(shown["name"], "Both ways");
+    assert_eq!(shown, serde_json::from_str::<Value>(&over_http.1).unwrap());
+    assert_eq!(direct.1, over_http.1, "byte for byte");
+    assert_eq!((missing_direct.0, missing_direct.1.as_str()), (1, ""));
+    assert_eq!(missing_direct, missing_http);
+    assert!(
+        missing_direct.2.contains("not_found"),
+        "{}",
+        missing_direct.2
+    );
+}
