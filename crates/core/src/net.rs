@@ -6,6 +6,8 @@ use std::net::IpAddr;
 /// Does `url` fall under one of the app's verified properties?
 /// A property is either a URL prefix (`https://example.com/videos/user/`: the URL must start with
 /// it exactly) or a bare domain (`static.example.com`: that host and its subdomains, not its parent).
+/// Both sides are compared as WHATWG serializes them, which is what the download requests: `../`
+/// and `%2e%2e` segments are resolved first, so they cannot climb out of a verified prefix.
 pub fn url_is_verified(url: &str, verified: &[String]) -> bool {
     let Ok(parsed) = url::Url::parse(url) else {
         return false;
@@ -13,7 +15,7 @@ pub fn url_is_verified(url: &str, verified: &[String]) -> bool {
     let host = parsed.host_str().unwrap_or("").to_ascii_lowercase();
     verified.iter().any(|p| {
         if p.contains("://") {
-            url.starts_with(p.as_str())
+            url::Url::parse(p).is_ok_and(|prefix| parsed.as_str().starts_with(prefix.as_str()))
         } else {
             let d = p.trim_end_matches('/').to_ascii_lowercase();
             !d.is_empty() && (host == d || host.ends_with(&format!(".{d}")))
@@ -52,8 +54,13 @@ impl Cidr {
         Ok(Cidr { addr, prefix })
     }
 
+    /// Whether the range holds `ip`, as written or as the IPv4 address it carries.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.addr, canonical(ip)) {
+        self.holds(ip) || self.holds(canonical(ip))
+    }
+
+    fn holds(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
                 let mask = if self.prefix == 0 {
                     0
@@ -75,16 +82,37 @@ impl Cidr {
     }
 }
 
-/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+/// IPv6 addresses that carry an IPv4 address are judged as the address they reach: IPv4-mapped
+/// (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96` and the local-use
+/// `64:ff9b:1::/48`, RFC 6052 and 8215) and 6to4 (`2002:aabb:ccdd::/48`, RFC 3056).
 fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-        v4 => v4,
+    let IpAddr::V6(v6) = ip else {
+        return ip;
+    };
+    let s = v6.segments();
+    let o = v6.octets();
+    let v4 = |a: u8, b: u8, c: u8, d: u8| IpAddr::V4(std::net::Ipv4Addr::new(a, b, c, d));
+    if let Some(m) = v6.to_ipv4_mapped() {
+        return IpAddr::V4(m);
     }
+    // `::` and `::1` are IPv6's own unspecified and loopback addresses, judged as such.
+    if s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1) {
+        return v4(o[12], o[13], o[14], o[15]);
+    }
+    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4])
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
+    {
+        return v4(o[12], o[13], o[14], o[15]);
+    }
+    if s[0] == 0x2002 {
+        return v4(o[2], o[3], o[4], o[5]);
+    }
+    ip
 }
 
 /// Addresses that are not on the public internet: loopback, private, link-local (cloud metadata),
-/// CGNAT, unspecified, multicast, documentation and unique-local ranges.
+/// CGNAT, benchmarking (198.18.0.0/15), unspecified, multicast, documentation and unique-local
+/// ranges, and IPv6 addresses that carry one of them (see `canonical`).
 pub fn is_non_public(ip: IpAddr) -> bool {
     match canonical(ip) {
         IpAddr::V4(v4) => {
@@ -99,6 +127,7 @@ pub fn is_non_public(ip: IpAddr) -> bool {
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
                 || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 198 && (o[1] & 0xfe) == 18)
                 || o[0] >= 240
         }
         IpAddr::V6(v6) => {
@@ -181,5 +210,50 @@ mod tests {
         assert!(allow.permits("127.0.0.1".parse().unwrap()));
         assert!(!allow.permits("127.0.0.2".parse().unwrap()));
         assert!(Cidr::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn a_verified_prefix_is_matched_after_the_url_is_normalised() {
+        let v = vec!["https://example.com/videos/user/".to_string()];
+        for escape in [
+            "https://example.com/videos/user/../../admin/x.mp4",
+            "https://example.com/videos/user/%2e%2e/%2e%2e/admin/x.mp4",
+            "https://example.com/videos/user/%2E%2E/other/x.mp4",
+            "https://example.com/videos/user/.%2e/x.mp4",
+        ] {
+            assert!(!url_is_verified(escape, &v), "{escape} leaves the prefix");
+        }
+        // Normalisation that stays under the prefix is fine, and so is the host's case.
+        assert!(url_is_verified(
+            "https://EXAMPLE.com/videos/user/a/../b.mp4",
+            &v
+        ));
+    }
+
+    #[test]
+    fn embedded_and_translated_ipv4_addresses_are_judged_as_ipv4() {
+        let p = OutboundPolicy::default();
+        for ip in [
+            "::127.0.0.1",        // IPv4-compatible
+            "::a00:1",            // ::10.0.0.1
+            "64:ff9b::7f00:1",    // NAT64 of 127.0.0.1
+            "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254
+            "64:ff9b:1::a00:1",   // local-use NAT64 prefix
+            "2002:7f00:1::1",     // 6to4 of 127.0.0.1
+            "2002:a9fe:a9fe::1",  // 6to4 of 169.254.169.254
+            "198.18.0.1",         // benchmarking
+            "198.19.255.254",
+        ] {
+            assert!(!p.permits(ip.parse().unwrap()), "{ip} must be refused");
+        }
+        assert!(
+            p.permits("64:ff9b::5db8:d822".parse().unwrap()),
+            "NAT64 of a public address"
+        );
+        assert!(
+            p.permits("2002:5db8:d822::1".parse().unwrap()),
+            "6to4 of a public address"
+        );
+        assert!(p.permits("198.20.0.1".parse().unwrap()));
     }
 }
