@@ -2,10 +2,8 @@
 //! and the profile counters. Posts come back as whole [`Post`] rows (the Display API shapes them
 //! itself); only public, undeleted posts are listed or counted.
 use crate::dynamic::{Binds, bind_all};
-use crate::posts::Post;
+use crate::posts::{COLUMNS as POST_COLUMNS, Post};
 use crate::{Result, Store};
-
-const POST_COLUMNS: &str = "id, creator_id, publish_id, client_key, media_type, title, description, privacy_level, disable_comment, disable_duet, disable_stitch, brand_content_toggle, brand_organic_toggle, is_aigc, auto_add_music, object_key, cover_key, photo_keys, content_type, duration_ms, width, height, region_code, hashtags, mentions, view_count, like_count, comment_count, share_count, favorite_count, created_at, deleted_at";
 
 /// Profile counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,16 +54,7 @@ impl Store {
 
     /// Followers, following, likes received and public videos.
     pub async fn creator_stats(&self, creator_id: &str) -> Result<CreatorStats> {
-        let (followers,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE followee_id = $1")
-                .bind(creator_id)
-                .fetch_one(&self.pool)
-                .await?;
-        let (following,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE follower_id = $1")
-                .bind(creator_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let (followers, following) = self.follow_totals(creator_id).await?;
         let (videos, likes): (i64, i64) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(like_count), 0) AS BIGINT) FROM posts WHERE creator_id = $1 AND deleted_at IS NULL AND privacy_level = 'PUBLIC_TO_EVERYONE'")
             .bind(creator_id)
             .fetch_one(&self.pool)

@@ -9,6 +9,8 @@ mod social;
 mod trends;
 
 pub use display::CreatorStats;
+pub(crate) use research::RESEARCH_COLUMNS;
 pub use research::{PageAt, ResearchVideo, Search, VISIBLE};
 pub use social::{FollowEntry, ResearchComment};
+pub(crate) use trends::{BUCKET_INSERT, BUCKET_MERGE};
 pub use trends::{TrendPoint, TrendRank};

@@ -1,5 +1,5 @@
-//! Who follows whom and what was said: follower and following lists and the comments the
-//! Research API lists. Lists page by time with a limit; comment threads apply the
+//! Who follows whom and what was said: follower and following lists, follow totals, and the
+//! comments the Research API lists. Lists page by time with a limit; comment threads apply the
 //! research visibility rule ([`VISIBLE`]) to the post they hang on.
 use sqlx::FromRow;
 
@@ -27,6 +27,21 @@ pub struct ResearchComment {
 }
 
 impl Store {
+    /// How many accounts follow a creator and how many it follows: (followers, following).
+    pub(crate) async fn follow_totals(&self, creator_id: &str) -> Result<(i64, i64)> {
+        let (followers,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE followee_id = $1")
+                .bind(creator_id)
+                .fetch_one(&self.pool)
+                .await?;
+        let (following,): (i64,) =
+            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE follower_id = $1")
+                .bind(creator_id)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((followers, following))
+    }
+
     /// Followers (`followers = true`) or followed accounts of a creator, newest follow first,
     /// followed at or before `at_or_before_ms`.
     pub async fn follow_list(

@@ -1,6 +1,6 @@
 //! Trend buckets: one row per (kind, key, region, day) counting the videos published and the
 //! views gained that day, for hashtags and sounds, in the post's region and in `ALL`. Writers
-//! add to a bucket instead of recounting posts, so a trend over a window reads
+//! add to a bucket ([`BUCKET_MERGE`]) instead of recounting posts, so a trend over a window reads
 //! a few rows per day however many videos it covers; the seeder fills the same rows in bulk.
 use reelbox_core::research::day_of;
 use sqlx::{Any, FromRow, Transaction};
@@ -42,7 +42,31 @@ fn bucket_keys(
     out
 }
 
-const BUCKET_UPSERT: &str = "INSERT INTO trend_buckets (kind, key, region, day, videos, views) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, key, region, day) DO UPDATE SET videos = trend_buckets.videos + excluded.videos, views = trend_buckets.views + excluded.views";
+/// The head and tail of every bucket write, as literals so that [`BUCKET_UPSERT`] is one
+/// constant built from them.
+macro_rules! bucket_insert {
+    () => {
+        "INSERT INTO trend_buckets (kind, key, region, day, videos, views)"
+    };
+}
+macro_rules! bucket_merge {
+    () => {
+        " ON CONFLICT (kind, key, region, day) DO UPDATE SET videos = trend_buckets.videos + excluded.videos, views = trend_buckets.views + excluded.views"
+    };
+}
+
+/// The head of a bucket insert; rows follow as `VALUES (…)`.
+pub(crate) const BUCKET_INSERT: &str = bucket_insert!();
+
+/// The tail of a bucket insert: a row for an existing bucket adds its counts to it.
+pub(crate) const BUCKET_MERGE: &str = bucket_merge!();
+
+/// Adds to one bucket: kind, key, region, day, videos, views.
+const BUCKET_UPSERT: &str = concat!(
+    bucket_insert!(),
+    " VALUES ($1, $2, $3, $4, $5, $6)",
+    bucket_merge!()
+);
 
 impl Store {
     /// A public post was published: one more video in each of its buckets for its day.
