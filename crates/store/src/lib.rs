@@ -14,6 +14,7 @@ pub mod apps;
 mod cache;
 pub mod calls;
 pub mod creators;
+mod dynamic;
 pub mod jobs;
 pub mod lists;
 pub mod migrate;

@@ -3,11 +3,8 @@
 //! friends-only and deleted videos, and videos of private accounts, never appear.
 use sqlx::FromRow;
 
-use crate::read::{ResearchVideo, VISIBLE};
+use crate::read::{RESEARCH_COLUMNS as VIDEO_COLUMNS, ResearchVideo, VISIBLE};
 use crate::{Result, Store, conflict, flag};
-
-/// The research video columns (as `read::ResearchVideo` reads them) for `posts p JOIN creators c`.
-const VIDEO_COLUMNS: &str = "p.id, c.username, p.region_code, p.title, p.description, p.created_at, p.music_id, p.effect_ids, p.hashtags, p.mentions, p.duration_ms, p.view_count, p.like_count, p.comment_count, p.share_count, p.favorite_count, p.is_aigc, p.brand_content_toggle";
 
 /// A video on a list, with when it was put there (liked, reposted, pinned; epoch ms).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]

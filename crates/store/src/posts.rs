@@ -39,7 +39,8 @@ pub struct Post {
     pub deleted_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, creator_id, publish_id, client_key, media_type, title, description, privacy_level, disable_comment, disable_duet, disable_stitch, brand_content_toggle, brand_organic_toggle, is_aigc, auto_add_music, object_key, cover_key, photo_keys, content_type, duration_ms, width, height, region_code, hashtags, mentions, view_count, like_count, comment_count, share_count, favorite_count, created_at, deleted_at";
+/// Columns of a [`Post`] row, in its field order.
+pub(crate) const COLUMNS: &str = "id, creator_id, publish_id, client_key, media_type, title, description, privacy_level, disable_comment, disable_duet, disable_stitch, brand_content_toggle, brand_organic_toggle, is_aigc, auto_add_music, object_key, cover_key, photo_keys, content_type, duration_ms, width, height, region_code, hashtags, mentions, view_count, like_count, comment_count, share_count, favorite_count, created_at, deleted_at";
 
 impl Store {
     /// Inserts a post with its hashtag rows and marks the publish complete, in one transaction;

@@ -331,7 +331,6 @@ impl Batch {
 }
 
 const ON_CONFLICT_NOTHING: &str = " ON CONFLICT DO NOTHING";
-const BUCKET_TAIL: &str = " ON CONFLICT (kind, key, region, day) DO UPDATE SET videos = trend_buckets.videos + excluded.videos, views = trend_buckets.views + excluded.views";
 
 /// Tables whose secondary indexes are built after a bulk load into an empty corpus: one sort per
 /// index instead of millions of random B-tree inserts.
@@ -793,11 +792,7 @@ impl Gen<'_> {
             tags_b.flush(out)?;
             comments_b.flush(out)?;
             let day = day_of(day_ms);
-            let mut bb = Batch::new(
-                "INSERT INTO trend_buckets (kind, key, region, day, videos, views)",
-                BUCKET_TAIL,
-                1000,
-            );
+            let mut bb = Batch::new(crate::read::BUCKET_INSERT, crate::read::BUCKET_MERGE, 1000);
             let mut keys: Vec<_> = buckets.into_iter().collect();
             keys.sort();
             for ((kind, key, reg), (v, w)) in keys {

@@ -2,6 +2,7 @@
 //! trend buckets with the videos that use a sound, and the cross-shop product search.
 use sqlx::FromRow;
 
+use crate::dynamic::{Bind, Binds, bind_all, like_escape};
 use crate::read::{TrendRank, VISIBLE};
 use crate::{Result, Store};
 
@@ -127,28 +128,16 @@ pub struct ProductQuery {
     pub ascending: bool,
 }
 
-/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
-fn like_escape(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            o.push('\\');
+impl From<&ProductValue> for Bind {
+    fn from(v: &ProductValue) -> Bind {
+        match v {
+            ProductValue::Text(t) => Bind::Text(t.clone()),
+            ProductValue::Int(i) => Bind::Int(*i),
         }
-        o.push(c);
     }
-    o
 }
 
-fn one_sql(
-    f: ProductField,
-    op: ProductOp,
-    v: &ProductValue,
-    binds: &mut Vec<ProductValue>,
-) -> String {
-    let mut bind = |v: ProductValue| {
-        binds.push(v);
-        format!("${}", binds.len())
-    };
+fn one_sql(f: ProductField, op: ProductOp, v: &ProductValue, b: &mut Binds) -> String {
     let cmp = match op {
         ProductOp::Eq | ProductOp::In => "=",
         ProductOp::Gt => ">",
@@ -158,42 +147,33 @@ fn one_sql(
     };
     match (f, v) {
         (ProductField::Keyword, ProductValue::Text(t)) => {
-            let p = bind(ProductValue::Text(format!(
-                "%{}%",
-                like_escape(&t.to_lowercase())
-            )));
+            let p = b.t(format!("%{}%", like_escape(&t.to_lowercase())));
             format!(
                 "(LOWER(title) LIKE {p} ESCAPE '\\' OR LOWER(description) LIKE {p} ESCAPE '\\')"
             )
         }
         // Any level of the category tree: the JSON text holds `"id":N,` for each level.
         (ProductField::CategoryId, ProductValue::Int(n)) => {
-            format!(
-                "category LIKE {}",
-                bind(ProductValue::Text(format!("%\"id\":{n},%")))
-            )
+            format!("category LIKE {}", b.t(format!("%\"id\":{n},%")))
         }
         (ProductField::ShopName, ProductValue::Text(t)) => {
-            format!(
-                "LOWER(shop_name) = {}",
-                bind(ProductValue::Text(t.to_lowercase()))
-            )
+            format!("LOWER(shop_name) = {}", b.t(t.to_lowercase()))
         }
-        (ProductField::ShopId, v) => format!("shop_id = {}", bind(v.clone())),
-        (ProductField::RegionCode, v) => format!("region_code = {}", bind(v.clone())),
-        (ProductField::Price, v) => format!("price {cmp} {}", bind(v.clone())),
-        (ProductField::SoldCount, v) => format!("sold_count {cmp} {}", bind(v.clone())),
-        (ProductField::Rating, v) => format!("rating_x10 {cmp} {}", bind(v.clone())),
+        (ProductField::ShopId, v) => format!("shop_id = {}", b.push(v.into())),
+        (ProductField::RegionCode, v) => format!("region_code = {}", b.push(v.into())),
+        (ProductField::Price, v) => format!("price {cmp} {}", b.push(v.into())),
+        (ProductField::SoldCount, v) => format!("sold_count {cmp} {}", b.push(v.into())),
+        (ProductField::Rating, v) => format!("rating_x10 {cmp} {}", b.push(v.into())),
         // Validation never pairs these fields with the other kind of value.
         (_, _) => "1 = 0".into(),
     }
 }
 
-fn cond_sql(c: &ProductCond, binds: &mut Vec<ProductValue>) -> String {
+fn cond_sql(c: &ProductCond, b: &mut Binds) -> String {
     let parts: Vec<String> = c
         .values
         .iter()
-        .map(|v| one_sql(c.field, c.op, v, binds))
+        .map(|v| one_sql(c.field, c.op, v, b))
         .collect();
     format!("({})", parts.join(" OR "))
 }
@@ -292,7 +272,7 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Product>> {
-        let mut binds = Vec::new();
+        let mut binds = Binds::default();
         let mut w = vec!["1 = 1".to_string()];
         for c in &q.and {
             w.push(cond_sql(c, &mut binds));
@@ -305,20 +285,16 @@ impl Store {
             w.push(format!("NOT {}", cond_sql(c, &mut binds)));
         }
         let dir = if q.ascending { "ASC" } else { "DESC" };
-        let n = binds.len();
-        let mut query = sqlx::query_as(sql!(
-            "SELECT {PRODUCT_COLUMNS} FROM shop_products WHERE {} ORDER BY {col} {dir}, id {dir} LIMIT ${} OFFSET ${}",
+        let lim = binds.i(limit);
+        let off = binds.i(offset);
+        let text = sql!(
+            "SELECT {PRODUCT_COLUMNS} FROM shop_products WHERE {} ORDER BY {col} {dir}, id {dir} LIMIT {lim} OFFSET {off}",
             w.join(" AND "),
-            n + 1,
-            n + 2,
             col = q.sort.column(),
-        ));
-        for b in &binds {
-            query = match b {
-                ProductValue::Text(t) => query.bind(t.as_str()),
-                ProductValue::Int(i) => query.bind(*i),
-            };
-        }
-        Ok(query.bind(limit).bind(offset).fetch_all(&self.pool).await?)
+        );
+        let binds = binds.into_vec();
+        Ok(bind_all(sqlx::query_as::<_, Product>(text), &binds)
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

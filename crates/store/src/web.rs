@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use crate::activity::Activity;
-use crate::posts::Post;
+use crate::posts::{COLUMNS as POST_COLUMNS, Post};
 use crate::{Result, Store, conflict};
 
 /// A developer account of the portal.
@@ -44,8 +44,6 @@ pub struct FollowCounts {
     pub following: i64,
     pub likes: i64,
 }
-
-const POST_COLUMNS: &str = "id, creator_id, publish_id, client_key, media_type, title, description, privacy_level, disable_comment, disable_duet, disable_stitch, brand_content_toggle, brand_organic_toggle, is_aigc, auto_add_music, object_key, cover_key, photo_keys, content_type, duration_ms, width, height, region_code, hashtags, mentions, view_count, like_count, comment_count, share_count, favorite_count, created_at, deleted_at";
 
 impl Store {
     /// Registers a developer; `Conflict` when the email is taken.
@@ -299,16 +297,7 @@ impl Store {
 
     /// Followers, following and total likes received, for a profile header.
     pub async fn follow_counts(&self, creator_id: &str) -> Result<FollowCounts> {
-        let (followers,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE followee_id = $1")
-                .bind(creator_id)
-                .fetch_one(&self.pool)
-                .await?;
-        let (following,): (i64,) =
-            sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM follows WHERE follower_id = $1")
-                .bind(creator_id)
-                .fetch_one(&self.pool)
-                .await?;
+        let (followers, following) = self.follow_totals(creator_id).await?;
         let (likes,): (i64,) = sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(like_count), 0) AS BIGINT) FROM posts WHERE creator_id = $1 AND deleted_at IS NULL",
         )
