@@ -52,6 +52,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     let outbound = crate::state::outbound::Outbound::new(
         cfg.network.allow_http,
         &cfg.network.allow_private,
+        cfg.network.proxy.as_deref(),
         Duration::from_secs(cfg.limits.pull_timeout_secs.max(1) as u64),
     )
     .map_err(|e| anyhow::anyhow!("network.allow_private: {e}"))?;

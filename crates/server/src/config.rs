@@ -135,6 +135,10 @@ pub struct Network {
     pub allow_http: bool,
     /// Non-public ranges (CIDR) that PULL_FROM_URL and webhooks may reach, e.g. `127.0.0.1/32`.
     pub allow_private: Vec<String>,
+    /// An HTTP(S) proxy for pulls and webhooks, e.g. `http://proxy.internal:3128`. The
+    /// environment's `HTTP_PROXY`/`HTTPS_PROXY` are ignored; the policy above still applies to
+    /// the target, which is resolved and checked before the request goes to the proxy.
+    pub proxy: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

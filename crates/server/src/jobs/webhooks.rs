@@ -31,7 +31,7 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
         if crate::sandbox::faults::webhook_fails(st, &app.client_key).await {
             Err(crate::sandbox::faults::INJECTED_WEBHOOK_FAILURE.to_string())
         } else {
-            match st.outbound.check_url(&d.url) {
+            match st.outbound.check(&d.url).await {
                 Err(e) => Err(e.to_string()),
                 Ok(u) => match st
                     .outbound

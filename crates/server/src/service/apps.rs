@@ -56,7 +56,13 @@ fn check_app_fields(
         }
     }
     if let Some(w) = webhook.filter(|w| !w.is_empty()) {
-        url::Url::parse(w).map_err(|e| invalid(format!("webhook_url {w}: {e}")))?;
+        let u = url::Url::parse(w).map_err(|e| invalid(format!("webhook_url {w}: {e}")))?;
+        // Refused here rather than at every delivery: TikTok's callbacks are https.
+        if !matches!(u.scheme(), "https" | "http") {
+            return Err(invalid(format!(
+                "webhook_url {w}: the scheme must be https (or http where network.allow_http is set)"
+            )));
+        }
     }
     Ok(())
 }
@@ -151,4 +157,24 @@ pub async fn rotate_secret(st: &AppState, client_key: &str) -> ApiResult<AppView
     a.secret_hash = secrets::sha256_hex(&secret);
     st.store.update_app(&a).await?;
     Ok(app_view(&a, Some(secret), st))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_app_fields;
+
+    #[test]
+    fn a_webhook_url_is_refused_at_registration_unless_it_is_http_or_https() {
+        for bad in [
+            "file:///etc/passwd",
+            "gopher://127.0.0.1:6379/_INFO",
+            "ftp://example.com/hook",
+            "javascript:alert(1)",
+        ] {
+            let e = check_app_fields(&[], &[], &[], Some(bad)).expect_err(bad);
+            assert_eq!(e.code, reelbox_wire::ErrorCode::InvalidParam, "{bad}");
+            assert!(e.message.contains("webhook_url"), "{bad}: {}", e.message);
+        }
+        assert!(check_app_fields(&[], &[], &[], Some("https://app.example.com/hooks")).is_ok());
+    }
 }

@@ -1,6 +1,9 @@
 //! Every request reelbox makes (PULL_FROM_URL downloads, webhook deliveries) goes through here:
 //! https only unless allowed, no redirects, and no loopback/private/link-local address unless an
-//! allowed range covers it, checked on the addresses the name actually resolves to.
+//! allowed range covers it, checked on the addresses the name actually resolves to. Proxies named
+//! in the environment (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`) are ignored: a proxy resolves
+//! the target itself, out of the policy's sight. An operator can name one (`network.proxy`); the
+//! target's addresses are then resolved and checked here before the request goes to the proxy.
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +16,8 @@ pub struct Outbound {
     pub client: reqwest::Client,
     pub policy: Arc<OutboundPolicy>,
     pub allow_http: bool,
+    /// Set when requests go through `network.proxy`: targets are resolved and checked first.
+    proxied: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +58,7 @@ impl Outbound {
     pub fn new(
         allow_http: bool,
         allow_private: &[String],
+        proxy: Option<&str>,
         timeout: Duration,
     ) -> Result<Outbound, String> {
         let ranges = allow_private
@@ -60,7 +66,12 @@ impl Outbound {
             .map(|s| Cidr::parse(s))
             .collect::<Result<Vec<_>, _>>()?;
         let policy = Arc::new(OutboundPolicy { allowed: ranges });
-        let client = reqwest::Client::builder()
+        let builder = match proxy {
+            None => reqwest::Client::builder().no_proxy(),
+            Some(p) => reqwest::Client::builder()
+                .proxy(reqwest::Proxy::all(p).map_err(|e| format!("network.proxy: {e}"))?),
+        };
+        let client = builder
             .redirect(reqwest::redirect::Policy::none())
             .dns_resolver(Arc::new(CheckedResolver {
                 policy: policy.clone(),
@@ -74,7 +85,27 @@ impl Outbound {
             client,
             policy,
             allow_http,
+            proxied: proxy.is_some(),
         })
+    }
+
+    /// Behind a proxy the resolver never sees the target: resolve it here and refuse it unless
+    /// every address it has is one the policy permits.
+    async fn check_target(&self, u: &url::Url) -> Result<(), OutboundError> {
+        let Some(host) = u.host_str() else {
+            return Err(OutboundError::Refused("URL has no host".into()));
+        };
+        let port = u.port_or_known_default().unwrap_or(443);
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| OutboundError::Refused(format!("{host}: {e}")))?
+            .collect();
+        if addrs.is_empty() || addrs.iter().any(|a| !self.policy.permits(a.ip())) {
+            return Err(OutboundError::Refused(format!(
+                "{host} resolves to addresses reelbox may not reach"
+            )));
+        }
+        Ok(())
     }
 
     /// Checks scheme and literal-IP hosts (a literal address never reaches the resolver).
@@ -106,9 +137,19 @@ impl Outbound {
         Ok(u)
     }
 
+    /// The whole policy for a request about to be sent: the URL's own checks, and behind a
+    /// proxy the target's resolved addresses. Every request goes through this first.
+    pub async fn check(&self, url: &str) -> Result<url::Url, OutboundError> {
+        let u = self.check_url(url)?;
+        if self.proxied {
+            self.check_target(&u).await?;
+        }
+        Ok(u)
+    }
+
     /// GET with the policy applied; any 3xx is an error (TikTok: the URL must not redirect).
     pub async fn get(&self, url: &str) -> Result<reqwest::Response, OutboundError> {
-        let u = self.check_url(url)?;
+        let u = self.check(url).await?;
         let resp = self.client.get(u).send().await?;
         if resp.status().is_redirection() {
             return Err(OutboundError::Refused(format!(
