@@ -30,7 +30,6 @@ pub fn safe_next(next: &str) -> String {
 }
 
 /// The creator sign-in form.
-#[utoipa::path(get, path = "/signin", tag = "Web", responses((status = 200, description = "HTML sign-in page", content_type = "text/html")))]
 pub async fn signin_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let next = safe_next(q.get("next").map(String::as_str).unwrap_or("/inbox"));
     let page = html(&SigninPage {
@@ -43,8 +42,6 @@ pub async fn signin_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> 
 }
 
 /// Checks the password, starts a session and goes on to `next`.
-#[utoipa::path(post, path = "/signin", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 302, description = "signed in"), (status = 401, description = "wrong username or password"), (status = 403, description = "CSRF check failed"), (status = 429, description = "too many attempts")))]
 pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -90,7 +87,6 @@ pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
 }
 
 /// Ends the creator's session.
-#[utoipa::path(post, path = "/signout", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed out")))]
 pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;

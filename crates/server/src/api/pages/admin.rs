@@ -97,13 +97,11 @@ async fn render(
 }
 
 /// Sign-in, or the operator's dashboard.
-#[utoipa::path(get, path = "/admin", tag = "Web", responses((status = 200, description = "HTML admin page", content_type = "text/html")))]
 pub async fn admin_page(ctx: Ctx) -> PageResult {
     render(ctx, StatusCode::OK, None, None).await
 }
 
 /// Signs the operator in with the admin token.
-#[utoipa::path(post, path = "/admin/signin", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed in"), (status = 401, description = "wrong token"), (status = 429, description = "too many attempts")))]
 pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -133,7 +131,6 @@ pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
 }
 
 /// Signs the operator out.
-#[utoipa::path(post, path = "/admin/signout", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed out")))]
 pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -150,7 +147,6 @@ fn require_admin(ctx: &Ctx) -> Result<(), PageError> {
 }
 
 /// Approves an app's audit (the same change as `reelbox app audit`).
-#[utoipa::path(post, path = "/admin/apps/{client_key}/approve", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML admin page")))]
 pub async fn approve(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -174,7 +170,6 @@ pub async fn approve(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResu
 }
 
 /// Saves a creator's settings (ban from posting, interaction switches, daily cap, privacy).
-#[utoipa::path(post, path = "/admin/creators/{username}", tag = "Web", params(("username" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML admin page")))]
 pub async fn update_creator(ctx: Ctx, Path(username): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;

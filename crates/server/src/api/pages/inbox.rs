@@ -115,7 +115,6 @@ async fn draft_view(
 }
 
 /// The inbox (creators only).
-#[utoipa::path(get, path = "/inbox", tag = "Web", responses((status = 200, description = "HTML inbox", content_type = "text/html"), (status = 302, description = "not signed in: to /signin")))]
 pub async fn inbox_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let c = ctx.require_creator("/inbox")?.clone();
     let posted = q
@@ -163,8 +162,6 @@ async fn own_draft(ctx: &Ctx, c: &Creator, id: &str) -> Result<Publish, PageErro
 }
 
 /// Posts a draft with the creator's choices.
-#[utoipa::path(post, path = "/inbox/{publish_id}/post", tag = "Web", params(("publish_id" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 302, description = "posted: back to the inbox"), (status = 400, description = "HTML inbox with the refusal")))]
 pub async fn post_draft(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -182,7 +179,6 @@ pub async fn post_draft(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> PageRe
 }
 
 /// Discards a draft.
-#[utoipa::path(post, path = "/inbox/{publish_id}/discard", tag = "Web", params(("publish_id" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "back to the inbox")))]
 pub async fn discard_draft(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;

@@ -92,7 +92,6 @@ async fn render_portal(
 }
 
 /// The portal's front page: sign-in/sign-up, or the developer's apps.
-#[utoipa::path(get, path = "/developers", tag = "Web", responses((status = 200, description = "HTML portal", content_type = "text/html")))]
 pub async fn portal_page(ctx: Ctx) -> PageResult {
     render_portal(ctx, StatusCode::OK, None, String::new()).await
 }
@@ -105,7 +104,6 @@ fn valid_email(e: &str) -> bool {
 }
 
 /// Creates a developer account and signs it in.
-#[utoipa::path(post, path = "/developers/signup", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed up"), (status = 400, description = "HTML page with the problem")))]
 pub async fn signup(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -159,7 +157,6 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> PageResult {
 }
 
 /// Signs a developer in.
-#[utoipa::path(post, path = "/developers/signin", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed in"), (status = 401, description = "wrong email or password"), (status = 429, description = "too many attempts")))]
 pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -196,7 +193,6 @@ pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
 }
 
 /// Signs the developer out.
-#[utoipa::path(post, path = "/developers/signout", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "signed out")))]
 pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -211,7 +207,6 @@ fn require_dev(ctx: &Ctx) -> Result<Developer, PageError> {
 }
 
 /// Registers an app for the signed-in developer.
-#[utoipa::path(post, path = "/developers/apps", tag = "Web", request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "to the new app's page"), (status = 400, description = "HTML page with the problem")))]
 pub async fn create_app(ctx: Ctx, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -346,14 +341,12 @@ async fn render_app(
 }
 
 /// One app: key, audit status, settings, secret, calls and deliveries.
-#[utoipa::path(get, path = "/developers/apps/{client_key}", tag = "Web", params(("client_key" = String, Path)), responses((status = 200, description = "HTML app page", content_type = "text/html"), (status = 404, description = "not this developer's app")))]
 pub async fn app_page(ctx: Ctx, Path(key): Path<String>) -> PageResult {
     let a = owned_app(&ctx, &key).await?;
     render_app(ctx, &a, StatusCode::OK, None, None, None).await
 }
 
 /// Saves the app's settings.
-#[utoipa::path(post, path = "/developers/apps/{client_key}", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML app page")))]
 pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -380,7 +373,6 @@ pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageR
 }
 
 /// Shows the current client secret (derived again from the master key; never stored).
-#[utoipa::path(post, path = "/developers/apps/{client_key}/secret", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML app page with the secret")))]
 pub async fn reveal_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -390,7 +382,6 @@ pub async fn reveal_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> Pa
 }
 
 /// A new secret; the old one stops working at once.
-#[utoipa::path(post, path = "/developers/apps/{client_key}/rotate", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 200, description = "HTML app page with the new secret")))]
 pub async fn rotate_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -409,7 +400,6 @@ pub async fn rotate_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> Pa
 }
 
 /// Asks the operator to audit the app.
-#[utoipa::path(post, path = "/developers/apps/{client_key}/audit", tag = "Web", params(("client_key" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "back to the app page")))]
 pub async fn request_audit(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -446,7 +436,6 @@ struct ReportPage {
 }
 
 /// The guideline report of one of the developer's apps, as a page.
-#[utoipa::path(get, path = "/developers/apps/{client_key}/report", tag = "Web", params(("client_key" = String, Path)), responses((status = 200, description = "HTML guideline report", content_type = "text/html"), (status = 404, description = "not this developer's app")))]
 pub async fn report_page(ctx: Ctx, Path(key): Path<String>) -> PageResult {
     use reelbox_core::report::Verdict;
     let a = owned_app(&ctx, &key).await?;

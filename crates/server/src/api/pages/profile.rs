@@ -74,7 +74,6 @@ struct HomePage {
 }
 
 /// The home page: the newest public posts.
-#[utoipa::path(get, path = "/", tag = "Web", responses((status = 200, description = "HTML home page", content_type = "text/html")))]
 pub async fn home(ctx: Ctx) -> PageResult {
     let posts = ctx.st.store.recent_public_posts(30).await?;
     let posts = tiles(&ctx, &posts).await?;
@@ -104,7 +103,6 @@ struct ProfilePage {
 }
 
 /// A creator's profile: header, counts and the posts the viewer may see.
-#[utoipa::path(get, path = "/@{username}", tag = "Web", params(("username" = String, Path)), responses((status = 200, description = "HTML profile", content_type = "text/html"), (status = 404, description = "no such creator")))]
 pub async fn profile_page(ctx: Ctx, Path(username): Path<String>) -> PageResult {
     let c = ctx
         .st
@@ -151,7 +149,6 @@ pub async fn profile_page(ctx: Ctx, Path(username): Path<String>) -> PageResult 
 }
 
 /// Follows or unfollows (`action=follow|unfollow`).
-#[utoipa::path(post, path = "/@{username}/follow", tag = "Web", params(("username" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "back to the profile")))]
 pub async fn follow(ctx: Ctx, Path(username): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
@@ -283,14 +280,11 @@ async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String
 }
 
 /// The watch page.
-#[utoipa::path(get, path = "/@{username}/video/{post_id}", tag = "Web", params(("username" = String, Path), ("post_id" = String, Path)),
-    responses((status = 200, description = "HTML watch page", content_type = "text/html"), (status = 404, description = "no such post, or not visible to the viewer")))]
 pub async fn watch_page(ctx: Ctx, Path((username, post_id)): Path<(String, String)>) -> PageResult {
     watch(ctx, username, post_id, None).await
 }
 
 /// Likes or unlikes (`action=like|unlike`).
-#[utoipa::path(post, path = "/@{username}/video/{post_id}/like", tag = "Web", params(("username" = String, Path), ("post_id" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "back to the watch page")))]
 pub async fn like(
     ctx: Ctx,
     Path((username, post_id)): Path<(String, String)>,
@@ -309,7 +303,6 @@ pub async fn like(
 }
 
 /// Adds a comment.
-#[utoipa::path(post, path = "/@{username}/video/{post_id}/comment", tag = "Web", params(("username" = String, Path), ("post_id" = String, Path)), request_body(content = String, content_type = "application/x-www-form-urlencoded"), responses((status = 302, description = "back to the watch page"), (status = 400, description = "HTML page with the refusal")))]
 pub async fn comment(
     ctx: Ctx,
     Path((username, post_id)): Path<(String, String)>,
@@ -354,7 +347,6 @@ struct TagPage {
 }
 
 /// Public posts with a hashtag.
-#[utoipa::path(get, path = "/tag/{name}", tag = "Web", params(("name" = String, Path)), responses((status = 200, description = "HTML hashtag page", content_type = "text/html")))]
 pub async fn tag_page(ctx: Ctx, Path(name): Path<String>) -> PageResult {
     let name = name.trim_start_matches('#').to_lowercase();
     let posts = ctx.st.store.public_posts_with_tag(&name, 60).await?;
