@@ -15,6 +15,7 @@ pub mod research;
 pub mod rules;
 pub mod scopes;
 pub mod secrets;
+pub mod sources;
 pub mod tts;
 
 pub use error::RuleError;

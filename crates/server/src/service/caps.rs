@@ -2,12 +2,11 @@
 //! per app, pending inbox shares) and the limits they are held to, for `reelbox_core::rules`.
 use reelbox_core::clock::DAY_MS;
 use reelbox_core::rules::Usage;
-use reelbox_store::Store;
 use reelbox_store::creators::Creator;
 use reelbox_store::publishes::UsageCounts;
+use reelbox_store::{Store, StoreError};
 use sqlx::Any;
 
-use crate::http::error::ApiResult;
 use crate::state::AppState;
 
 /// Counts what the caps look at: inside the caller's transaction when the caps are enforced
@@ -19,7 +18,7 @@ pub async fn usage<'e, E: sqlx::Executor<'e, Database = Any>>(
     client_key: &str,
     audited: bool,
     app_cap: Option<i64>,
-) -> ApiResult<Usage> {
+) -> Result<Usage, StoreError> {
     let since = st.now() - DAY_MS;
     let c = Store::usage_counts(ex, &creator.id, client_key, since).await?;
     Ok(usage_of(st, c, creator, audited, app_cap))

@@ -5,7 +5,9 @@ pub mod audit;
 pub mod caps;
 pub mod clock;
 pub mod creators;
+pub mod error;
 pub mod events;
+pub mod posting;
 pub mod publishes;
 pub mod tokens;
 

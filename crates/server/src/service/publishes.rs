@@ -1,10 +1,6 @@
 //! A publish's state changes that more than one path shares: failing it (and telling the app),
 //! completing it into a post or the inbox, and the creator posting or discarding a draft. Each is
 //! a compare-and-set on the publish's status written with its webhook event.
-//! The background half of a publish: assemble the upload or download the URL, probe the media,
-//! apply the media rules, then post it (Direct Post) or deliver it to the inbox. Every step is a
-//! compare-and-set on the publish's status, so a job run twice (after a crash) or racing a cancel
-//! changes nothing twice.
 use crate::http::error::ApiError;
 use crate::state::AppState;
 use reelbox_core::ids;

@@ -1,6 +1,6 @@
 //! Chunked uploads through a failed chunk, an interrupted upload resumed as the same publish, inbox and photo posts.
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reelbox_sdk::wire::ErrorCode;

@@ -1,17 +1,16 @@
-//! `creator_info/query`, `video/init`, `inbox/video/init`, `content/init`.
+//! `creator_info/query`, `video/init`, `inbox/video/init`, `content/init`: parse, check the
+//! request's own shape (`reelbox_core::sources`, the text rules), then `service::posting::start`.
+use std::sync::Arc;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use reelbox_core::chunks::{ChunkLimits, ChunkPlan};
-use reelbox_core::ids::{self, PublishKind};
-use reelbox_core::rules::{self, AppStanding, PostKind, RequestedPost};
-use reelbox_core::{net, scopes, secrets};
-use reelbox_store::Store;
-use reelbox_store::publishes::Publish;
-use reelbox_wire::ErrorCode;
+use reelbox_core::rules::{self, PostKind, RequestedPost};
+use reelbox_core::scopes;
+use reelbox_core::sources::{self, MediaSource, UrlPolicy};
+use reelbox_store::apps::App;
 use reelbox_wire::posting::{
-    ContentInitRequest, CreatorInfo, InboxVideoInitRequest, InitData, PostMode, Source,
-    VideoInitRequest, VideoSourceInfo,
+    ContentInitRequest, CreatorInfo, InboxVideoInitRequest, InitData, PostMode, VideoInitRequest,
 };
 
 use super::{creator_of, rate_limit};
@@ -20,9 +19,12 @@ use crate::http::context::CallSlot;
 use crate::http::envelope::{Data, RawData, SoftError};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Posting, WireJson};
-use crate::service::caps::{usage, usage_of};
+use crate::service::caps::usage_of;
+use crate::service::posting::{self, Destination, NewPublish, Poster};
 use crate::state::AppState;
 use reelbox_core::clock::DAY_MS;
+
+pub use crate::service::posting::upload_id;
 
 /// Query creator info.
 #[utoipa::path(post, path = "/v2/post/publish/creator_info/query/", tag = "Content Posting",
@@ -85,58 +87,6 @@ pub async fn creator_info(
     Ok(resp)
 }
 
-fn invalid(msg: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidParam, msg)
-}
-
-/// What a validated `source_info` asks for.
-enum Media {
-    File(ChunkPlan),
-    Url(String),
-}
-
-fn check_source(st: &AppState, app_prefixes: &[String], s: &VideoSourceInfo) -> ApiResult<Media> {
-    match s.source {
-        Source::FileUpload => {
-            let (Some(size), Some(chunk), Some(count)) =
-                (s.video_size, s.chunk_size, s.total_chunk_count)
-            else {
-                return Err(invalid(
-                    "FILE_UPLOAD needs source_info.video_size, chunk_size and total_chunk_count",
-                ));
-            };
-            ChunkPlan::validate(size, chunk, count, &ChunkLimits::default())
-                .map(Media::File)
-                .map_err(invalid)
-        }
-        Source::PullFromUrl => {
-            let url = s.video_url.as_deref().unwrap_or("").trim();
-            if url.is_empty() {
-                return Err(invalid("PULL_FROM_URL needs source_info.video_url"));
-            }
-            check_pull_url(st, app_prefixes, url)?;
-            Ok(Media::Url(url.to_string()))
-        }
-    }
-}
-
-fn check_pull_url(st: &AppState, app_prefixes: &[String], url: &str) -> ApiResult<()> {
-    let parsed =
-        url::Url::parse(url).map_err(|e| invalid(format!("{url} is not a valid URL: {e}")))?;
-    let scheme_ok =
-        parsed.scheme() == "https" || (parsed.scheme() == "http" && st.cfg.network.allow_http);
-    if !scheme_ok {
-        return Err(invalid(format!("{url}: media URLs must use https")));
-    }
-    if !net::url_is_verified(url, app_prefixes) {
-        return Err(ApiError::new(
-            ErrorCode::UrlOwnershipUnverified,
-            format!("The URL {url} is not under a domain or URL prefix verified for this app."),
-        ));
-    }
-    Ok(())
-}
-
 fn requested_video(p: &reelbox_wire::posting::VideoPostInfo) -> RequestedPost {
     RequestedPost {
         title: p.title.clone(),
@@ -153,114 +103,20 @@ fn requested_video(p: &reelbox_wire::posting::VideoPostInfo) -> RequestedPost {
     }
 }
 
-/// Everything a new publish row needs besides the rule outcome.
-struct NewPublish {
-    kind: PublishKind,
-    mode: &'static str,
-    media_type: &'static str,
-    post_info: String,
-    settings: Option<String>,
-    media: Media,
-    photos: Option<(Vec<String>, i64)>,
-}
-
-/// Inserts the publish (and its job for pulled media) and answers the init.
-async fn create(
-    st: &AppState,
-    caller: &Caller,
-    n: NewPublish,
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-) -> ApiResult<(Publish, Option<String>)> {
-    let now = st.now();
-    let id = ids::publish_id(n.kind, now);
-    let mut p = Publish {
-        id: id.clone(),
-        client_key: caller.client_key.clone(),
-        creator_id: caller.creator_id.clone(),
-        token_hash: caller.token_hash.clone(),
-        mode: n.mode.into(),
-        media_type: n.media_type.into(),
-        source: String::new(),
-        status: String::new(),
-        fail_reason: None,
-        post_info: n.post_info,
-        settings: n.settings,
-        video_url: None,
-        photo_images: None,
-        photo_cover_index: None,
-        video_size: None,
-        chunk_size: None,
-        total_chunk_count: None,
-        uploaded_bytes: 0,
-        downloaded_bytes: 0,
-        upload_token_hash: None,
-        upload_expires_at: None,
-        upload_handle: None,
-        object_key: None,
-        probe: None,
-        post_ids: "[]".into(),
-        public_post_ids: "[]".into(),
-        inbox_state: (n.mode == "MEDIA_UPLOAD").then(|| "pending".to_string()),
-        created_at: now,
-        updated_at: now,
-        completed_at: None,
-    };
-    let mut upload_url = None;
-    match n.media {
-        Media::File(plan) => {
-            let token = ids::upload_token();
-            p.source = Source::FileUpload.as_str().into();
-            p.status = "PROCESSING_UPLOAD".into();
-            p.video_size = Some(plan.video_size as i64);
-            p.chunk_size = Some(plan.chunk_size as i64);
-            p.total_chunk_count = Some(plan.count as i64);
-            p.upload_token_hash = Some(secrets::sha256_hex(&token));
-            p.upload_expires_at = Some(now + st.cfg.limits.upload_url_ttl_secs * 1000);
-            p.upload_handle = Some(
-                st.blobs
-                    .begin_upload(&id)
-                    .await
-                    .map_err(ApiError::internal)?,
-            );
-            upload_url = Some(format!(
-                "{}/upload/video/?upload_id={}&upload_token={}",
-                st.public_url,
-                upload_id(&id),
-                token
-            ));
-        }
-        Media::Url(url) => {
-            p.source = Source::PullFromUrl.as_str().into();
-            p.status = "PROCESSING_DOWNLOAD".into();
-            p.video_url = Some(url);
-        }
+fn requested_photo(p: &reelbox_wire::posting::PhotoPostInfo) -> RequestedPost {
+    RequestedPost {
+        title: p.title.clone(),
+        description: p.description.clone(),
+        privacy_level: p.privacy_level,
+        disable_comment: p.disable_comment,
+        disable_duet: None,
+        disable_stitch: None,
+        brand_content_toggle: p.brand_content_toggle,
+        brand_organic_toggle: p.brand_organic_toggle,
+        is_aigc: p.is_aigc,
+        auto_add_music: p.auto_add_music,
+        video_cover_timestamp_ms: None,
     }
-    if let Some((images, cover)) = n.photos {
-        p.photo_images = Some(serde_json::to_string(&images).unwrap_or_default());
-        p.photo_cover_index = Some(cover);
-    }
-    Store::insert_publish_tx(tx, &p).await?;
-    if p.source == "PULL_FROM_URL" {
-        Store::enqueue_job_tx(tx, &ids::row_id(), "pull", &p.id, now, now).await?;
-    }
-    Ok((p, upload_url))
-}
-
-/// Creates the publish inside the rules' transaction, commits, wakes the worker, and answers.
-async fn answer(
-    st: &AppState,
-    caller: &Caller,
-    n: NewPublish,
-    mut tx: sqlx::Transaction<'_, sqlx::Any>,
-) -> ApiResult<Data<InitData>> {
-    let (p, upload_url) = create(st, caller, n, &mut tx).await?;
-    tx.commit().await.map_err(ApiError::internal)?;
-    st.store.publishes_changed();
-    st.work.notify_one();
-    Ok(Data(InitData {
-        publish_id: p.id,
-        upload_url,
-    }))
 }
 
 /// What every init does first: record the request for the call log, check the scope, the rate
@@ -272,7 +128,7 @@ async fn preamble(
     summary: String,
     scope: &str,
     endpoint: &str,
-) -> ApiResult<reelbox_store::apps::App> {
+) -> ApiResult<Arc<App>> {
     slot.summarize(summary);
     caller.require(&[scope])?;
     rate_limit(st, caller, "init", st.cfg.limits.rate_init).await?;
@@ -280,13 +136,34 @@ async fn preamble(
     st.store
         .app(&caller.client_key)
         .await?
-        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or_else(ApiError::token_invalid)
 }
 
-/// The numeric part of a publish id, shown as `upload_id` in upload URLs.
-pub fn upload_id(publish_id: &str) -> &str {
-    publish_id.rsplit('.').next().unwrap_or(publish_id)
+fn url_policy<'a>(st: &AppState, app: &'a App) -> UrlPolicy<'a> {
+    UrlPolicy {
+        allow_http: st.cfg.network.allow_http,
+        verified_prefixes: &app.verified_url_prefixes,
+    }
+}
+
+/// Starts the publish for the caller and answers the init.
+async fn start(
+    st: &AppState,
+    caller: &Caller,
+    app: &App,
+    n: NewPublish,
+) -> ApiResult<Data<InitData>> {
+    let creator = creator_of(st, caller).await?;
+    let who = Poster {
+        app,
+        creator: &creator,
+        token_hash: &caller.token_hash,
+    };
+    let started = posting::start(st, who, n).await?;
+    Ok(Data(InitData {
+        publish_id: started.publish_id,
+        upload_url: started.upload_url,
+    }))
 }
 
 /// Direct Post of a video.
@@ -310,53 +187,18 @@ pub async fn video_init(
         "video/init",
     )
     .await?;
-    let media = check_source(&st, &app.verified_url_prefixes, &req.source_info)?;
-    let post_info = req.post_info.clone().unwrap_or_default();
+    let media = sources::video_source(&req.source_info, url_policy(&st, &app))?;
+    let post_info = req.post_info.unwrap_or_default();
     let requested = requested_video(&post_info);
     rules::check_text(PostKind::Video, &requested)?;
-    let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st.store.writer.acquire().await?;
-    let mut tx = writer_conn.begin().await?;
-    st.store.lock_creator_tx(&mut tx, &creator.id).await?;
-    st.store.lock_app_tx(&mut tx, &app.client_key).await?;
-    let u = usage(
-        &st,
-        &mut *tx,
-        &creator,
-        &app.client_key,
-        app.audited,
-        app.active_user_cap,
-    )
-    .await?;
-    let settings = rules::check_direct_post(
-        PostKind::Video,
-        &creator.settings(),
-        AppStanding {
-            audited: app.audited,
-        },
-        &u,
-        &requested,
-    )?;
-    let kind = if matches!(media, Media::File(_)) {
-        PublishKind::DirectFile
-    } else {
-        PublishKind::DirectUrl
+    let n = NewPublish {
+        kind: PostKind::Video,
+        destination: Destination::Direct(requested),
+        media,
+        post_info: serde_json::to_string(&post_info).unwrap_or_default(),
+        photos: None,
     };
-    answer(
-        &st,
-        &caller,
-        NewPublish {
-            kind,
-            mode: PostMode::DirectPost.as_str(),
-            media_type: "VIDEO",
-            post_info: serde_json::to_string(&post_info).unwrap_or_default(),
-            settings: Some(serde_json::to_string(&settings).unwrap_or_default()),
-            media,
-            photos: None,
-        },
-        tx,
-    )
-    .await
+    start(&st, &caller, &app, n).await
 }
 
 /// Upload a video to the creator's inbox.
@@ -380,41 +222,15 @@ pub async fn inbox_video_init(
         "inbox/video/init",
     )
     .await?;
-    let media = check_source(&st, &app.verified_url_prefixes, &req.source_info)?;
-    let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st.store.writer.acquire().await?;
-    let mut tx = writer_conn.begin().await?;
-    st.store.lock_creator_tx(&mut tx, &creator.id).await?;
-    let u = usage(
-        &st,
-        &mut *tx,
-        &creator,
-        &app.client_key,
-        app.audited,
-        app.active_user_cap,
-    )
-    .await?;
-    rules::check_inbox_upload(&creator.settings(), &u)?;
-    let kind = if matches!(media, Media::File(_)) {
-        PublishKind::InboxFile
-    } else {
-        PublishKind::InboxUrl
+    let media = sources::video_source(&req.source_info, url_policy(&st, &app))?;
+    let n = NewPublish {
+        kind: PostKind::Video,
+        destination: Destination::Inbox,
+        media,
+        post_info: "{}".into(),
+        photos: None,
     };
-    answer(
-        &st,
-        &caller,
-        NewPublish {
-            kind,
-            mode: PostMode::MediaUpload.as_str(),
-            media_type: "VIDEO",
-            post_info: "{}".into(),
-            settings: None,
-            media,
-            photos: None,
-        },
-        tx,
-    )
-    .await
+    start(&st, &caller, &app, n).await
 }
 
 /// Photo posts (Direct Post or to the inbox).
@@ -437,79 +253,20 @@ pub async fn content_init(
     let summary = serde_json::to_string(&req).unwrap_or_default();
     let app = preamble(&st, &caller, &slot, summary, scope, "content/init").await?;
     let s = &req.source_info;
-    if s.source != Source::PullFromUrl {
-        return Err(invalid("photo posts support only source PULL_FROM_URL"));
-    }
-    if s.photo_images.is_empty() || s.photo_images.len() > rules::PHOTO_IMAGES_MAX {
-        return Err(invalid(format!(
-            "source_info.photo_images must hold 1 to {} URLs",
-            rules::PHOTO_IMAGES_MAX
-        )));
-    }
-    if s.photo_cover_index < 0 || s.photo_cover_index as usize >= s.photo_images.len() {
-        return Err(invalid(
-            "source_info.photo_cover_index must index into photo_images",
-        ));
-    }
-    for url in &s.photo_images {
-        check_pull_url(&st, &app.verified_url_prefixes, url)?;
-    }
-    let pi = &req.post_info;
-    let requested = RequestedPost {
-        title: pi.title.clone(),
-        description: pi.description.clone(),
-        privacy_level: pi.privacy_level,
-        disable_comment: pi.disable_comment,
-        disable_duet: None,
-        disable_stitch: None,
-        brand_content_toggle: pi.brand_content_toggle,
-        brand_organic_toggle: pi.brand_organic_toggle,
-        is_aigc: pi.is_aigc,
-        auto_add_music: pi.auto_add_music,
-        video_cover_timestamp_ms: None,
-    };
+    sources::photo_source(s, url_policy(&st, &app))?;
+    let requested = requested_photo(&req.post_info);
     rules::check_text(PostKind::Photo, &requested)?;
-    let creator = creator_of(&st, &caller).await?;
-    let mut writer_conn = st.store.writer.acquire().await?;
-    let mut tx = writer_conn.begin().await?;
-    st.store.lock_creator_tx(&mut tx, &creator.id).await?;
-    st.store.lock_app_tx(&mut tx, &app.client_key).await?;
-    let u = usage(
-        &st,
-        &mut *tx,
-        &creator,
-        &app.client_key,
-        app.audited,
-        app.active_user_cap,
-    )
-    .await?;
-    let settings = if direct {
-        Some(rules::check_direct_post(
-            PostKind::Photo,
-            &creator.settings(),
-            AppStanding {
-                audited: app.audited,
-            },
-            &u,
-            &requested,
-        )?)
-    } else {
-        rules::check_inbox_upload(&creator.settings(), &u)?;
-        None
-    };
-    answer(
-        &st,
-        &caller,
-        NewPublish {
-            kind: PublishKind::Photo,
-            mode: req.post_mode.as_str(),
-            media_type: "PHOTO",
-            post_info: serde_json::to_string(pi).unwrap_or_default(),
-            settings: settings.map(|s| serde_json::to_string(&s).unwrap_or_default()),
-            media: Media::Url(s.photo_images[s.photo_cover_index as usize].clone()),
-            photos: Some((s.photo_images.clone(), s.photo_cover_index)),
+    let cover = s.photo_images[s.photo_cover_index as usize].clone();
+    let n = NewPublish {
+        kind: PostKind::Photo,
+        destination: if direct {
+            Destination::Direct(requested)
+        } else {
+            Destination::Inbox
         },
-        tx,
-    )
-    .await
+        media: MediaSource::Url(cover),
+        post_info: serde_json::to_string(&req.post_info).unwrap_or_default(),
+        photos: Some((s.photo_images.clone(), s.photo_cover_index)),
+    };
+    start(&st, &caller, &app, n).await
 }

@@ -1,0 +1,245 @@
+//! Starting a publish: the one use case behind `video/init`, `inbox/video/init` and
+//! `content/init`. Under the creator's lock (and the app's, for Direct Post) it counts the caps,
+//! applies the posting rules, writes the publish and its download job, then commits and tells the
+//! node once: the usage cache and the worker.
+use reelbox_core::ids::{self, PublishKind};
+use reelbox_core::rules::{self, AppStanding, PostKind, RequestedPost};
+use reelbox_core::secrets;
+use reelbox_core::sources::MediaSource;
+use reelbox_store::Store;
+use reelbox_store::apps::App;
+use reelbox_store::creators::Creator;
+use reelbox_store::publishes::Publish;
+use reelbox_wire::posting::{PostMode, PublishStatus, Source};
+
+use crate::service::caps::usage;
+use crate::service::error::ServiceResult;
+use crate::state::AppState;
+
+/// Who posts: the app, the creator, and the access token the publish is tied to (its status is
+/// readable with that token only).
+pub struct Poster<'a> {
+    pub app: &'a App,
+    pub creator: &'a Creator,
+    pub token_hash: &'a str,
+}
+
+/// Where the media goes.
+pub enum Destination {
+    /// Straight to the creator's profile, under the Direct Post rules.
+    Direct(RequestedPost),
+    /// To the creator's inbox as a draft.
+    Inbox,
+}
+
+/// A publish to start.
+pub struct NewPublish {
+    pub kind: PostKind,
+    pub destination: Destination,
+    pub media: MediaSource,
+    /// The request's `post_info` as sent, stored for the post.
+    pub post_info: String,
+    /// A photo post's image URLs and the index of its cover.
+    pub photos: Option<(Vec<String>, i64)>,
+}
+
+/// A publish started: its id, and for `FILE_UPLOAD` where to send the chunks.
+pub struct Started {
+    pub publish_id: String,
+    pub upload_url: Option<String>,
+}
+
+/// The numeric part of a publish id, shown as `upload_id` in upload URLs.
+pub fn upload_id(publish_id: &str) -> &str {
+    publish_id.rsplit('.').next().unwrap_or(publish_id)
+}
+
+fn publish_kind(n: &NewPublish) -> PublishKind {
+    let file = matches!(n.media, MediaSource::File(_));
+    match (n.kind, &n.destination, file) {
+        (PostKind::Photo, _, _) => PublishKind::Photo,
+        (_, Destination::Direct(_), true) => PublishKind::DirectFile,
+        (_, Destination::Direct(_), false) => PublishKind::DirectUrl,
+        (_, Destination::Inbox, true) => PublishKind::InboxFile,
+        (_, Destination::Inbox, false) => PublishKind::InboxUrl,
+    }
+}
+
+/// Applies the caps and rules, writes the publish and answers where its media goes.
+pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResult<Started> {
+    let (app, creator) = (who.app, who.creator);
+    let mut writer_conn = st.store.writer.acquire().await?;
+    let mut tx = writer_conn.begin().await?;
+    st.store.lock_creator_tx(&mut tx, &creator.id).await?;
+    if matches!(n.destination, Destination::Direct(_)) {
+        // The app's active-creator cap counts across its creators: one Direct Post at a time.
+        st.store.lock_app_tx(&mut tx, &app.client_key).await?;
+    }
+    let u = usage(
+        st,
+        &mut *tx,
+        creator,
+        &app.client_key,
+        app.audited,
+        app.active_user_cap,
+    )
+    .await?;
+    let settings = match &n.destination {
+        Destination::Direct(requested) => Some(rules::check_direct_post(
+            n.kind,
+            &creator.settings(),
+            AppStanding {
+                audited: app.audited,
+            },
+            &u,
+            requested,
+        )?),
+        Destination::Inbox => {
+            rules::check_inbox_upload(&creator.settings(), &u)?;
+            None
+        }
+    };
+    let now = st.now();
+    let id = ids::publish_id(publish_kind(&n), now);
+    let (mode, media_type) = match (&n.destination, n.kind) {
+        (Destination::Direct(_), PostKind::Photo) => (PostMode::DirectPost, "PHOTO"),
+        (Destination::Direct(_), PostKind::Video) => (PostMode::DirectPost, "VIDEO"),
+        (Destination::Inbox, PostKind::Photo) => (PostMode::MediaUpload, "PHOTO"),
+        (Destination::Inbox, PostKind::Video) => (PostMode::MediaUpload, "VIDEO"),
+    };
+    let mut p = Publish {
+        id: id.clone(),
+        client_key: app.client_key.clone(),
+        creator_id: creator.id.clone(),
+        token_hash: who.token_hash.to_string(),
+        mode: mode.as_str().into(),
+        media_type: media_type.into(),
+        source: String::new(),
+        status: String::new(),
+        fail_reason: None,
+        post_info: n.post_info,
+        settings: settings.map(|s| serde_json::to_string(&s).unwrap_or_default()),
+        video_url: None,
+        photo_images: None,
+        photo_cover_index: None,
+        video_size: None,
+        chunk_size: None,
+        total_chunk_count: None,
+        uploaded_bytes: 0,
+        downloaded_bytes: 0,
+        upload_token_hash: None,
+        upload_expires_at: None,
+        upload_handle: None,
+        object_key: None,
+        probe: None,
+        post_ids: "[]".into(),
+        public_post_ids: "[]".into(),
+        inbox_state: (mode == PostMode::MediaUpload).then(|| "pending".to_string()),
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+    };
+    let mut upload_url = None;
+    match n.media {
+        MediaSource::File(plan) => {
+            let token = ids::upload_token();
+            p.source = Source::FileUpload.as_str().into();
+            p.status = PublishStatus::ProcessingUpload.as_str().into();
+            p.video_size = Some(plan.video_size as i64);
+            p.chunk_size = Some(plan.chunk_size as i64);
+            p.total_chunk_count = Some(plan.count as i64);
+            p.upload_token_hash = Some(secrets::sha256_hex(&token));
+            p.upload_expires_at = Some(now + st.cfg.limits.upload_url_ttl_secs * 1000);
+            p.upload_handle = Some(
+                st.blobs
+                    .begin_upload(&id)
+                    .await
+                    .map_err(anyhow::Error::from)?,
+            );
+            upload_url = Some(format!(
+                "{}/upload/video/?upload_id={}&upload_token={}",
+                st.public_url,
+                upload_id(&id),
+                token
+            ));
+        }
+        MediaSource::Url(url) => {
+            p.source = Source::PullFromUrl.as_str().into();
+            p.status = PublishStatus::ProcessingDownload.as_str().into();
+            p.video_url = Some(url);
+        }
+    }
+    if let Some((images, cover)) = n.photos {
+        p.photo_images = Some(serde_json::to_string(&images).unwrap_or_default());
+        p.photo_cover_index = Some(cover);
+    }
+    Store::insert_publish_tx(&mut tx, &p).await?;
+    if p.source == Source::PullFromUrl.as_str() {
+        Store::enqueue_job_tx(&mut tx, &ids::row_id(), "pull", &p.id, now, now).await?;
+    }
+    tx.commit().await.map_err(reelbox_store::StoreError::from)?;
+    st.store.publishes_changed();
+    st.work.notify_one();
+    Ok(Started {
+        publish_id: p.id,
+        upload_url,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reelbox_core::chunks::ChunkPlan;
+
+    fn new(kind: PostKind, destination: Destination, media: MediaSource) -> NewPublish {
+        NewPublish {
+            kind,
+            destination,
+            media,
+            post_info: "{}".into(),
+            photos: None,
+        }
+    }
+
+    #[test]
+    fn a_publish_id_names_its_destination_and_source() {
+        let file = || {
+            MediaSource::File(ChunkPlan {
+                video_size: 1,
+                chunk_size: 1,
+                count: 1,
+            })
+        };
+        let url = || MediaSource::Url("https://a.example/v.mp4".into());
+        let direct = || Destination::Direct(RequestedPost::default());
+        let cases = [
+            (new(PostKind::Video, direct(), file()), "v_pub_file~v2-1."),
+            (new(PostKind::Video, direct(), url()), "v_pub_url~v2."),
+            (
+                new(PostKind::Video, Destination::Inbox, file()),
+                "v_inbox_file~v2.",
+            ),
+            (
+                new(PostKind::Video, Destination::Inbox, url()),
+                "v_inbox_url~v2.",
+            ),
+            (new(PostKind::Photo, direct(), url()), "p_pub_url~v2."),
+            (
+                new(PostKind::Photo, Destination::Inbox, url()),
+                "p_pub_url~v2.",
+            ),
+        ];
+        for (n, prefix) in cases {
+            assert_eq!(publish_kind(&n).prefix(), prefix);
+        }
+    }
+
+    #[test]
+    fn the_upload_id_is_the_numeric_tail_of_the_publish_id() {
+        assert_eq!(
+            upload_id("v_pub_file~v2-1.7312345678901234567"),
+            "7312345678901234567"
+        );
+        assert_eq!(upload_id("plain"), "plain");
+    }
+}
