@@ -74,26 +74,52 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         method = %method, path = %path, status = resp.status().as_u16(), latency_ms = format!("{latency_ms:.2}"),
         log_id = %log_id, code = code, "request"
     );
-    if path.starts_with("/v2/") {
-        let who = slot.take();
+    let who = slot.take();
+    // Only calls an app can be named for: anonymous traffic must not grow the log (it keeps
+    // calls for days), and no one could inspect it anyway.
+    if path.starts_with("/v2/") && who.client_key.is_some() {
         let call = ApiCall {
             id: reelbox_core::ids::ordered_row_id(),
             client_key: who.client_key,
             creator_id: who.creator_id,
             token_hash: who.token_hash,
-            endpoint: path,
+            endpoint: bounded(path, MAX_LOGGED_ENDPOINT),
             method: method.to_string(),
             status: resp.status().as_u16() as i64,
             error_code: code.to_string(),
             log_id,
             latency_ms: latency_ms.round() as i64,
-            summary: who.summary.unwrap_or_default(),
+            summary: bounded_summary(who.summary.unwrap_or_default()),
             injected: reelbox_store::calls::Injected(who.injected),
             created_at: st.now(),
         };
         st.calls.record(call);
     }
     resp
+}
+
+/// What the call log keeps of an endpoint path (routed paths are far shorter).
+const MAX_LOGGED_ENDPOINT: usize = 256;
+/// What it keeps of a request's summary: the guideline report parses it as JSON, so a longer one
+/// is replaced by its size rather than cut.
+const MAX_LOGGED_SUMMARY: usize = 64 * 1024;
+
+fn bounded(mut s: String, max: usize) -> String {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+    s
+}
+
+fn bounded_summary(summary: String) -> String {
+    if summary.len() <= MAX_LOGGED_SUMMARY {
+        return summary;
+    }
+    serde_json::json!({ "truncated_bytes": summary.len() }).to_string()
 }
 
 /// Answers of the JSON APIs that did not come from our handlers (axum's own rejections of a
@@ -145,4 +171,25 @@ async fn into_envelope(path: &str, resp: Response) -> Response {
     crate::http::error::ApiError::new(code, message)
         .with_status(status)
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_call_log_keeps_of_a_call_is_bounded() {
+        assert_eq!(
+            bounded("/v2/user/info/".into(), MAX_LOGGED_ENDPOINT),
+            "/v2/user/info/"
+        );
+        let long = format!("/v2/{}", "é".repeat(1000));
+        let kept = bounded(long, MAX_LOGGED_ENDPOINT);
+        assert!(kept.len() <= MAX_LOGGED_ENDPOINT && kept.starts_with("/v2/é"));
+        let small = r#"{"post_info":{}}"#.to_string();
+        assert_eq!(bounded_summary(small.clone()), small);
+        let big = "x".repeat(MAX_LOGGED_SUMMARY + 1);
+        let v: serde_json::Value = serde_json::from_str(&bounded_summary(big)).unwrap();
+        assert_eq!(v["truncated_bytes"], MAX_LOGGED_SUMMARY + 1);
+    }
 }
