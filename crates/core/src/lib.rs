@@ -12,6 +12,7 @@ pub mod net;
 pub mod oauth;
 pub mod report;
 pub mod research;
+pub mod review;
 pub mod rules;
 pub mod scopes;
 pub mod secrets;

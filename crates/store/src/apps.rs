@@ -19,6 +19,9 @@ pub struct App {
     pub active_user_cap: Option<i64>,
     pub developer_id: Option<String>,
     pub created_at: i64,
+    /// Asked for in the portal on a live platform and waiting for the operator's review.
+    pub pending_scopes: Vec<String>,
+    pub pending_url_prefixes: Vec<String>,
 }
 
 #[derive(FromRow)]
@@ -37,6 +40,8 @@ struct AppRow {
     active_user_cap: Option<i64>,
     developer_id: Option<String>,
     created_at: i64,
+    pending_scopes: String,
+    pending_url_prefixes: String,
 }
 
 impl TryFrom<AppRow> for App {
@@ -57,16 +62,18 @@ impl TryFrom<AppRow> for App {
             active_user_cap: r.active_user_cap,
             developer_id: r.developer_id,
             created_at: r.created_at,
+            pending_scopes: from_json(&r.pending_scopes)?,
+            pending_url_prefixes: from_json(&r.pending_url_prefixes)?,
         })
     }
 }
 
-const COLUMNS: &str = "client_key, name, secret_hash, secret_generation, audited, audit_requested_at, scopes, redirect_uris, verified_url_prefixes, webhook_url, test_users, active_user_cap, developer_id, created_at";
+const COLUMNS: &str = "client_key, name, secret_hash, secret_generation, audited, audit_requested_at, scopes, redirect_uris, verified_url_prefixes, webhook_url, test_users, active_user_cap, developer_id, created_at, pending_scopes, pending_url_prefixes";
 
 impl Store {
     pub async fn insert_app(&self, a: &App) -> Result<()> {
         sqlx::query(sql!(
-            "INSERT INTO apps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO apps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&a.client_key)
         .bind(&a.name)
@@ -82,6 +89,8 @@ impl Store {
         .bind(a.active_user_cap)
         .bind(&a.developer_id)
         .bind(a.created_at)
+        .bind(to_json(&a.pending_scopes))
+        .bind(to_json(&a.pending_url_prefixes))
         .execute(&mut *self.writer.acquire().await?)
         .await
         .map_err(conflict)?;
@@ -91,7 +100,7 @@ impl Store {
     /// Writes every mutable field of `a` (keyed by its client_key).
     pub async fn update_app(&self, a: &App) -> Result<()> {
         sqlx::query(
-            "UPDATE apps SET name = $2, secret_hash = $3, secret_generation = $4, audited = $5, audit_requested_at = $6, scopes = $7, redirect_uris = $8, verified_url_prefixes = $9, webhook_url = $10, test_users = $11, active_user_cap = $12, developer_id = $13 WHERE client_key = $1",
+            "UPDATE apps SET name = $2, secret_hash = $3, secret_generation = $4, audited = $5, audit_requested_at = $6, scopes = $7, redirect_uris = $8, verified_url_prefixes = $9, webhook_url = $10, test_users = $11, active_user_cap = $12, developer_id = $13, pending_scopes = $14, pending_url_prefixes = $15 WHERE client_key = $1",
         )
         .bind(&a.client_key)
         .bind(&a.name)
@@ -106,6 +115,8 @@ impl Store {
         .bind(to_json(&a.test_users))
         .bind(a.active_user_cap)
         .bind(&a.developer_id)
+        .bind(to_json(&a.pending_scopes))
+        .bind(to_json(&a.pending_url_prefixes))
         .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.cache.invalidate();

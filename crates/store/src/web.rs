@@ -332,12 +332,16 @@ impl Store {
         .await?)
     }
 
-    /// Apps whose developers asked for an audit that no operator has granted yet.
-    pub async fn apps_awaiting_audit(&self) -> Result<Vec<crate::apps::App>> {
+    /// Apps waiting for the operator: an audit asked for, or privileges asked for in the portal.
+    pub async fn apps_awaiting_review(&self) -> Result<Vec<crate::apps::App>> {
         let apps = self.apps().await?;
         Ok(apps
             .into_iter()
-            .filter(|a| a.audit_requested_at.is_some() && !a.audited)
+            .filter(|a| {
+                (a.audit_requested_at.is_some() && !a.audited)
+                    || !a.pending_scopes.is_empty()
+                    || !a.pending_url_prefixes.is_empty()
+            })
             .collect())
     }
 }

@@ -3,6 +3,7 @@
 use crate::http::error::{ApiError, ApiResult};
 use crate::service::invalid;
 use crate::state::AppState;
+use reelbox_core::review::{self, Split};
 use reelbox_core::{ids, oauth, scopes, secrets};
 use reelbox_store::apps::App;
 use reelbox_wire::control::{AppView, CreateApp, UpdateApp};
@@ -83,6 +84,14 @@ pub async fn create_app(
         &req.verified_url_prefixes,
         req.webhook_url.as_deref(),
     )?;
+    let (scopes, prefixes) = if developer_id.is_some() {
+        under_review(st, &[], &[], req.scopes, req.verified_url_prefixes)
+    } else {
+        (
+            unreviewed(req.scopes),
+            unreviewed(req.verified_url_prefixes),
+        )
+    };
     let client_key = ids::client_key();
     let secret = st.client_secret(&client_key, 0);
     let app = App {
@@ -92,19 +101,83 @@ pub async fn create_app(
         secret_generation: 0,
         audited: req.audited,
         audit_requested_at: None,
-        scopes: req.scopes,
+        scopes: scopes.effective,
         redirect_uris: req.redirect_uris,
-        verified_url_prefixes: req.verified_url_prefixes,
+        verified_url_prefixes: prefixes.effective,
         webhook_url: req.webhook_url.filter(|w| !w.is_empty()),
         test_users: vec![],
         active_user_cap: None,
         developer_id,
         created_at: st.now(),
+        pending_scopes: scopes.pending,
+        pending_url_prefixes: prefixes.pending,
     };
     st.store.insert_app(&app).await?;
     Ok(app_view(&app, Some(secret), st))
 }
+/// The operator's change (control API, CLI, admin page): takes effect as asked.
 pub async fn update_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiResult<AppView> {
+    update(st, client_key, req, false).await
+}
+
+/// The app's developer's change in the portal: on a live platform new research scopes and URL
+/// prefixes wait for the operator's review.
+pub async fn update_own_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiResult<AppView> {
+    update(st, client_key, req, true).await
+}
+
+/// The operator grants what the app's developer asked for: the audit, if requested, and the
+/// pending scopes and URL prefixes.
+pub async fn approve(st: &AppState, client_key: &str) -> ApiResult<AppView> {
+    let mut a = st
+        .store
+        .app(client_key)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone)
+        .ok_or_else(|| ApiError::not_found("app"))?;
+    if a.audit_requested_at.is_some() {
+        a.audited = true;
+    }
+    a.scopes = review::approve(&a.scopes, &std::mem::take(&mut a.pending_scopes));
+    a.verified_url_prefixes = review::approve(
+        &a.verified_url_prefixes,
+        &std::mem::take(&mut a.pending_url_prefixes),
+    );
+    st.store.update_app(&a).await?;
+    Ok(app_view(&a, None, st))
+}
+
+fn unreviewed(items: Vec<String>) -> Split {
+    Split {
+        effective: items,
+        pending: vec![],
+    }
+}
+
+/// A developer's request against what the app holds; only a live platform holds anything back
+/// (in the sandbox the developer is their own operator).
+fn under_review(
+    st: &AppState,
+    scopes_held: &[String],
+    prefixes_held: &[String],
+    scopes: Vec<String>,
+    prefixes: Vec<String>,
+) -> (Split, Split) {
+    if st.cfg.mode != crate::config::Mode::Production {
+        return (unreviewed(scopes), unreviewed(prefixes));
+    }
+    (
+        review::split(scopes_held, &scopes, review::scope_needs_review),
+        review::split(prefixes_held, &prefixes, |_| true),
+    )
+}
+
+async fn update(
+    st: &AppState,
+    client_key: &str,
+    req: UpdateApp,
+    by_developer: bool,
+) -> ApiResult<AppView> {
     let mut a = st
         .store
         .app(client_key)
@@ -117,14 +190,27 @@ pub async fn update_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiR
     if let Some(v) = req.audited {
         a.audited = v;
     }
-    if let Some(v) = req.scopes {
-        a.scopes = v;
+    if by_developer {
+        let (scopes, prefixes) = under_review(
+            st,
+            &a.scopes,
+            &a.verified_url_prefixes,
+            req.scopes.unwrap_or_else(|| a.scopes.clone()),
+            req.verified_url_prefixes
+                .unwrap_or_else(|| a.verified_url_prefixes.clone()),
+        );
+        (a.scopes, a.pending_scopes) = (scopes.effective, scopes.pending);
+        (a.verified_url_prefixes, a.pending_url_prefixes) = (prefixes.effective, prefixes.pending);
+    } else {
+        if let Some(v) = req.scopes {
+            a.scopes = v;
+        }
+        if let Some(v) = req.verified_url_prefixes {
+            a.verified_url_prefixes = v;
+        }
     }
     if let Some(v) = req.redirect_uris {
         a.redirect_uris = v;
-    }
-    if let Some(v) = req.verified_url_prefixes {
-        a.verified_url_prefixes = v;
     }
     if let Some(v) = req.webhook_url {
         a.webhook_url = Some(v).filter(|w| !w.is_empty());
@@ -141,6 +227,7 @@ pub async fn update_app(st: &AppState, client_key: &str, req: UpdateApp) -> ApiR
         &a.verified_url_prefixes,
         a.webhook_url.as_deref(),
     )?;
+    check_app_fields(&a.pending_scopes, &[], &a.pending_url_prefixes, None)?;
     st.store.update_app(&a).await?;
     Ok(app_view(&a, None, st))
 }

@@ -200,7 +200,7 @@ async fn developer_portal_and_operator_admin() {
     let p = op
         .submit("/admin", &format!("/admin/apps/{key}/approve"), &[])
         .await;
-    assert!(p.body.contains("Clipper 2 is audited."));
+    assert!(p.body.contains("Clipper 2 is approved."));
     let app =
         w.s.admin(
             reqwest::Method::GET,
@@ -242,4 +242,135 @@ async fn developer_portal_and_operator_admin() {
             .location(),
         "/admin"
     );
+}
+
+/// On a live platform a developer cannot hand their own app research access or a verified
+/// download address: both wait for the operator, who grants them from the admin page.
+#[tokio::test]
+async fn self_service_privileges_wait_for_the_operator_on_a_live_platform() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut cfg = reelbox_testkit::TestServer::config(tmp.path(), crate::probe_exe());
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    cfg.mode = reelbox_server::Mode::Production;
+    let s = reelbox_testkit::TestServer::start_with(cfg).await;
+    let mut d = Agent::new(&s);
+    d.submit(
+        "/developers",
+        "/developers/signup",
+        &[
+            ("email", "dev@example.com"),
+            ("password", "a long password"),
+        ],
+    )
+    .await;
+    let p = d
+        .submit(
+            "/developers",
+            "/developers/apps",
+            &[
+                ("name", "Scraper"),
+                ("redirect_uris", "https://scraper.example/cb/"),
+                ("scope", "user.info.basic"),
+                ("scope", "research.data.basic"),
+                ("verified_url_prefixes", "cdn.tiktok.com"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 302, "{}", p.body);
+    let path = p.location();
+    let key = path.strip_prefix("/developers/apps/").unwrap().to_string();
+    let url = format!("/_reelbox/apps/{key}");
+    let app = || s.admin(reqwest::Method::GET, &url, Value::Null);
+    let a = app().await;
+    assert_eq!(a["scopes"], json!(["user.info.basic"]), "{a}");
+    assert_eq!(a["verified_url_prefixes"], json!([]), "{a}");
+    // No research token either: the scope is not the app's yet.
+    let secret = d
+        .submit(&path, &format!("{path}/secret"), &[])
+        .await
+        .body
+        .split("<code id=\"client-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    // What the research API answers the app's client token.
+    let research_code = || async {
+        let v: Value = s
+            .http
+            .post(s.url("/v2/oauth/token/"))
+            .form(&[
+                ("client_key", key.as_str()),
+                ("client_secret", secret.as_str()),
+                ("grant_type", "client_credentials"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = v["access_token"]
+            .as_str()
+            .expect("client token")
+            .to_string();
+        let (_, v) = s
+            .call(
+                &token,
+                "/v2/research/user/info/?fields=display_name",
+                Some(json!({"username": "nobody"})),
+            )
+            .await;
+        v["error"]["code"].as_str().unwrap_or("").to_string()
+    };
+    assert_eq!(research_code().await, "scope_not_authorized");
+    let page = d.get(&path).await;
+    assert!(
+        page.body.contains("research.data.basic, cdn.tiktok.com"),
+        "the portal shows what waits: {}",
+        page.body
+    );
+    // Saving the settings again keeps asking, and grants nothing.
+    d.submit(
+        &path,
+        &path,
+        &[
+            ("name", "Scraper"),
+            ("redirect_uris", "https://scraper.example/cb/"),
+            ("scope", "user.info.basic"),
+            ("scope", "research.data.basic"),
+            ("verified_url_prefixes", "cdn.tiktok.com"),
+        ],
+    )
+    .await;
+    assert_eq!(app().await["scopes"], json!(["user.info.basic"]));
+    // The operator sees the request and grants it.
+    let mut op = Agent::new(&s);
+    op.submit(
+        "/admin",
+        "/admin/signin",
+        &[("token", s.admin_token.as_str())],
+    )
+    .await;
+    let admin = op.get("/admin").await;
+    assert!(
+        admin
+            .body
+            .contains("asks for research.data.basic, cdn.tiktok.com"),
+        "{}",
+        admin.body
+    );
+    op.submit("/admin", &format!("/admin/apps/{key}/approve"), &[])
+        .await;
+    let a = app().await;
+    assert_eq!(
+        a["scopes"],
+        json!(["user.info.basic", "research.data.basic"])
+    );
+    assert_eq!(a["verified_url_prefixes"], json!(["cdn.tiktok.com"]));
+    assert_eq!(a["audited"], false, "approving privileges is not an audit");
+    assert_ne!(research_code().await, "scope_not_authorized");
+    assert!(!d.get(&path).await.body.contains("pending-review"));
 }

@@ -11,11 +11,14 @@ use super::session::{Ctx, Kind};
 use super::{FormData, Nav, PageError, PageResult, html, when};
 use crate::api::pages::render::found;
 
-/// An app waiting for its audit.
+/// An app waiting for the operator: its audit, or privileges its developer asked for.
 pub struct AuditRow {
     pub client_key: String,
     pub name: String,
     pub requested: String,
+    pub audit: bool,
+    /// Research scopes and URL prefixes asked for in the portal, comma-separated.
+    pub privileges: String,
 }
 
 /// A creator row with its editable settings.
@@ -53,11 +56,19 @@ async fn render(
         let awaiting = ctx
             .st
             .store
-            .apps_awaiting_audit()
+            .apps_awaiting_review()
             .await?
             .into_iter()
             .map(|a| AuditRow {
                 requested: a.audit_requested_at.map(when).unwrap_or_default(),
+                audit: a.audit_requested_at.is_some() && !a.audited,
+                privileges: a
+                    .pending_scopes
+                    .iter()
+                    .chain(&a.pending_url_prefixes)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 client_key: a.client_key,
                 name: a.name,
             })
@@ -146,25 +157,18 @@ fn require_admin(ctx: &Ctx) -> Result<(), PageError> {
     }
 }
 
-/// Approves an app's audit (the same change as `reelbox app audit`).
+/// Grants what the app's developer asked for: the audit (the same change as `reelbox app audit`)
+/// and any research scopes and URL prefixes waiting for review.
 pub async fn approve(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
     require_admin(&ctx)?;
-    let v = crate::service::apps::update_app(
-        &ctx.st,
-        &key,
-        UpdateApp {
-            audited: Some(true),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let v = crate::service::apps::approve(&ctx.st, &key).await?;
     render(
         ctx,
         StatusCode::OK,
         None,
-        Some(format!("{} is audited.", v.name)),
+        Some(format!("{} is approved.", v.name)),
     )
     .await
 }

@@ -261,6 +261,8 @@ struct AppPage {
     verified_url_prefixes: String,
     webhook_url: String,
     scopes: Vec<ScopeBox>,
+    /// Research scopes and URL prefixes waiting for the operator (a live platform), comma-separated.
+    pending: String,
     secret: Option<String>,
     notice: Option<String>,
     error: Option<String>,
@@ -328,9 +330,23 @@ async fn render_app(
         audited: a.audited,
         audit_requested: a.audit_requested_at.is_some(),
         redirect_uris: a.redirect_uris.join("\n"),
-        verified_url_prefixes: a.verified_url_prefixes.join("\n"),
+        // What waits for review stays in the form, so saving again keeps asking for it.
+        verified_url_prefixes: a
+            .verified_url_prefixes
+            .iter()
+            .chain(&a.pending_url_prefixes)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n"),
         webhook_url: a.webhook_url.clone().unwrap_or_default(),
-        scopes: scope_boxes(&a.scopes),
+        scopes: scope_boxes(&[a.scopes.as_slice(), &a.pending_scopes].concat()),
+        pending: a
+            .pending_scopes
+            .iter()
+            .chain(&a.pending_url_prefixes)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
         secret,
         notice,
         error,
@@ -359,7 +375,7 @@ pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageR
         webhook_url: Some(f.get("webhook_url")),
         ..Default::default()
     };
-    match crate::service::apps::update_app(&ctx.st, &a.client_key, req).await {
+    match crate::service::apps::update_own_app(&ctx.st, &a.client_key, req).await {
         Ok(_) => {
             let a = owned_app(&ctx, &key).await?;
             render_app(ctx, &a, StatusCode::OK, None, Some("Saved.".into()), None).await
