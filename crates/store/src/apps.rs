@@ -24,6 +24,13 @@ pub struct App {
     pub pending_url_prefixes: Vec<String>,
 }
 
+impl App {
+    /// What waits for the operator's review, scopes first.
+    pub fn awaiting_review(&self) -> Vec<String> {
+        [self.pending_scopes.as_slice(), &self.pending_url_prefixes].concat()
+    }
+}
+
 #[derive(FromRow)]
 struct AppRow {
     client_key: String,

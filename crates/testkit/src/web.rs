@@ -27,6 +27,13 @@ impl Page {
             .unwrap_or_default()
     }
 
+    /// The text of the page's `<code id="…">` element (a client key or a revealed secret).
+    pub fn code(&self, id: &str) -> Option<String> {
+        let open = format!("<code id=\"{id}\">");
+        let rest = self.body.split(&open).nth(1)?;
+        rest.split('<').next().map(str::to_string)
+    }
+
     /// The first form token of the page.
     pub fn csrf(&self) -> String {
         self.body

@@ -129,12 +129,7 @@ pub async fn update_own_app(st: &AppState, client_key: &str, req: UpdateApp) -> 
 /// The operator grants what the app's developer asked for: the audit, if requested, and the
 /// pending scopes and URL prefixes.
 pub async fn approve(st: &AppState, client_key: &str) -> ApiResult<AppView> {
-    let mut a = st
-        .store
-        .app(client_key)
-        .await?
-        .map(std::sync::Arc::unwrap_or_clone)
-        .ok_or_else(|| ApiError::not_found("app"))?;
+    let mut a = load(st, client_key).await?;
     if a.audit_requested_at.is_some() {
         a.audited = true;
     }
@@ -145,6 +140,15 @@ pub async fn approve(st: &AppState, client_key: &str) -> ApiResult<AppView> {
     );
     st.store.update_app(&a).await?;
     Ok(app_view(&a, None, st))
+}
+
+/// The app to change, or 404.
+async fn load(st: &AppState, client_key: &str) -> ApiResult<App> {
+    st.store
+        .app(client_key)
+        .await?
+        .map(std::sync::Arc::unwrap_or_clone)
+        .ok_or_else(|| ApiError::not_found("app"))
 }
 
 fn unreviewed(items: Vec<String>) -> Split {
@@ -178,12 +182,7 @@ async fn update(
     req: UpdateApp,
     by_developer: bool,
 ) -> ApiResult<AppView> {
-    let mut a = st
-        .store
-        .app(client_key)
-        .await?
-        .map(std::sync::Arc::unwrap_or_clone)
-        .ok_or_else(|| ApiError::not_found("app"))?;
+    let mut a = load(st, client_key).await?;
     if let Some(n) = req.name {
         a.name = n;
     }
@@ -233,12 +232,7 @@ async fn update(
 }
 /// A new client secret; the old one stops working at once.
 pub async fn rotate_secret(st: &AppState, client_key: &str) -> ApiResult<AppView> {
-    let mut a = st
-        .store
-        .app(client_key)
-        .await?
-        .map(std::sync::Arc::unwrap_or_clone)
-        .ok_or_else(|| ApiError::not_found("app"))?;
+    let mut a = load(st, client_key).await?;
     a.secret_generation += 1;
     let secret = st.client_secret(&a.client_key, a.secret_generation);
     a.secret_hash = secrets::sha256_hex(&secret);

@@ -90,15 +90,7 @@ async fn developer_portal_and_operator_admin() {
     // The secret, revealed, works at the token endpoint; rotated, the old one stops working.
     let path = format!("/developers/apps/{key}");
     let p = d.submit(&path, &format!("{path}/secret"), &[]).await;
-    let secret = p
-        .body
-        .split("<code id=\"client-secret\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let secret = p.code("client-secret").expect("the secret is shown");
     let token = |secret: String| {
         let s = &w.s;
         let key = key.clone();
@@ -288,34 +280,11 @@ async fn self_service_privileges_wait_for_the_operator_on_a_live_platform() {
     let secret = d
         .submit(&path, &format!("{path}/secret"), &[])
         .await
-        .body
-        .split("<code id=\"client-secret\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+        .code("client-secret")
+        .expect("the secret is shown");
     // What the research API answers the app's client token.
     let research_code = || async {
-        let v: Value = s
-            .http
-            .post(s.url("/v2/oauth/token/"))
-            .form(&[
-                ("client_key", key.as_str()),
-                ("client_secret", secret.as_str()),
-                ("grant_type", "client_credentials"),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = v["access_token"]
-            .as_str()
-            .expect("client token")
-            .to_string();
+        let token = reelbox_testkit::oauth::client_token(&s, &key, &secret).await;
         let (_, v) = s
             .call(
                 &token,

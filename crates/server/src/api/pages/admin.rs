@@ -62,13 +62,7 @@ async fn render(
             .map(|a| AuditRow {
                 requested: a.audit_requested_at.map(when).unwrap_or_default(),
                 audit: a.audit_requested_at.is_some() && !a.audited,
-                privileges: a
-                    .pending_scopes
-                    .iter()
-                    .chain(&a.pending_url_prefixes)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                privileges: a.awaiting_review().join(", "),
                 client_key: a.client_key,
                 name: a.name,
             })

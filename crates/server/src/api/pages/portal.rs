@@ -331,22 +331,12 @@ async fn render_app(
         audit_requested: a.audit_requested_at.is_some(),
         redirect_uris: a.redirect_uris.join("\n"),
         // What waits for review stays in the form, so saving again keeps asking for it.
-        verified_url_prefixes: a
-            .verified_url_prefixes
-            .iter()
-            .chain(&a.pending_url_prefixes)
-            .cloned()
-            .collect::<Vec<_>>()
+        verified_url_prefixes: [a.verified_url_prefixes.as_slice(), &a.pending_url_prefixes]
+            .concat()
             .join("\n"),
         webhook_url: a.webhook_url.clone().unwrap_or_default(),
         scopes: scope_boxes(&[a.scopes.as_slice(), &a.pending_scopes].concat()),
-        pending: a
-            .pending_scopes
-            .iter()
-            .chain(&a.pending_url_prefixes)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
+        pending: a.awaiting_review().join(", "),
         secret,
         notice,
         error,
