@@ -3,6 +3,7 @@
 
 pub mod chunks;
 pub mod clock;
+pub mod compat;
 pub mod error;
 pub mod faults;
 pub mod form;

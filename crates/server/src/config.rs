@@ -41,6 +41,36 @@ pub struct Config {
     pub probe: Probe,
     pub webhooks: Webhooks,
     pub jobs: Jobs,
+    pub compat: Compat,
+}
+
+/// Which TikTok reelbox imitates (`reelbox_core::compat`); an app may choose its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Compat {
+    /// The profile apps follow unless they choose one: `tiktok-2026-11` (TikTok's current pages)
+    /// or `tiktok-2024` (the older pages).
+    pub profile: String,
+    /// Refuse every leniency with TikTok's answer, for apps that do not choose. Off: leniencies
+    /// are served and each use is a finding in the app's guideline report.
+    pub strict: bool,
+}
+
+impl Default for Compat {
+    fn default() -> Self {
+        Compat {
+            profile: reelbox_core::compat::DEFAULT_PROFILE.into(),
+            strict: false,
+        }
+    }
+}
+
+impl Compat {
+    /// The platform's profile (checked when the configuration is loaded).
+    pub fn platform_profile(&self) -> &'static reelbox_core::compat::Profile {
+        reelbox_core::compat::profile(&self.profile)
+            .unwrap_or(&reelbox_core::compat::TIKTOK_2026_11)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -212,6 +242,7 @@ impl Default for Config {
             probe: Probe::default(),
             webhooks: Webhooks::default(),
             jobs: Jobs::default(),
+            compat: Compat::default(),
         }
     }
 }
@@ -268,6 +299,17 @@ impl Config {
             return Err(format!(
                 "jobs.lease_secs must be at least 1 (got {})",
                 cfg.jobs.lease_secs
+            ));
+        }
+        if reelbox_core::compat::profile(&cfg.compat.profile).is_none() {
+            let known: Vec<_> = reelbox_core::compat::PROFILES
+                .iter()
+                .map(|p| p.name)
+                .collect();
+            return Err(format!(
+                "compat.profile {:?} is not a profile (known: {})",
+                cfg.compat.profile,
+                known.join(", ")
             ));
         }
         Ok(cfg)
@@ -328,6 +370,9 @@ mod tests {
         std::fs::write(&f, "[jobs]\nlease_secs = 0\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("jobs.lease_secs"), "{e}");
+        std::fs::write(&f, "[compat]\nprofile = \"tiktok-1999\"\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("tiktok-2026-11, tiktok-2024"), "{e}");
         assert!(Config::example_toml().contains("daily_post_cap = 15"));
         assert!(Config::example_toml().contains("lease_secs = 30"));
     }
