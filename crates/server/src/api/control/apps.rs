@@ -11,7 +11,7 @@ use reelbox_wire::control::{AppView, CreateApp, UpdateApp};
 // ---- HTTP handlers ----
 
 /// Register an app.
-#[utoipa::path(post, path = "/_reelbox/apps", tag = "Control", request_body = CreateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/apps", tag = "Control API", request_body = CreateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
 pub async fn post_app(
     State(st): State<AppState>,
     _: Admin,
@@ -20,7 +20,7 @@ pub async fn post_app(
     Ok(Data(create_app(&st, req, None).await?))
 }
 /// Show an app.
-#[utoipa::path(get, path = "/_reelbox/apps/{client_key}", tag = "Control", params(("client_key" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/apps/{client_key}", tag = "Control API", params(("client_key" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
 pub async fn get_app(
     State(st): State<AppState>,
     _: Admin,
@@ -34,7 +34,7 @@ pub async fn get_app(
     Ok(Data(app_view(&a, None, &st)))
 }
 /// Change an app (audit status, scopes, redirect URIs, verified prefixes, webhook, test users).
-#[utoipa::path(patch, path = "/_reelbox/apps/{client_key}", tag = "Control", params(("client_key" = String, Path)), request_body = UpdateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(patch, path = "/_reelbox/apps/{client_key}", tag = "Control API", params(("client_key" = String, Path)), request_body = UpdateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
 pub async fn patch_app(
     State(st): State<AppState>,
     _: Admin,
@@ -44,7 +44,7 @@ pub async fn patch_app(
     Ok(Data(update_app(&st, &key, req).await?))
 }
 /// Rotate an app's client secret.
-#[utoipa::path(post, path = "/_reelbox/apps/{client_key}/secret", tag = "Control", params(("client_key" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/apps/{client_key}/secret", tag = "Control API", params(("client_key" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
 pub async fn post_app_secret(
     State(st): State<AppState>,
     _: Admin,

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use reelbox_wire::control::{CreateCreator, CreatorView, UpdateCreator};
 
 /// Create a creator.
-#[utoipa::path(post, path = "/_reelbox/creators", tag = "Control", request_body = CreateCreator, responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/creators", tag = "Control API", request_body = CreateCreator, responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
 pub async fn post_creator(
     State(st): State<AppState>,
     _: Admin,
@@ -18,7 +18,7 @@ pub async fn post_creator(
     Ok(Data(create_creator(&st, req).await?))
 }
 /// Show a creator.
-#[utoipa::path(get, path = "/_reelbox/creators/{username}", tag = "Control", params(("username" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/creators/{username}", tag = "Control API", params(("username" = String, Path)), responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
 pub async fn get_creator(
     State(st): State<AppState>,
     _: Admin,
@@ -32,7 +32,7 @@ pub async fn get_creator(
     Ok(Data(creator_view(&c)))
 }
 /// Change a creator's settings.
-#[utoipa::path(patch, path = "/_reelbox/creators/{username}", tag = "Control", params(("username" = String, Path)), request_body = UpdateCreator, responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
+#[utoipa::path(patch, path = "/_reelbox/creators/{username}", tag = "Control API", params(("username" = String, Path)), request_body = UpdateCreator, responses((status = 200, body = reelbox_wire::Envelope<CreatorView>)), security(("admin" = [])))]
 pub async fn patch_creator(
     State(st): State<AppState>,
     _: Admin,

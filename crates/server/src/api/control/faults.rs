@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::State;
 
 /// Inject a fault or switch on a scenario: the next matching calls fail (or slow down).
-#[utoipa::path(post, path = "/_reelbox/faults", tag = "Control", request_body = FaultSpec, responses((status = 200, body = reelbox_wire::Envelope<Fault>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/faults", tag = "Control API", request_body = FaultSpec, responses((status = 200, body = reelbox_wire::Envelope<Fault>)), security(("admin" = [])))]
 pub async fn post_fault(
     State(st): State<AppState>,
     _: Admin,
@@ -18,7 +18,7 @@ pub async fn post_fault(
     Ok(Data(add_fault(&st, req)?))
 }
 /// The active faults.
-#[utoipa::path(get, path = "/_reelbox/faults", tag = "Control", responses((status = 200, description = "{faults: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/faults", tag = "Control API", responses((status = 200, description = "{faults: [...]}")), security(("admin" = [])))]
 pub async fn get_faults(
     State(st): State<AppState>,
     _: Admin,
@@ -28,7 +28,7 @@ pub async fn get_faults(
     ))
 }
 /// Clear every fault.
-#[utoipa::path(delete, path = "/_reelbox/faults", tag = "Control", responses((status = 200, description = "{}")), security(("admin" = [])))]
+#[utoipa::path(delete, path = "/_reelbox/faults", tag = "Control API", responses((status = 200, description = "{}")), security(("admin" = [])))]
 pub async fn delete_faults(
     State(st): State<AppState>,
     _: Admin,
@@ -37,7 +37,7 @@ pub async fn delete_faults(
     Ok(Data(serde_json::json!({})))
 }
 /// The named scenarios and what each reproduces.
-#[utoipa::path(get, path = "/_reelbox/faults/scenarios", tag = "Control", responses((status = 200, description = "{scenarios: [{name, reproduces}]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/faults/scenarios", tag = "Control API", responses((status = 200, description = "{scenarios: [{name, reproduces}]}")), security(("admin" = [])))]
 pub async fn get_fault_scenarios(_: Admin) -> ApiResult<Data<serde_json::Value>> {
     let list: Vec<_> = crate::sandbox::faults::SCENARIOS
         .iter()

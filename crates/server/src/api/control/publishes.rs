@@ -18,7 +18,7 @@ pub struct PublishQuery {
     limit: Option<i64>,
 }
 /// Publishes, newest first, with what was asked and what happened.
-#[utoipa::path(get, path = "/_reelbox/publishes", tag = "Control", params(PublishQuery), responses((status = 200, description = "{publishes: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/publishes", tag = "Control API", params(PublishQuery), responses((status = 200, description = "{publishes: [...]}")), security(("admin" = [])))]
 pub async fn get_publishes(
     State(st): State<AppState>,
     _: Admin,
@@ -64,7 +64,7 @@ pub async fn get_publishes(
     Ok(Data(serde_json::json!({ "publishes": out })))
 }
 /// The drafts waiting in a creator's inbox.
-#[utoipa::path(get, path = "/_reelbox/inbox/{username}", tag = "Control", params(("username" = String, Path)), responses((status = 200, description = "{drafts: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/inbox/{username}", tag = "Control API", params(("username" = String, Path)), responses((status = 200, description = "{drafts: [...]}")), security(("admin" = [])))]
 pub async fn get_inbox(
     State(st): State<AppState>,
     _: Admin,
@@ -122,7 +122,7 @@ impl DraftPost {
     }
 }
 /// Post a draft from a creator's inbox as the creator would in the app.
-#[utoipa::path(post, path = "/_reelbox/inbox/{username}/{publish_id}/post", tag = "Control", params(("username" = String, Path), ("publish_id" = String, Path)), request_body = DraftPost, responses((status = 200, description = "{post_id}")), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/inbox/{username}/{publish_id}/post", tag = "Control API", params(("username" = String, Path), ("publish_id" = String, Path)), request_body = DraftPost, responses((status = 200, description = "{post_id}")), security(("admin" = [])))]
 pub async fn post_inbox_draft(
     State(st): State<AppState>,
     _: Admin,

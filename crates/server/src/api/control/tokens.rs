@@ -10,7 +10,7 @@ use reelbox_wire::control::MintToken;
 use reelbox_wire::oauth::TokenResponse;
 
 /// Mint tokens for a creator without the consent page. Answers exactly like `/v2/oauth/token/`.
-#[utoipa::path(post, path = "/_reelbox/tokens", tag = "Control", request_body = MintToken, responses((status = 200, body = TokenResponse)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/tokens", tag = "Control API", request_body = MintToken, responses((status = 200, body = TokenResponse)), security(("admin" = [])))]
 pub async fn post_token(
     State(st): State<AppState>,
     _: Admin,
