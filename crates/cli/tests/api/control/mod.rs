@@ -2,6 +2,7 @@
 //! observes them, the movable clock, the guideline report of a careful and of a careless client, the
 //! call log, and the control API's own access rule.
 mod access;
+mod bodies;
 mod calls;
 mod clock;
 mod faults;

@@ -2,7 +2,7 @@
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Posting, WireJson};
+use crate::http::extract::{Control, WireJson};
 use crate::service::apps::{app_view, create_app, rotate_secret, update_app};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -11,11 +11,11 @@ use reelbox_wire::control::{AppView, CreateApp, UpdateApp};
 // ---- HTTP handlers ----
 
 /// Register an app.
-#[utoipa::path(post, path = "/_reelbox/apps", tag = "Control API", request_body = CreateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/apps", tag = "Control API", request_body = CreateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>), super::BadRequest), security(("admin" = [])))]
 pub async fn post_app(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(req, _): WireJson<CreateApp, Posting>,
+    WireJson(req, _): WireJson<CreateApp, Control>,
 ) -> ApiResult<Data<AppView>> {
     Ok(Data(create_app(&st, req, None).await?))
 }
@@ -34,12 +34,12 @@ pub async fn get_app(
     Ok(Data(app_view(&a, None, &st)))
 }
 /// Change an app (audit status, scopes, redirect URIs, verified prefixes, webhook, test users).
-#[utoipa::path(patch, path = "/_reelbox/apps/{client_key}", tag = "Control API", params(("client_key" = String, Path)), request_body = UpdateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>)), security(("admin" = [])))]
+#[utoipa::path(patch, path = "/_reelbox/apps/{client_key}", tag = "Control API", params(("client_key" = String, Path)), request_body = UpdateApp, responses((status = 200, body = reelbox_wire::Envelope<AppView>), super::BadRequest), security(("admin" = [])))]
 pub async fn patch_app(
     State(st): State<AppState>,
     _: Admin,
     Path(key): Path<String>,
-    WireJson(req, _): WireJson<UpdateApp, Posting>,
+    WireJson(req, _): WireJson<UpdateApp, Control>,
 ) -> ApiResult<Data<AppView>> {
     Ok(Data(update_app(&st, &key, req).await?))
 }

@@ -5,11 +5,11 @@ use reelbox_store::seed::{SeedReport, SeedSpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::research::invalid;
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Reading, WireJson};
+use crate::http::extract::{Control, WireJson};
+use crate::service::invalid;
 use crate::state::AppState;
 
 /// Body of `POST /_reelbox/seed`.
@@ -36,12 +36,12 @@ fn d_days() -> u64 {
 
 /// Generate a deterministic synthetic corpus ending now (server time).
 #[utoipa::path(post, path = "/_reelbox/seed", tag = "Control API", request_body = SeedBody,
-    responses((status = 200, description = "What was generated")),
+    responses((status = 200, description = "What was generated"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_seed(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<SeedBody, Reading>,
+    WireJson(b, _): WireJson<SeedBody, Control>,
 ) -> ApiResult<Data<Value>> {
     // Big corpora take minutes: `reelbox seed` is the tool for those.
     if b.videos > 200_000 || b.creators > 100_000 || b.creators == 0 || b.days == 0 || b.days > 3650
@@ -79,12 +79,12 @@ pub struct ActivityBody {
 
 /// Simulate engagement on a post: counters and trend buckets move as with real activity.
 #[utoipa::path(post, path = "/_reelbox/activity", tag = "Control API", request_body = ActivityBody,
-    responses((status = 200, description = "The post's new counters")),
+    responses((status = 200, description = "The post's new counters"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_activity(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<ActivityBody, Reading>,
+    WireJson(b, _): WireJson<ActivityBody, Control>,
 ) -> ApiResult<Data<Value>> {
     let a = Activity {
         views: b.views,

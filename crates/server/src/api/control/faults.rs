@@ -2,18 +2,18 @@
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
-use crate::http::extract::{Posting, WireJson};
+use crate::http::extract::{Control, WireJson};
 use crate::sandbox::faults::add_fault;
 use crate::sandbox::faults::{Fault, FaultSpec};
 use crate::state::AppState;
 use axum::extract::State;
 
 /// Inject a fault or switch on a scenario: the next matching calls fail (or slow down).
-#[utoipa::path(post, path = "/_reelbox/faults", tag = "Control API", request_body = FaultSpec, responses((status = 200, body = reelbox_wire::Envelope<Fault>)), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/faults", tag = "Control API", request_body = FaultSpec, responses((status = 200, body = reelbox_wire::Envelope<Fault>), super::BadRequest), security(("admin" = [])))]
 pub async fn post_fault(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(req, _): WireJson<FaultSpec, Posting>,
+    WireJson(req, _): WireJson<FaultSpec, Control>,
 ) -> ApiResult<Data<Fault>> {
     Ok(Data(add_fault(&st, req)?))
 }

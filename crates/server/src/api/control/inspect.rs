@@ -12,7 +12,7 @@ pub struct AppQuery {
     limit: Option<i64>,
 }
 /// An app's webhook delivery log, newest first.
-#[utoipa::path(get, path = "/_reelbox/webhooks", tag = "Control API", params(AppQuery), responses((status = 200, description = "{deliveries: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/webhooks", tag = "Control API", params(AppQuery), responses((status = 200, description = "{deliveries: [...]}"), super::BadRequest), security(("admin" = [])))]
 pub async fn get_webhooks(
     State(st): State<AppState>,
     _: Admin,
@@ -25,7 +25,7 @@ pub async fn get_webhooks(
     Ok(Data(serde_json::json!({ "deliveries": list })))
 }
 /// An app's recent wire API calls, newest first.
-#[utoipa::path(get, path = "/_reelbox/calls", tag = "Control API", params(AppQuery), responses((status = 200, description = "{calls: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/calls", tag = "Control API", params(AppQuery), responses((status = 200, description = "{calls: [...]}"), super::BadRequest), security(("admin" = [])))]
 pub async fn get_calls(
     State(st): State<AppState>,
     _: Admin,

@@ -8,11 +8,11 @@ use reelbox_store::tts::{NewProduct, NewShop, Review};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::research::invalid;
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Reading, WireJson};
+use crate::http::extract::{Control, WireJson};
+use crate::service::invalid;
 use crate::state::AppState;
 
 /// TikTok lets an account pin three videos.
@@ -59,12 +59,12 @@ pub struct ListActivityBody {
 /// Like a post as a creator (or take the like back): the like row and the post's counter move
 /// as with a like on the web pages.
 #[utoipa::path(post, path = "/_reelbox/likes", tag = "Control API", request_body = ListActivityBody,
-    responses((status = 200, description = "`{username, post_id, liked, like_count}`")),
+    responses((status = 200, description = "`{username, post_id, liked, like_count}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_like(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<ListActivityBody, Reading>,
+    WireJson(b, _): WireJson<ListActivityBody, Control>,
 ) -> ApiResult<Data<Value>> {
     let c = creator(&st, &b.username).await?;
     if st.store.post(&b.post_id).await?.is_none() {
@@ -87,12 +87,12 @@ pub async fn post_like(
 
 /// Repost a post as a creator (or take the repost back).
 #[utoipa::path(post, path = "/_reelbox/reposts", tag = "Control API", request_body = ListActivityBody,
-    responses((status = 200, description = "`{username, post_id, reposted, changed}`")),
+    responses((status = 200, description = "`{username, post_id, reposted, changed}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_repost(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<ListActivityBody, Reading>,
+    WireJson(b, _): WireJson<ListActivityBody, Control>,
 ) -> ApiResult<Data<Value>> {
     let c = creator(&st, &b.username).await?;
     if st.store.post(&b.post_id).await?.is_none() {
@@ -118,12 +118,12 @@ pub struct PinsBody {
 
 /// Replace a creator's pinned videos.
 #[utoipa::path(put, path = "/_reelbox/pins", tag = "Control API", request_body = PinsBody,
-    responses((status = 200, description = "`{username, post_ids}`")),
+    responses((status = 200, description = "`{username, post_ids}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn put_pins(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<PinsBody, Reading>,
+    WireJson(b, _): WireJson<PinsBody, Control>,
 ) -> ApiResult<Data<Value>> {
     if b.post_ids.len() > MAX_PINS {
         return Err(invalid("at most 3 videos can be pinned"));
@@ -154,12 +154,12 @@ pub struct PlaylistBody {
 
 /// Create a playlist of a creator's videos.
 #[utoipa::path(post, path = "/_reelbox/playlists", tag = "Control API", request_body = PlaylistBody,
-    responses((status = 200, description = "`{playlist_id, name, post_ids}`")),
+    responses((status = 200, description = "`{playlist_id, name, post_ids}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_playlist(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<PlaylistBody, Reading>,
+    WireJson(b, _): WireJson<PlaylistBody, Control>,
 ) -> ApiResult<Data<Value>> {
     let name = b.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
@@ -196,13 +196,13 @@ pub struct ListPrivacyBody {
 /// whether the liked-videos list is public.
 #[utoipa::path(patch, path = "/_reelbox/creators/{username}/lists", tag = "Control API",
     params(("username" = String, Path)), request_body = ListPrivacyBody,
-    responses((status = 200, description = "`{username, birth_date, liked_list_public}`")),
+    responses((status = 200, description = "`{username, birth_date, liked_list_public}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn patch_list_privacy(
     State(st): State<AppState>,
     _: Admin,
     Path(username): Path<String>,
-    WireJson(b, _): WireJson<ListPrivacyBody, Reading>,
+    WireJson(b, _): WireJson<ListPrivacyBody, Control>,
 ) -> ApiResult<Data<Value>> {
     let c = creator(&st, &username).await?;
     let birth = match b.birth_date.as_deref().map(str::trim) {
@@ -291,12 +291,12 @@ fn tenths(r: f64, what: &str) -> ApiResult<i64> {
 /// Create a shop with products, star counts and reviews (for the research TikTok Shop
 /// endpoints).
 #[utoipa::path(post, path = "/_reelbox/shops", tag = "Control API", request_body = ShopIn,
-    responses((status = 200, description = "`{shop_id, product_ids}`")),
+    responses((status = 200, description = "`{shop_id, product_ids}`"), super::BadRequest),
     security(("admin" = [])))]
 pub async fn post_shop(
     State(st): State<AppState>,
     _: Admin,
-    WireJson(b, _): WireJson<ShopIn, Reading>,
+    WireJson(b, _): WireJson<ShopIn, Control>,
 ) -> ApiResult<Data<Value>> {
     let now = st.now();
     let name = b.name.trim();

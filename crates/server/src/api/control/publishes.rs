@@ -2,7 +2,7 @@
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Posting, WireJson};
+use crate::http::extract::{Control, WireJson};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use reelbox_core::rules::RequestedPost;
@@ -18,7 +18,7 @@ pub struct PublishQuery {
     limit: Option<i64>,
 }
 /// Publishes, newest first, with what was asked and what happened.
-#[utoipa::path(get, path = "/_reelbox/publishes", tag = "Control API", params(PublishQuery), responses((status = 200, description = "{publishes: [...]}")), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/publishes", tag = "Control API", params(PublishQuery), responses((status = 200, description = "{publishes: [...]}"), super::BadRequest), security(("admin" = [])))]
 pub async fn get_publishes(
     State(st): State<AppState>,
     _: Admin,
@@ -122,12 +122,12 @@ impl DraftPost {
     }
 }
 /// Post a draft from a creator's inbox as the creator would in the app.
-#[utoipa::path(post, path = "/_reelbox/inbox/{username}/{publish_id}/post", tag = "Control API", params(("username" = String, Path), ("publish_id" = String, Path)), request_body = DraftPost, responses((status = 200, description = "{post_id}")), security(("admin" = [])))]
+#[utoipa::path(post, path = "/_reelbox/inbox/{username}/{publish_id}/post", tag = "Control API", params(("username" = String, Path), ("publish_id" = String, Path)), request_body = DraftPost, responses((status = 200, description = "{post_id}"), super::BadRequest), security(("admin" = [])))]
 pub async fn post_inbox_draft(
     State(st): State<AppState>,
     _: Admin,
     Path((u, id)): Path<(String, String)>,
-    WireJson(req, _): WireJson<DraftPost, Posting>,
+    WireJson(req, _): WireJson<DraftPost, Control>,
 ) -> ApiResult<Data<serde_json::Value>> {
     let c = st
         .store

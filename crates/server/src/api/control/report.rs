@@ -17,7 +17,7 @@ pub struct ReportQuery {
 
 /// The guideline report of an app's integration: each check pass / fail / not observed, with the
 /// calls that show it, and the audit-readiness checklist.
-#[utoipa::path(get, path = "/_reelbox/report", tag = "Control API", params(ReportQuery), responses((status = 200, body = reelbox_wire::Envelope<ReportView>)), security(("admin" = [])))]
+#[utoipa::path(get, path = "/_reelbox/report", tag = "Control API", params(ReportQuery), responses((status = 200, body = reelbox_wire::Envelope<ReportView>), super::BadRequest), security(("admin" = [])))]
 pub async fn get_report(
     State(st): State<AppState>,
     _: Admin,
