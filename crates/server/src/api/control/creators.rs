@@ -1,9 +1,9 @@
 //! `/_reelbox/creators`: create, read and change creators.
 use crate::http::auth::Admin;
 use crate::http::envelope::Data;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::{Control, WireJson};
-use crate::service::creators::{create_creator, creator_view, update_creator};
+use crate::service::creators::{create_creator, show_creator, update_creator};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use reelbox_wire::control::{CreateCreator, CreatorView, UpdateCreator};
@@ -24,12 +24,7 @@ pub async fn get_creator(
     _: Admin,
     Path(u): Path<String>,
 ) -> ApiResult<Data<CreatorView>> {
-    let c = st
-        .store
-        .creator_by_username(&u)
-        .await?
-        .ok_or_else(|| ApiError::not_found("creator"))?;
-    Ok(Data(creator_view(&c)))
+    Ok(Data(show_creator(&st, &u).await?))
 }
 /// Change a creator's settings.
 #[utoipa::path(patch, path = "/_reelbox/creators/{username}", tag = "Control API", params(("username" = String, Path)), request_body = UpdateCreator, responses((status = 200, body = reelbox_wire::Envelope<CreatorView>), super::BadRequest), security(("admin" = [])))]
