@@ -6,6 +6,7 @@ mod bodies;
 mod calls;
 mod clock;
 mod faults;
+mod openapi;
 mod report;
 mod scenarios;
 
