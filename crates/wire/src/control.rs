@@ -5,6 +5,12 @@ use utoipa::ToSchema;
 
 use crate::posting::PrivacyLevel;
 
+mod inspect;
+mod read_side;
+
+pub use inspect::*;
+pub use read_side::*;
+
 /// Body of `POST /_reelbox/apps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreateApp {
@@ -231,4 +237,23 @@ pub struct Fault {
     pub remaining: u32,
     /// Epoch ms after which the fault is gone.
     pub expires_at: Option<i64>,
+}
+
+/// `GET /_reelbox/faults` answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaultList {
+    pub faults: Vec<Fault>,
+}
+
+/// A named scenario and what it reproduces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScenarioView {
+    pub name: String,
+    pub reproduces: String,
+}
+
+/// `GET /_reelbox/faults/scenarios` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScenarioList {
+    pub scenarios: Vec<ScenarioView>,
 }

@@ -2,7 +2,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Every `error.code` reelbox emits in the v2 envelope. The spelling is the wire contract
-/// (note `invalid_param` on posting endpoints and `invalid_params` on read endpoints).
+/// (note `invalid_param` on posting endpoints and the control API, `invalid_params` on read
+/// endpoints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {

@@ -97,7 +97,16 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(crate::api::control::faults::get_fault_scenarios))
         .routes(routes!(crate::api::control::report::get_report))
-        // Display API, Research API, reelbox research extensions, read-side control
+        // Control API of the read side: a synthetic corpus, engagement, lists and shops
+        .routes(routes!(crate::api::control::corpus::post_seed))
+        .routes(routes!(crate::api::control::corpus::post_activity))
+        .routes(routes!(crate::api::control::lists::post_like))
+        .routes(routes!(crate::api::control::lists::post_repost))
+        .routes(routes!(crate::api::control::lists::put_pins))
+        .routes(routes!(crate::api::control::lists::post_playlist))
+        .routes(routes!(crate::api::control::lists::patch_list_privacy))
+        .routes(routes!(crate::api::control::lists::post_shop))
+        // Display API, Research API, reelbox research extensions
         .routes(routes!(crate::api::display::user_info))
         .routes(routes!(crate::api::display::video_list))
         .routes(routes!(crate::api::display::video_query))
@@ -111,8 +120,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::native::music_query))
         .routes(routes!(crate::api::native::music_trend))
         .routes(routes!(crate::api::native::shop::product_query))
-        .routes(routes!(crate::api::control::corpus::post_seed))
-        .routes(routes!(crate::api::control::corpus::post_activity))
         .routes(routes!(crate::api::research::lists::liked_videos))
         .routes(routes!(crate::api::research::lists::pinned_videos))
         .routes(routes!(crate::api::research::lists::reposted_videos))
@@ -120,12 +127,6 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::tts::shop))
         .routes(routes!(crate::api::research::tts::product))
         .routes(routes!(crate::api::research::tts::review))
-        .routes(routes!(crate::api::control::lists::post_like))
-        .routes(routes!(crate::api::control::lists::post_repost))
-        .routes(routes!(crate::api::control::lists::put_pins))
-        .routes(routes!(crate::api::control::lists::post_playlist))
-        .routes(routes!(crate::api::control::lists::patch_list_privacy))
-        .routes(routes!(crate::api::control::lists::post_shop))
         .split_for_parts()
 }
 

@@ -19,10 +19,16 @@ impl Dialect for Posting {
     const INVALID: ErrorCode = ErrorCode::InvalidParam;
 }
 
-/// Read endpoints and the control API: `invalid_params`.
+/// Read endpoints: `invalid_params`.
 pub struct Reading;
 impl Dialect for Reading {
     const INVALID: ErrorCode = ErrorCode::InvalidParams;
+}
+
+/// The control API (`/_reelbox/`): `invalid_param`, the code of its other bad requests too.
+pub struct Control;
+impl Dialect for Control {
+    const INVALID: ErrorCode = ErrorCode::InvalidParam;
 }
 
 /// A JSON body parsed whatever the Content-Type says (some clients send none, TikTok's own

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 pub use reelbox_core::faults::{Faults, INJECTED_WEBHOOK_FAILURE, SCENARIOS};
 use reelbox_store::publishes::Publish;
 use reelbox_wire::ErrorCode;
-pub use reelbox_wire::control::{Fault, FaultSpec};
+pub use reelbox_wire::control::{Fault, FaultList, FaultSpec, ScenarioList, ScenarioView};
 
 use crate::http::auth::Caller;
 use crate::http::context::CallSlot;
@@ -210,4 +210,24 @@ pub fn add_fault(st: &AppState, req: FaultSpec) -> ApiResult<Fault> {
         _ => {}
     }
     Ok(st.faults.add(req, st.now()))
+}
+
+/// The faults still active on the server's clock.
+pub fn active(st: &AppState) -> FaultList {
+    FaultList {
+        faults: st.faults.list(st.now()),
+    }
+}
+
+/// The named scenarios and what each reproduces.
+pub fn scenarios() -> ScenarioList {
+    ScenarioList {
+        scenarios: SCENARIOS
+            .iter()
+            .map(|(name, reproduces)| ScenarioView {
+                name: name.to_string(),
+                reproduces: reproduces.to_string(),
+            })
+            .collect(),
+    }
 }

@@ -69,6 +69,16 @@ fn check_app_fields(
 }
 /// Registers an app; the answer is the only place its secret is shown (the portal can derive it
 /// again for its owner).
+/// An app as the control API shows it (no secret).
+pub async fn show_app(st: &AppState, client_key: &str) -> ApiResult<AppView> {
+    let a = st
+        .store
+        .app(client_key)
+        .await?
+        .ok_or_else(|| ApiError::not_found("app"))?;
+    Ok(app_view(&a, None, st))
+}
+
 pub async fn create_app(
     st: &AppState,
     req: CreateApp,

@@ -38,6 +38,16 @@ fn hash(password: &str) -> ApiResult<String> {
     }
     secrets::hash_password(password).map_err(|e| ApiError::internal(anyhow::anyhow!(e)))
 }
+/// A creator as the control API shows it.
+pub async fn show_creator(st: &AppState, username: &str) -> ApiResult<CreatorView> {
+    let c = st
+        .store
+        .creator_by_username(username)
+        .await?
+        .ok_or_else(|| ApiError::not_found("creator"))?;
+    Ok(creator_view(&c))
+}
+
 pub async fn create_creator(st: &AppState, req: CreateCreator) -> ApiResult<CreatorView> {
     let username = req.username.trim().trim_start_matches('@').to_string();
     if !valid_username(&username) {

@@ -4,11 +4,15 @@ pub mod apps;
 pub mod audit;
 pub mod caps;
 pub mod clock;
+pub mod corpus;
 pub mod creators;
 pub mod error;
 pub mod events;
+pub mod inspect;
+pub mod lists;
 pub mod posting;
 pub mod publishes;
+pub mod shops;
 pub mod tokens;
 
 /// 400 `invalid_param` with a message naming the field.

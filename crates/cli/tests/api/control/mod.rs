@@ -2,9 +2,11 @@
 //! observes them, the movable clock, the guideline report of a careful and of a careless client, the
 //! call log, and the control API's own access rule.
 mod access;
+mod bodies;
 mod calls;
 mod clock;
 mod faults;
+mod openapi;
 mod report;
 mod scenarios;
 

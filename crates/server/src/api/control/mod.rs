@@ -11,3 +11,16 @@ pub mod lists;
 pub mod publishes;
 pub mod report;
 pub mod tokens;
+
+use reelbox_wire::Envelope;
+use reelbox_wire::envelope::Empty;
+
+/// The control API's bad request, documented on every operation that takes a body or a query:
+/// one code, whatever went wrong with the input.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // described, never built: errors are `ApiError`s
+#[response(
+    status = 400,
+    description = "`invalid_param`: the JSON body is malformed (not JSON, a field missing or of the wrong type, too large), the query string is malformed, or a value breaks its rule; the message names the field"
+)]
+pub struct BadRequest(#[to_schema] Envelope<Empty>);
