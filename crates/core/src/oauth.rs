@@ -70,14 +70,22 @@ pub fn redirect_uri_matches(registered: &[String], requested: &str) -> bool {
                 .and_then(|x| x.strip_prefix(':'))
             {
                 if let Some((port, path)) = rest.split_once('/') {
-                    return !port.is_empty()
-                        && port.bytes().all(|b| b.is_ascii_digit())
-                        && path == after;
+                    return port_is_canonical(port)
+                        && path == after
+                        && url::Url::parse(requested).is_ok();
                 }
             }
         }
         false
     })
+}
+
+/// A TCP port as a URL names it: 1..=65535 in decimal, no sign, no leading zero. Anything else
+/// would not parse as a URL later (a port over 65535), or would name the same port two ways.
+fn port_is_canonical(port: &str) -> bool {
+    !port.starts_with('0')
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
 #[cfg(test)]
@@ -131,6 +139,14 @@ mod tests {
         ));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:53412/other/"));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:/callback/"));
+        for port in ["99999", "65536", "0", "080", "+80", "18446744073709551697"] {
+            let uri = format!("http://127.0.0.1:{port}/callback/");
+            assert!(!redirect_uri_matches(&reg, &uri), "{uri}");
+        }
+        assert!(redirect_uri_matches(
+            &reg,
+            "http://127.0.0.1:65535/callback/"
+        ));
         assert!(!redirect_uri_matches(
             &reg,
             "http://127.0.0.1:1@evil/callback/"
