@@ -173,20 +173,24 @@ async fn token_inner(
                     "redirect_uri does not match the one used to authorize.",
                 ));
             }
-            if let Some(challenge) = &rec.code_challenge {
-                let verifier = req.code_verifier.as_deref().unwrap_or("");
-                if verifier.is_empty() {
-                    return Err(OAuthFailure::new(
-                        "invalid_request",
-                        "code_verifier is required for this code.",
-                    ));
-                }
-                if !rules::pkce_matches(challenge, verifier) {
-                    return Err(OAuthFailure::new(
-                        "invalid_grant",
-                        "code_verifier does not match the code_challenge.",
-                    ));
-                }
+            let verifier = req.code_verifier.as_deref().unwrap_or("");
+            let pkce_ok = match &rec.code_challenge {
+                Some(challenge) => rules::pkce_matches(challenge, verifier),
+                // RFC 9700 §2.1.1: a verifier for a code issued without a challenge means someone
+                // stripped the challenge from the authorization request (a PKCE downgrade).
+                None => verifier.is_empty(),
+            };
+            if rec.code_challenge.is_some() && verifier.is_empty() {
+                return Err(OAuthFailure::new(
+                    "invalid_request",
+                    "code_verifier is required for this code.",
+                ));
+            }
+            if !pkce_ok {
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "code_verifier does not match the code_challenge.",
+                ));
             }
             let resp =
                 crate::service::tokens::issue_user_tokens(st, &app, &rec.creator_id, &rec.scopes)
