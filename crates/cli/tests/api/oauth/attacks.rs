@@ -1,5 +1,6 @@
 //! Attacks on the OAuth server from its security review: each one refused in TikTok's form.
 use reelbox_testkit::oauth::{consent, token_form};
+use serde_json::{Value, json};
 
 use super::{REDIRECT, query, urlencode};
 use crate::world;
@@ -74,4 +75,122 @@ async fn out_of_range_loopback_port_is_a_clean_refusal() {
         let body = r.text().await.unwrap();
         assert!(body.contains("redirect_uri"), "port {port}: {body}");
     }
+}
+
+async fn exchange(w: &reelbox_testkit::World, key: &str, secret: &str, code: &str) -> (u16, Value) {
+    token_form(
+        &w.s,
+        &[
+            ("client_key", key),
+            ("client_secret", secret),
+            ("code", code),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await
+}
+
+const USER_INFO: &str = "/v2/user/info/?fields=open_id";
+
+async fn user_info(w: &reelbox_testkit::World, token: &str) -> u16 {
+    let r =
+        w.s.http
+            .get(w.s.url(USER_INFO))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+    r.status().as_u16()
+}
+
+#[tokio::test]
+async fn replayed_code_revokes_what_it_issued() {
+    let w = world().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let code = plain_code(&w).await;
+    let (st, first) = exchange(&w, key, secret, &code).await;
+    assert_eq!(st, 200, "{first}");
+    let access = first["access_token"].as_str().unwrap();
+    assert_eq!(user_info(&w, access).await, 200);
+    // RFC 6749 §4.1.2: a second use of a code revokes the tokens the first use issued.
+    let (st, v) = exchange(&w, key, secret, &code).await;
+    assert_eq!((st, v["error"].as_str().unwrap()), (400, "invalid_grant"));
+    assert_eq!(user_info(&w, access).await, 401);
+    let (st, v) = token_form(
+        &w.s,
+        &[
+            ("client_key", key),
+            ("client_secret", secret),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ],
+    )
+    .await;
+    assert_eq!((st, v["error"].as_str().unwrap()), (400, "invalid_grant"));
+    // The tokens of other authorizations of the same creator are untouched.
+    assert_eq!(user_info(&w, &w.token).await, 200);
+}
+
+#[tokio::test]
+async fn a_failed_exchange_by_another_client_leaves_the_code_usable() {
+    let w = world().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let other =
+        w.s.create_app(
+            json!({"name": "Other", "scopes": ["user.info.basic"], "redirect_uris": [REDIRECT]}),
+        )
+        .await;
+    let code = plain_code(&w).await;
+    // Wrong secret, and another app presenting the code: both refused, neither burns it.
+    let (st, _) = exchange(&w, key, "wrong", &code).await;
+    assert_eq!(st, 401);
+    let (st, v) = exchange(
+        &w,
+        other["client_key"].as_str().unwrap(),
+        other["client_secret"].as_str().unwrap(),
+        &code,
+    )
+    .await;
+    assert_eq!((st, v["error"].as_str().unwrap()), (400, "invalid_grant"));
+    let (st, v) = exchange(&w, key, secret, &code).await;
+    assert_eq!(st, 200, "{v}");
+}
+
+#[tokio::test]
+async fn revoking_invalidates_outstanding_codes() {
+    let w = world().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let code = plain_code(&w).await;
+    let r =
+        w.s.http
+            .post(w.s.url("/v2/oauth/revoke/"))
+            .form(&[
+                ("client_key", key),
+                ("client_secret", secret),
+                ("token", &w.token),
+            ])
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+    // The code from before the revoke neither works nor re-activates the grant.
+    let (st, v) = exchange(&w, key, secret, &code).await;
+    assert_eq!(
+        (
+            st,
+            v["error"].as_str().unwrap(),
+            v["error_description"].as_str().unwrap()
+        ),
+        (400, "invalid_grant", "Authorization code is invalid."),
+        "{v}"
+    );
+    assert_eq!(user_info(&w, &w.token).await, 401);
+    // A new consent works as before.
+    let code = plain_code(&w).await;
+    let (st, v) = exchange(&w, key, secret, &code).await;
+    assert_eq!(st, 200, "{v}");
 }

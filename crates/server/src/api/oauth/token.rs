@@ -142,23 +142,35 @@ async fn token_inner(
             let code = urlencoding::decode(code)
                 .map(|c| c.into_owned())
                 .unwrap_or_else(|_| code.to_string());
+            let family = ids::row_id();
             let rec = st
                 .store
-                .consume_auth_code(&secrets::sha256_hex(&code), now)
+                .consume_auth_code(&secrets::sha256_hex(&code), &app.client_key, &family, now)
                 .await?
                 .ok_or_else(|| {
                     OAuthFailure::new("invalid_grant", "Authorization code is invalid.")
                 })?;
-            if rec.used_at.is_some() {
-                return Err(OAuthFailure::new(
-                    "invalid_grant",
-                    "Authorization code has already been used.",
-                ));
-            }
+            // Checked before anything else: a code presented by another client is not consumed.
             if rec.client_key != app.client_key {
                 return Err(OAuthFailure::new(
                     "invalid_grant",
                     "Authorization code was issued to another client.",
+                ));
+            }
+            if rec.revoked_at.is_some() {
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "Authorization code is invalid.",
+                ));
+            }
+            if rec.used_at.is_some() {
+                // RFC 6749 §4.1.2: a replayed code may have been stolen; revoke what it issued.
+                if let Some(f) = &rec.family_id {
+                    st.store.revoke_family(f, now).await?;
+                }
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "Authorization code has already been used.",
                 ));
             }
             if now >= rec.expires_at {
@@ -192,10 +204,15 @@ async fn token_inner(
                     "code_verifier does not match the code_challenge.",
                 ));
             }
-            let resp =
-                crate::service::tokens::issue_user_tokens(st, &app, &rec.creator_id, &rec.scopes)
-                    .await
-                    .map_err(OAuthFailure::from)?;
+            let resp = crate::service::tokens::issue_user_tokens(
+                st,
+                &app,
+                &rec.creator_id,
+                &rec.scopes,
+                &family,
+            )
+            .await
+            .map_err(OAuthFailure::from)?;
             Ok(Json(resp).into_response())
         }
         "refresh_token" => {
@@ -252,6 +269,7 @@ async fn token_inner(
                 parent_hash: None,
                 used_at: None,
                 created_at: now,
+                family_id: old.family_id.clone(),
             };
             // The refresh token lives 365 days from the initial issuance, not from this refresh.
             let refresh = Token {
@@ -290,6 +308,7 @@ async fn token_inner(
                     parent_hash: None,
                     used_at: None,
                     created_at: now,
+                    family_id: None,
                 })
                 .await?;
             Ok(Json(ClientTokenResponse {
