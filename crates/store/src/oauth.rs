@@ -347,6 +347,19 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // One chain per family: a retry within the grace abandons the chain the lost answer began.
+        if let Some(f) = &used.family_id {
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND kind = 'refresh' \
+                 AND revoked_at IS NULL AND hash <> $3 AND hash <> $4",
+            )
+            .bind(f)
+            .bind(now)
+            .bind(&used.hash)
+            .bind(&refresh.hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(parent) = &used.parent_hash {
             sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL")
                 .bind(parent)

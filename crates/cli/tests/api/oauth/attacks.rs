@@ -194,3 +194,61 @@ async fn revoking_invalidates_outstanding_codes() {
     let (st, v) = exchange(&w, key, secret, &code).await;
     assert_eq!(st, 200, "{v}");
 }
+
+async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, Value) {
+    token_form(
+        &w.s,
+        &[
+            ("client_key", w.app["client_key"].as_str().unwrap()),
+            ("client_secret", w.app["client_secret"].as_str().unwrap()),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+        ],
+    )
+    .await
+}
+
+fn invalid_refresh(st: u16, v: &Value) {
+    assert_eq!(
+        (
+            st,
+            v["error"].as_str().unwrap(),
+            v["error_description"].as_str().unwrap()
+        ),
+        (400, "invalid_grant", "Refresh token is invalid."),
+        "{v}"
+    );
+}
+
+#[tokio::test]
+async fn replayed_refresh_token_revokes_its_family() {
+    let w = world().await;
+    let (st, r2) = refresh(&w, &w.refresh).await;
+    assert_eq!(st, 200, "{r2}");
+    let (st, r3) = refresh(&w, r2["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(st, 200, "{r3}");
+    // The first token again, after its successor was used: a replay.
+    let (st, v) = refresh(&w, &w.refresh).await;
+    invalid_refresh(st, &v);
+    let (st, v) = refresh(&w, r3["refresh_token"].as_str().unwrap()).await;
+    invalid_refresh(st, &v);
+    assert_eq!(
+        user_info(&w, r3["access_token"].as_str().unwrap()).await,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_retried_refresh_leaves_one_chain() {
+    let w = world().await;
+    // Within the grace a lost answer can be retried; the retry's chain is the only one left.
+    let (st, lost) = refresh(&w, &w.refresh).await;
+    assert_eq!(st, 200, "{lost}");
+    let (st, kept) = refresh(&w, &w.refresh).await;
+    assert_eq!(st, 200, "{kept}");
+    let (st, v) = refresh(&w, lost["refresh_token"].as_str().unwrap()).await;
+    invalid_refresh(st, &v);
+    // Presenting the abandoned sibling was a replay: the family is gone.
+    let (st, v) = refresh(&w, kept["refresh_token"].as_str().unwrap()).await;
+    invalid_refresh(st, &v);
+}

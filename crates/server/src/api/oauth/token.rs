@@ -230,22 +230,29 @@ async fn token_inner(
                 .await?
                 .filter(|t| t.kind == TokenKind::Refresh && t.client_key == app.client_key)
                 .ok_or_else(|| OAuthFailure::new("invalid_grant", "Refresh token is invalid."))?;
-            if old.revoked_at.is_some() {
+            let state = rules::RefreshState {
+                revoked: old.revoked_at.is_some(),
+                used: old.used_at.is_some(),
+                successor_used: st.store.successor_used(&hash).await?,
+            };
+            // Grace today (the spec's "old token works until the new one is first used"); a
+            // policy value away from strict rotation.
+            if rules::refresh_decision(rules::Rotation::default(), state)
+                == rules::RefreshDecision::RevokeFamily
+            {
+                if let Some(f) = &old.family_id {
+                    st.store.revoke_family(f, now).await?;
+                }
+                // Answered as an unknown token: a replay learns nothing.
                 return Err(OAuthFailure::new(
                     "invalid_grant",
-                    "Refresh token has been revoked.",
+                    "Refresh token is invalid.",
                 ));
             }
             if now >= old.expires_at {
                 return Err(OAuthFailure::new(
                     "invalid_grant",
                     "Refresh token is expired.",
-                ));
-            }
-            if st.store.successor_used(&hash).await? {
-                return Err(OAuthFailure::new(
-                    "invalid_grant",
-                    "Refresh token has been replaced by a newer one.",
                 ));
             }
             let grant = match &old.grant_id {
