@@ -297,6 +297,49 @@ impl Store {
         }))
     }
 
+    /// Narrows the grant's live tokens to `scopes` (a narrower re-consent), revoking those left
+    /// with none: no token keeps a scope the creator no longer grants.
+    pub async fn narrow_grant_tokens(
+        &self,
+        grant_id: &str,
+        scopes: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT hash, scopes FROM tokens WHERE grant_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(grant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut changed = false;
+        for (hash, held) in rows {
+            let held: Vec<String> = from_json(&held)?;
+            let kept: Vec<&String> = held.iter().filter(|s| scopes.contains(s)).collect();
+            if kept.len() == held.len() {
+                continue;
+            }
+            changed = true;
+            let mut w = self.writer.acquire().await?;
+            if kept.is_empty() {
+                sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1")
+                    .bind(&hash)
+                    .bind(now)
+                    .execute(&mut *w)
+                    .await?;
+            } else {
+                sqlx::query("UPDATE tokens SET scopes = $2 WHERE hash = $1")
+                    .bind(&hash)
+                    .bind(to_json(&kept))
+                    .execute(&mut *w)
+                    .await?;
+            }
+        }
+        if changed {
+            self.cache.invalidate();
+        }
+        Ok(())
+    }
+
     /// Revokes every token of a family (a replayed code or refresh token).
     pub async fn revoke_family(&self, family_id: &str, now: i64) -> Result<()> {
         sqlx::query(

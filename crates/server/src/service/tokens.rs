@@ -30,6 +30,8 @@ pub async fn issue_user_tokens(
             now,
         )
         .await?;
+    // The grant now holds `scopes` only: older chains with more must not outlive the consent.
+    st.store.narrow_grant_tokens(&grant.id, scopes, now).await?;
     let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
     let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
     let l = &st.cfg.limits;

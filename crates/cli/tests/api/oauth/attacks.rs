@@ -252,3 +252,46 @@ async fn a_retried_refresh_leaves_one_chain() {
     let (st, v) = refresh(&w, kept["refresh_token"].as_str().unwrap()).await;
     invalid_refresh(st, &v);
 }
+
+#[tokio::test]
+async fn narrower_reconsent_leaves_no_broader_token() {
+    let w = world().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let ci = "/v2/post/publish/creator_info/query/";
+    let broad =
+        w.s.mint(key, "alice", &["user.info.basic", "video.publish"])
+            .await;
+    let (st, _) =
+        w.s.call(broad["access_token"].as_str().unwrap(), ci, None)
+            .await;
+    assert_eq!(st, 200);
+    let narrow = w.s.mint(key, "alice", &["user.info.basic"]).await;
+    // The older, broader chain no longer carries the scope the creator took back.
+    let (st, v) =
+        w.s.call(broad["access_token"].as_str().unwrap(), ci, None)
+            .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (401, "scope_not_authorized")
+    );
+    let (st, v) = refresh(&w, broad["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(
+        (st, v["scope"].as_str().unwrap()),
+        (200, "user.info.basic"),
+        "{v}"
+    );
+    assert_eq!(
+        user_info(&w, narrow["access_token"].as_str().unwrap()).await,
+        200
+    );
+    // A re-consent with no scope in common with an older token revokes it.
+    let other = w.s.mint(key, "alice", &["video.publish"]).await;
+    assert_eq!(
+        user_info(&w, narrow["access_token"].as_str().unwrap()).await,
+        401
+    );
+    let (st, _) =
+        w.s.call(other["access_token"].as_str().unwrap(), ci, None)
+            .await;
+    assert_eq!(st, 200);
+}
