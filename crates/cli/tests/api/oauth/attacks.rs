@@ -295,3 +295,71 @@ async fn narrower_reconsent_leaves_no_broader_token() {
             .await;
     assert_eq!(st, 200);
 }
+
+#[tokio::test]
+async fn client_secret_guesses_are_throttled_per_client_key() {
+    let w = world().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let form = |secret: &'static str| {
+        vec![
+            ("client_key", key.to_string()),
+            ("client_secret", secret.to_string()),
+            ("grant_type", "client_credentials".to_string()),
+        ]
+    };
+    // limits.rate_token_failures: 10 failed authentications per client_key per minute.
+    for _ in 0..10 {
+        let r =
+            w.s.http
+                .post(w.s.url("/v2/oauth/token/"))
+                .form(&form("guess"))
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    // Then even the right secret waits: a guess that happens to be right must not get through.
+    let good = [
+        ("client_key", key),
+        ("client_secret", secret),
+        ("grant_type", "client_credentials"),
+    ];
+    let r =
+        w.s.http
+            .post(w.s.url("/v2/oauth/token/"))
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "rate_limit_exceeded", "{v}");
+    insta::assert_json_snapshot!(
+        "token_secret_guesses_throttled",
+        reelbox_testkit::redact::redact(v)
+    );
+    // Another app is not affected; a minute later the app gets in again.
+    let other =
+        w.s.create_app(
+            json!({"name": "Other", "scopes": ["user.info.basic"], "redirect_uris": [REDIRECT]}),
+        )
+        .await;
+    let t = reelbox_testkit::oauth::client_token(
+        &w.s,
+        other["client_key"].as_str().unwrap(),
+        other["client_secret"].as_str().unwrap(),
+    )
+    .await;
+    assert!(t.starts_with("clt."));
+    w.s.advance_clock(61).await;
+    let r =
+        w.s.http
+            .post(w.s.url("/v2/oauth/token/"))
+            .form(&good)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 200);
+}

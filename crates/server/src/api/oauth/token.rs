@@ -31,6 +31,9 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T
     })
 }
 
+/// The rate limiter's window for failed client authentications.
+const TOKEN_FAILURES: &str = "oauth_token_failures";
+
 /// Client authentication: `client_key` (or `client_id`) + `client_secret` in the body, or HTTP
 /// Basic. The secret is compared by hash in constant time.
 async fn authenticate_client(
@@ -77,12 +80,31 @@ async fn authenticate_client(
         .app(&key)
         .await?
         .map(std::sync::Arc::unwrap_or_clone);
+    // Failed authentications are counted per known client_key only: an unknown key has no secret
+    // to guess, and keying by known apps bounds the limiter's memory by the number of apps.
+    let limit = st.cfg.limits.rate_token_failures;
+    if let (Some(_), true) = (&app, limit > 0) {
+        if let Err(secs) = st.rate.exhausted(&key, TOKEN_FAILURES, limit, st.now()) {
+            return Err(OAuthFailure {
+                retry_after: Some(secs),
+                ..OAuthFailure::new(
+                    "rate_limit_exceeded",
+                    "Too many failed client authentications for this client_key; retry later.",
+                )
+            });
+        }
+    }
     match app {
         Some(app) if secrets::verify_sha256(&secret, &app.secret_hash) => Ok(app),
-        Some(_) => Err(OAuthFailure::new(
-            "invalid_client",
-            "Client authentication failed: wrong client_secret.",
-        )),
+        Some(_) => {
+            if limit > 0 {
+                let _ = st.rate.check(&key, TOKEN_FAILURES, limit, st.now());
+            }
+            Err(OAuthFailure::new(
+                "invalid_client",
+                "Client authentication failed: wrong client_secret.",
+            ))
+        }
         None => Err(OAuthFailure::new(
             "invalid_client",
             "Client authentication failed: unknown client_key.",
