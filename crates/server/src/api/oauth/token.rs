@@ -83,16 +83,18 @@ async fn authenticate_client(
     // Failed authentications are counted per known client_key only: an unknown key has no secret
     // to guess, and keying by known apps bounds the limiter's memory by the number of apps.
     let limit = st.cfg.limits.rate_token_failures;
-    if let (Some(_), true) = (&app, limit > 0) {
-        if let Err(secs) = st.rate.exhausted(&key, TOKEN_FAILURES, limit, st.now()) {
-            return Err(OAuthFailure {
-                retry_after: Some(secs),
-                ..OAuthFailure::new(
-                    "rate_limit_exceeded",
-                    "Too many failed client authentications for this client_key; retry later.",
-                )
-            });
-        }
+    let throttled = match &app {
+        Some(_) if limit > 0 => st.rate.exhausted(&key, TOKEN_FAILURES, limit, st.now()),
+        _ => Ok(()),
+    };
+    if let Err(secs) = throttled {
+        return Err(OAuthFailure {
+            retry_after: Some(secs),
+            ..OAuthFailure::new(
+                "rate_limit_exceeded",
+                "Too many failed client authentications for this client_key; retry later.",
+            )
+        });
     }
     match app {
         Some(app) if secrets::verify_sha256(&secret, &app.secret_hash) => Ok(app),
