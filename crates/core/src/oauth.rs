@@ -70,14 +70,64 @@ pub fn redirect_uri_matches(registered: &[String], requested: &str) -> bool {
                 .and_then(|x| x.strip_prefix(':'))
             {
                 if let Some((port, path)) = rest.split_once('/') {
-                    return !port.is_empty()
-                        && port.bytes().all(|b| b.is_ascii_digit())
-                        && path == after;
+                    return port_is_canonical(port)
+                        && path == after
+                        && url::Url::parse(requested).is_ok();
                 }
             }
         }
         false
     })
+}
+
+/// A TCP port as a URL names it: 1..=65535 in decimal, no sign, no leading zero. Anything else
+/// would not parse as a URL later (a port over 65535), or would name the same port two ways.
+fn port_is_canonical(port: &str) -> bool {
+    !port.starts_with('0')
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|p| p > 0)
+}
+
+/// How long a rotated refresh token keeps working.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Rotation {
+    /// The previous token works until its successor is first used (lost answers can be retried).
+    #[default]
+    Grace,
+    /// The previous token stops working as soon as a new one is issued.
+    Strict,
+}
+
+/// What is known of a presented refresh token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshState {
+    /// Revoked: by a revoke, a replay, or because a newer token of its family took over.
+    pub revoked: bool,
+    /// Already exchanged once for a successor.
+    pub used: bool,
+    /// A successor of it has itself been used.
+    pub successor_used: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshDecision {
+    Accept,
+    /// A superseded token came back: it was stolen or leaked, so every token of its family goes
+    /// (RFC 9700 §4.14).
+    RevokeFamily,
+}
+
+/// Whether a refresh token may be exchanged under `rotation`.
+pub fn refresh_decision(rotation: Rotation, t: RefreshState) -> RefreshDecision {
+    let superseded = match rotation {
+        Rotation::Grace => t.successor_used,
+        Rotation::Strict => t.used,
+    };
+    if t.revoked || superseded {
+        RefreshDecision::RevokeFamily
+    } else {
+        RefreshDecision::Accept
+    }
 }
 
 #[cfg(test)]
@@ -131,9 +181,42 @@ mod tests {
         ));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:53412/other/"));
         assert!(!redirect_uri_matches(&reg, "http://127.0.0.1:/callback/"));
+        for port in ["99999", "65536", "0", "080", "+80", "18446744073709551697"] {
+            let uri = format!("http://127.0.0.1:{port}/callback/");
+            assert!(!redirect_uri_matches(&reg, &uri), "{uri}");
+        }
+        assert!(redirect_uri_matches(
+            &reg,
+            "http://127.0.0.1:65535/callback/"
+        ));
         assert!(!redirect_uri_matches(
             &reg,
             "http://127.0.0.1:1@evil/callback/"
         ));
+    }
+
+    #[test]
+    fn refresh_rotation_rules() {
+        use RefreshDecision::*;
+        let st = |revoked, used, successor_used| RefreshState {
+            revoked,
+            used,
+            successor_used,
+        };
+        for r in [Rotation::Grace, Rotation::Strict] {
+            assert_eq!(refresh_decision(r, st(false, false, false)), Accept);
+            assert_eq!(refresh_decision(r, st(true, false, false)), RevokeFamily);
+            assert_eq!(refresh_decision(r, st(false, true, true)), RevokeFamily);
+        }
+        // Used once, successor not yet used: a retry under grace, a replay under strict.
+        assert_eq!(
+            refresh_decision(Rotation::Grace, st(false, true, false)),
+            Accept
+        );
+        assert_eq!(
+            refresh_decision(Rotation::Strict, st(false, true, false)),
+            RevokeFamily
+        );
+        assert_eq!(Rotation::default(), Rotation::Grace);
     }
 }

@@ -102,6 +102,10 @@ pub struct Limits {
     pub rate_research: u32,
     /// Display API requests per app per sliding minute, by endpoint.
     pub rate_display: u32,
+    /// Failed client authentications (wrong `client_secret`) per client_key per sliding minute
+    /// at the OAuth token and revoke endpoints, per node; beyond it every attempt for that
+    /// client_key, right secret or not, is answered 429 `rate_limit_exceeded`. 0: no limit.
+    pub rate_token_failures: u32,
     /// Seconds a non-upload request may take before it is answered with an error.
     pub request_timeout_secs: u64,
     /// Largest header block of a request (request line and all fields); larger → 431.
@@ -146,6 +150,7 @@ impl Default for Limits {
             rate_cancel: 30,
             rate_research: 600,
             rate_display: 600,
+            rate_token_failures: 10,
             request_timeout_secs: 60,
             max_header_bytes: 32 * 1024,
             max_headers: 100,

@@ -24,6 +24,10 @@ pub struct AuthCode {
     pub code_challenge: Option<String>,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// The token family the code was exchanged for (set by its first use).
+    pub family_id: Option<String>,
+    /// Set when the grant was revoked before the code was used.
+    pub revoked_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -36,6 +40,8 @@ struct AuthCodeRow {
     code_challenge: Option<String>,
     expires_at: i64,
     used_at: Option<i64>,
+    family_id: Option<String>,
+    revoked_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +82,8 @@ pub struct Token {
     pub parent_hash: Option<String>,
     pub used_at: Option<i64>,
     pub created_at: i64,
+    /// Every token descended from one code exchange shares it; None for client tokens.
+    pub family_id: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -91,6 +99,7 @@ struct TokenRow {
     parent_hash: Option<String>,
     used_at: Option<i64>,
     created_at: i64,
+    family_id: Option<String>,
 }
 
 impl TryFrom<TokenRow> for Token {
@@ -108,11 +117,12 @@ impl TryFrom<TokenRow> for Token {
             parent_hash: r.parent_hash,
             used_at: r.used_at,
             created_at: r.created_at,
+            family_id: r.family_id,
         })
     }
 }
 
-const TOKEN_COLUMNS: &str = "hash, kind, client_key, grant_id, creator_id, scopes, expires_at, revoked_at, parent_hash, used_at, created_at";
+const TOKEN_COLUMNS: &str = "hash, kind, client_key, grant_id, creator_id, scopes, expires_at, revoked_at, parent_hash, used_at, created_at, family_id";
 
 impl Store {
     /// The (app, creator) grant, created on first authorization, re-activated with the new scopes
@@ -181,7 +191,7 @@ impl Store {
         .await?)
     }
 
-    /// Revokes a grant and every token issued under it, and writes `outbox` (the
+    /// Revokes a grant, every token issued under it and its unused codes, and writes `outbox` (the
     /// `authorization.removed` webhook), in one transaction. Returns false, writing nothing, when
     /// the grant was already revoked, so concurrent revocations send one event.
     pub async fn revoke_grant(
@@ -210,6 +220,15 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // Codes handed out before the revoke must not re-activate the grant.
+        sqlx::query(
+            "UPDATE auth_codes SET revoked_at = $2 WHERE used_at IS NULL AND revoked_at IS NULL \
+             AND EXISTS (SELECT 1 FROM grants g WHERE g.id = $1 AND g.client_key = auth_codes.client_key AND g.creator_id = auth_codes.creator_id)",
+        )
+        .bind(grant_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         drop(writer_conn);
         self.cache.invalidate();
@@ -233,23 +252,32 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a code used and returns it as it was before, atomically: of two concurrent
-    /// exchanges only one sees `used_at == None`.
-    pub async fn consume_auth_code(&self, code_hash: &str, now: i64) -> Result<Option<AuthCode>> {
+    /// Returns a code as it was before this call and, when `client_key` is the one it was issued
+    /// to and it is neither used nor revoked, marks it used for token family `family_id`,
+    /// atomically: of two concurrent exchanges only one sees `used_at == None`. A code presented
+    /// by another client is left as it was, so that client cannot burn it.
+    pub async fn consume_auth_code(
+        &self,
+        code_hash: &str,
+        client_key: &str,
+        family_id: &str,
+        now: i64,
+    ) -> Result<Option<AuthCode>> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
         let row: Option<AuthCodeRow> = sqlx::query_as(sql!(
-            "SELECT code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at FROM auth_codes WHERE code_hash = $1{}",
+            "SELECT code_hash, client_key, creator_id, scopes, redirect_uri, code_challenge, expires_at, used_at, family_id, revoked_at FROM auth_codes WHERE code_hash = $1{}",
             self.backend.for_update()
         ))
         .bind(code_hash)
         .fetch_optional(&mut *tx)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        if r.used_at.is_none() {
-            sqlx::query("UPDATE auth_codes SET used_at = $2 WHERE code_hash = $1")
+        if r.used_at.is_none() && r.revoked_at.is_none() && r.client_key == client_key {
+            sqlx::query("UPDATE auth_codes SET used_at = $2, family_id = $3 WHERE code_hash = $1")
                 .bind(code_hash)
                 .bind(now)
+                .bind(family_id)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -264,7 +292,65 @@ impl Store {
             code_challenge: r.code_challenge,
             expires_at: r.expires_at,
             used_at: r.used_at,
+            family_id: r.family_id,
+            revoked_at: r.revoked_at,
         }))
+    }
+
+    /// Narrows the grant's live tokens to `scopes` (a narrower re-consent), revoking those left
+    /// with none: no token keeps a scope the creator no longer grants.
+    pub async fn narrow_grant_tokens(
+        &self,
+        grant_id: &str,
+        scopes: &[String],
+        now: i64,
+    ) -> Result<()> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT hash, scopes FROM tokens WHERE grant_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(grant_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut changed = false;
+        for (hash, held) in rows {
+            let held: Vec<String> = from_json(&held)?;
+            let kept: Vec<&String> = held.iter().filter(|s| scopes.contains(s)).collect();
+            if kept.len() == held.len() {
+                continue;
+            }
+            changed = true;
+            let mut w = self.writer.acquire().await?;
+            if kept.is_empty() {
+                sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1")
+                    .bind(&hash)
+                    .bind(now)
+                    .execute(&mut *w)
+                    .await?;
+            } else {
+                sqlx::query("UPDATE tokens SET scopes = $2 WHERE hash = $1")
+                    .bind(&hash)
+                    .bind(to_json(&kept))
+                    .execute(&mut *w)
+                    .await?;
+            }
+        }
+        if changed {
+            self.cache.invalidate();
+        }
+        Ok(())
+    }
+
+    /// Revokes every token of a family (a replayed code or refresh token).
+    pub async fn revoke_family(&self, family_id: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(family_id)
+        .bind(now)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
+        self.cache.invalidate();
+        Ok(())
     }
 
     pub async fn insert_token(&self, t: &Token) -> Result<()> {
@@ -304,6 +390,19 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        // One chain per family: a retry within the grace abandons the chain the lost answer began.
+        if let Some(f) = &used.family_id {
+            sqlx::query(
+                "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND kind = 'refresh' \
+                 AND revoked_at IS NULL AND hash <> $3 AND hash <> $4",
+            )
+            .bind(f)
+            .bind(now)
+            .bind(&used.hash)
+            .bind(&refresh.hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(parent) = &used.parent_hash {
             sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE hash = $1 AND revoked_at IS NULL")
                 .bind(parent)
@@ -345,7 +444,7 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     t: &Token,
 ) -> Result<()> {
     sqlx::query(sql!(
-        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(&t.hash)
     .bind(t.kind.as_str())
@@ -358,6 +457,7 @@ async fn insert_token_on<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     .bind(&t.parent_hash)
     .bind(t.used_at)
     .bind(t.created_at)
+    .bind(&t.family_id)
     .execute(ex)
     .await?;
     Ok(())

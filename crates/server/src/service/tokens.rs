@@ -10,12 +10,13 @@ use reelbox_wire::control::MintToken;
 use reelbox_wire::oauth::TokenResponse;
 
 /// Records (or re-activates) the app's grant for the creator and issues an access token (24 h)
-/// and a refresh token (365 d).
+/// and a refresh token (365 d), the first of token family `family_id`.
 pub async fn issue_user_tokens(
     st: &AppState,
     app: &App,
     creator_id: &str,
     scopes: &[String],
+    family_id: &str,
 ) -> Result<TokenResponse, reelbox_store::StoreError> {
     let now = st.now();
     let grant = st
@@ -29,6 +30,8 @@ pub async fn issue_user_tokens(
             now,
         )
         .await?;
+    // The grant now holds `scopes` only: older chains with more must not outlive the consent.
+    st.store.narrow_grant_tokens(&grant.id, scopes, now).await?;
     let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
     let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
     let l = &st.cfg.limits;
@@ -44,6 +47,7 @@ pub async fn issue_user_tokens(
         parent_hash: None,
         used_at: None,
         created_at: now,
+        family_id: Some(family_id.to_string()),
     };
     let refresh = Token {
         hash: secrets::sha256_hex(&refresh_plain),
@@ -126,5 +130,8 @@ pub async fn mint_token(st: &AppState, req: MintToken) -> ApiResult<TokenRespons
     if let Some(s) = scopes_.iter().find(|s| !app.scopes.contains(s)) {
         return Err(invalid(format!("the app does not have scope {s}")));
     }
-    Ok(crate::service::tokens::issue_user_tokens(st, &app, &creator.id, &scopes_).await?)
+    Ok(
+        crate::service::tokens::issue_user_tokens(st, &app, &creator.id, &scopes_, &ids::row_id())
+            .await?,
+    )
 }

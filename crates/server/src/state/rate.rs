@@ -36,6 +36,28 @@ const BUCKET_MS: i64 = 10;
 const SWEEP_AT: usize = 100_000;
 
 impl RateLimiter {
+    /// Says, without recording anything, whether `key` already used up `limit` this minute; when
+    /// so, how many seconds until a slot frees (for limits on failures, recorded with `check`).
+    pub fn exhausted(
+        &self,
+        key: &str,
+        endpoint: &'static str,
+        limit: u32,
+        now: i64,
+    ) -> Result<(), u64> {
+        let map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = map.get(endpoint).and_then(|keys| keys.get(key)) else {
+            return Ok(());
+        };
+        let live = w.buckets.iter().filter(|b| now - b.last < WINDOW_MS);
+        let held: u64 = live.clone().map(|b| u64::from(b.hits)).sum();
+        if held >= u64::from(limit) {
+            let oldest = live.map(|b| b.last).min().unwrap_or(now);
+            return Err(((oldest + WINDOW_MS - now).max(1000) as u64).div_ceil(1000));
+        }
+        Ok(())
+    }
+
     /// Records a call and says whether it is within `limit` per minute; when not, how many
     /// seconds until a slot frees.
     pub fn check(
@@ -80,6 +102,30 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exhausted_reads_without_recording() {
+        let r = RateLimiter::default();
+        assert!(
+            r.exhausted("k", "fail", 2, 1000).is_ok(),
+            "nothing recorded yet"
+        );
+        for _ in 0..5 {
+            assert!(
+                r.exhausted("k", "fail", 2, 1000).is_ok(),
+                "reading records nothing"
+            );
+        }
+        let _ = r.check("k", "fail", 2, 1000);
+        let _ = r.check("k", "fail", 2, 1100);
+        let wait = r.exhausted("k", "fail", 2, 1200).unwrap_err();
+        assert!((1..=60).contains(&wait));
+        assert!(r.exhausted("other", "fail", 2, 1200).is_ok());
+        assert!(
+            r.exhausted("k", "fail", 2, 61_100).is_ok(),
+            "a minute later"
+        );
+    }
 
     #[test]
     fn sliding_window() {

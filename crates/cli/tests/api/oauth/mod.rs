@@ -1,5 +1,6 @@
 //! The OAuth 2.0 server: the authorization-code flow driven by a real OAuth library and by
 //! hand the TikTok way, and every refusal with its exact error.
+mod attacks;
 mod authorize;
 mod flow;
 mod tokens;

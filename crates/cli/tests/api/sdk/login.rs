@@ -40,9 +40,20 @@ async fn login_refresh_and_revoke_without_the_user() {
         .await
         .unwrap();
     assert!(t.access_token.starts_with("act."));
-    // A code is single use: the typed OAuth error says so.
+    // A code is single use: the typed OAuth error says so. (Shown with a second consent: the
+    // replay revokes what the first use of that code issued.)
+    let (_, loc2, _) = consent(s, &auth.url().unwrap(), "alice", "correct horse", "approve").await;
+    let Callback::Code { code: code2, .. } =
+        Callback::parse(loc2.split_once('?').unwrap().1, &auth.state).unwrap()
+    else {
+        panic!("denied: {loc2}");
+    };
+    oauth
+        .exchange_code(&code2, redirect, Some(&auth.pkce.verifier))
+        .await
+        .unwrap();
     let again = oauth
-        .exchange_code(&code, redirect, Some(&auth.pkce.verifier))
+        .exchange_code(&code2, redirect, Some(&auth.pkce.verifier))
         .await
         .unwrap_err();
     assert!(

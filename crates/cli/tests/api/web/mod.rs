@@ -3,6 +3,7 @@
 //! developer portal, the operator's admin view, consent with a web session) and in a real headless
 //! Chromium.
 mod browser;
+mod connected_apps;
 mod csrf;
 mod engagement;
 mod inbox;

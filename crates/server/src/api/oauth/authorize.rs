@@ -363,6 +363,8 @@ pub async fn authorize_submit(
         code_challenge: req.code_challenge.clone(),
         expires_at: now + st.cfg.limits.auth_code_ttl_secs * 1000,
         used_at: None,
+        family_id: None,
+        revoked_at: None,
     };
     if let Err(e) = st.store.insert_auth_code(&record, now).await {
         tracing::error!(error = %e, "authorize: store");

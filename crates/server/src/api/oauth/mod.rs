@@ -16,6 +16,8 @@ use crate::http::error::current_log_id;
 pub struct OAuthFailure {
     pub error: &'static str,
     pub description: String,
+    /// Seconds for a `Retry-After` header (`rate_limit_exceeded`).
+    pub retry_after: Option<u64>,
 }
 
 impl OAuthFailure {
@@ -23,12 +25,14 @@ impl OAuthFailure {
         OAuthFailure {
             error,
             description: description.into(),
+            retry_after: None,
         }
     }
     fn status(&self) -> StatusCode {
         match self.error {
             "invalid_client" => StatusCode::UNAUTHORIZED,
             "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            "rate_limit_exceeded" => StatusCode::TOO_MANY_REQUESTS,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -58,6 +62,10 @@ impl IntoResponse for OAuthFailure {
             .into_response();
         resp.headers_mut()
             .insert("cache-control", "no-store".parse().expect("static header"));
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from(secs));
+        }
         resp
     }
 }

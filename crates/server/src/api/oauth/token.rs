@@ -31,6 +31,9 @@ fn parse_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T
     })
 }
 
+/// The rate limiter's window for failed client authentications.
+const TOKEN_FAILURES: &str = "oauth_token_failures";
+
 /// Client authentication: `client_key` (or `client_id`) + `client_secret` in the body, or HTTP
 /// Basic. The secret is compared by hash in constant time.
 async fn authenticate_client(
@@ -77,12 +80,33 @@ async fn authenticate_client(
         .app(&key)
         .await?
         .map(std::sync::Arc::unwrap_or_clone);
+    // Failed authentications are counted per known client_key only: an unknown key has no secret
+    // to guess, and keying by known apps bounds the limiter's memory by the number of apps.
+    let limit = st.cfg.limits.rate_token_failures;
+    let throttled = match &app {
+        Some(_) if limit > 0 => st.rate.exhausted(&key, TOKEN_FAILURES, limit, st.now()),
+        _ => Ok(()),
+    };
+    if let Err(secs) = throttled {
+        return Err(OAuthFailure {
+            retry_after: Some(secs),
+            ..OAuthFailure::new(
+                "rate_limit_exceeded",
+                "Too many failed client authentications for this client_key; retry later.",
+            )
+        });
+    }
     match app {
         Some(app) if secrets::verify_sha256(&secret, &app.secret_hash) => Ok(app),
-        Some(_) => Err(OAuthFailure::new(
-            "invalid_client",
-            "Client authentication failed: wrong client_secret.",
-        )),
+        Some(_) => {
+            if limit > 0 {
+                let _ = st.rate.check(&key, TOKEN_FAILURES, limit, st.now());
+            }
+            Err(OAuthFailure::new(
+                "invalid_client",
+                "Client authentication failed: wrong client_secret.",
+            ))
+        }
         None => Err(OAuthFailure::new(
             "invalid_client",
             "Client authentication failed: unknown client_key.",
@@ -142,23 +166,35 @@ async fn token_inner(
             let code = urlencoding::decode(code)
                 .map(|c| c.into_owned())
                 .unwrap_or_else(|_| code.to_string());
+            let family = ids::row_id();
             let rec = st
                 .store
-                .consume_auth_code(&secrets::sha256_hex(&code), now)
+                .consume_auth_code(&secrets::sha256_hex(&code), &app.client_key, &family, now)
                 .await?
                 .ok_or_else(|| {
                     OAuthFailure::new("invalid_grant", "Authorization code is invalid.")
                 })?;
-            if rec.used_at.is_some() {
-                return Err(OAuthFailure::new(
-                    "invalid_grant",
-                    "Authorization code has already been used.",
-                ));
-            }
+            // Checked before anything else: a code presented by another client is not consumed.
             if rec.client_key != app.client_key {
                 return Err(OAuthFailure::new(
                     "invalid_grant",
                     "Authorization code was issued to another client.",
+                ));
+            }
+            if rec.revoked_at.is_some() {
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "Authorization code is invalid.",
+                ));
+            }
+            if rec.used_at.is_some() {
+                // RFC 6749 §4.1.2: a replayed code may have been stolen; revoke what it issued.
+                if let Some(f) = &rec.family_id {
+                    st.store.revoke_family(f, now).await?;
+                }
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "Authorization code has already been used.",
                 ));
             }
             if now >= rec.expires_at {
@@ -173,25 +209,34 @@ async fn token_inner(
                     "redirect_uri does not match the one used to authorize.",
                 ));
             }
-            if let Some(challenge) = &rec.code_challenge {
-                let verifier = req.code_verifier.as_deref().unwrap_or("");
-                if verifier.is_empty() {
-                    return Err(OAuthFailure::new(
-                        "invalid_request",
-                        "code_verifier is required for this code.",
-                    ));
-                }
-                if !rules::pkce_matches(challenge, verifier) {
-                    return Err(OAuthFailure::new(
-                        "invalid_grant",
-                        "code_verifier does not match the code_challenge.",
-                    ));
-                }
+            let verifier = req.code_verifier.as_deref().unwrap_or("");
+            let pkce_ok = match &rec.code_challenge {
+                Some(challenge) => rules::pkce_matches(challenge, verifier),
+                // RFC 9700 §2.1.1: a verifier for a code issued without a challenge means someone
+                // stripped the challenge from the authorization request (a PKCE downgrade).
+                None => verifier.is_empty(),
+            };
+            if rec.code_challenge.is_some() && verifier.is_empty() {
+                return Err(OAuthFailure::new(
+                    "invalid_request",
+                    "code_verifier is required for this code.",
+                ));
             }
-            let resp =
-                crate::service::tokens::issue_user_tokens(st, &app, &rec.creator_id, &rec.scopes)
-                    .await
-                    .map_err(OAuthFailure::from)?;
+            if !pkce_ok {
+                return Err(OAuthFailure::new(
+                    "invalid_grant",
+                    "code_verifier does not match the code_challenge.",
+                ));
+            }
+            let resp = crate::service::tokens::issue_user_tokens(
+                st,
+                &app,
+                &rec.creator_id,
+                &rec.scopes,
+                &family,
+            )
+            .await
+            .map_err(OAuthFailure::from)?;
             Ok(Json(resp).into_response())
         }
         "refresh_token" => {
@@ -209,22 +254,29 @@ async fn token_inner(
                 .await?
                 .filter(|t| t.kind == TokenKind::Refresh && t.client_key == app.client_key)
                 .ok_or_else(|| OAuthFailure::new("invalid_grant", "Refresh token is invalid."))?;
-            if old.revoked_at.is_some() {
+            let state = rules::RefreshState {
+                revoked: old.revoked_at.is_some(),
+                used: old.used_at.is_some(),
+                successor_used: st.store.successor_used(&hash).await?,
+            };
+            // Grace today (the spec's "old token works until the new one is first used"); a
+            // policy value away from strict rotation.
+            if rules::refresh_decision(rules::Rotation::default(), state)
+                == rules::RefreshDecision::RevokeFamily
+            {
+                if let Some(f) = &old.family_id {
+                    st.store.revoke_family(f, now).await?;
+                }
+                // Answered as an unknown token: a replay learns nothing.
                 return Err(OAuthFailure::new(
                     "invalid_grant",
-                    "Refresh token has been revoked.",
+                    "Refresh token is invalid.",
                 ));
             }
             if now >= old.expires_at {
                 return Err(OAuthFailure::new(
                     "invalid_grant",
                     "Refresh token is expired.",
-                ));
-            }
-            if st.store.successor_used(&hash).await? {
-                return Err(OAuthFailure::new(
-                    "invalid_grant",
-                    "Refresh token has been replaced by a newer one.",
                 ));
             }
             let grant = match &old.grant_id {
@@ -248,6 +300,7 @@ async fn token_inner(
                 parent_hash: None,
                 used_at: None,
                 created_at: now,
+                family_id: old.family_id.clone(),
             };
             // The refresh token lives 365 days from the initial issuance, not from this refresh.
             let refresh = Token {
@@ -286,6 +339,7 @@ async fn token_inner(
                     parent_hash: None,
                     used_at: None,
                     created_at: now,
+                    family_id: None,
                 })
                 .await?;
             Ok(Json(ClientTokenResponse {

@@ -1,14 +1,14 @@
-//! Creator sign-in and sign-out.
+//! Creator sign-in and sign-out, and the account page: connected apps, each with Disconnect.
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use reelbox_core::secrets;
 use std::collections::HashMap;
 
 use super::session::{Ctx, Kind};
-use super::{FormData, Nav, PageResult, html};
+use super::{FormData, Nav, PageResult, html, when};
 use crate::api::pages::render::found;
 
 #[derive(Template)]
@@ -92,4 +92,59 @@ pub async fn signout(mut ctx: Ctx, body: Bytes) -> PageResult {
     ctx.check_csrf(&f.get("csrf"))?;
     ctx.sign_out(Kind::Creator).await?;
     Ok(ctx.respond(found("/").into_response()))
+}
+
+/// One app the creator has authorized.
+struct ConnectedApp {
+    client_key: String,
+    name: String,
+    since: String,
+    scopes: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Nav,
+    username: String,
+    apps: Vec<ConnectedApp>,
+    disconnected: bool,
+}
+
+/// The creator's account page: the apps holding a live authorization.
+pub async fn account_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let c = ctx.require_creator("/account")?.clone();
+    let mut apps = Vec::new();
+    for g in ctx.st.store.grants_of_creator(&c.id).await? {
+        let name = match ctx.st.store.app(&g.client_key).await? {
+            Some(a) => a.name.clone(),
+            None => continue,
+        };
+        let scopes: Vec<String> = serde_json::from_str(&g.scopes).unwrap_or_default();
+        apps.push(ConnectedApp {
+            client_key: g.client_key.clone(),
+            name,
+            since: when(g.created_at),
+            scopes: scopes.join(", "),
+        });
+    }
+    let page = html(&AccountPage {
+        nav: ctx.nav(),
+        username: c.username.clone(),
+        apps,
+        disconnected: q.contains_key("disconnected"),
+    });
+    Ok(ctx.respond(page))
+}
+
+/// Disconnects an app: revokes every token and unused code of its grant and sends the app
+/// `authorization.removed` with reason 1 (the user disconnected it).
+pub async fn disconnect_app(ctx: Ctx, Path(client_key): Path<String>, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    let c = ctx.require_creator("/account")?.clone();
+    if let Some(g) = ctx.st.store.grant_for(&client_key, &c.id).await? {
+        crate::service::tokens::revoke_grant(&ctx.st, &g.id, 1).await?;
+    }
+    Ok(ctx.respond(found("/account?disconnected=1")))
 }

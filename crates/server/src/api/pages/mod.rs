@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/", get(profile::home))
         .route("/signin", get(account::signin_page).post(account::signin))
         .route("/signout", post(account::signout))
+        .route("/account", get(account::account_page))
+        .route(
+            "/account/apps/{client_key}/disconnect",
+            post(account::disconnect_app),
+        )
         .route("/inbox", get(inbox::inbox_page))
         .route("/inbox/{publish_id}/post", post(inbox::post_draft))
         .route("/inbox/{publish_id}/discard", post(inbox::discard_draft))
