@@ -9,6 +9,7 @@ mod inbox;
 mod media;
 mod portal;
 mod sessions;
+mod signin_limits;
 
 use reelbox_testkit::World;
 use serde_json::json;

@@ -234,9 +234,20 @@ pub async fn authorize_page(
 pub async fn authorize_submit(
     State(st): State<AppState>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: axum::body::Body,
 ) -> Response {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let Some(form) = crate::api::pages::session::read_signin_form(body).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            render(&MessagePage {
+                title: "Form too large",
+                message: crate::api::pages::session::FORM_TOO_LARGE,
+            }),
+        )
+            .into_response();
+    };
+    let pairs = form.0;
     let mut p: HashMap<String, String> = HashMap::new();
     let mut granted_boxes: Vec<String> = Vec::new();
     for (k, v) in &pairs {
@@ -276,10 +287,16 @@ pub async fn authorize_submit(
     } else {
         None
     };
-    if st
-        .rate
-        .check(&format!("signin:{username}"), "signin", 10, st.now())
-        .is_err()
+    // A password is limited per client address and per account, with the same windows as the
+    // sign-in page; approving with a web session is no password attempt and is never limited.
+    let client = peer.map(|c| c.0.0.ip().to_string()).unwrap_or_default();
+    if session_creator.is_none()
+        && !crate::api::pages::session::signin_allowed(
+            &st,
+            &client,
+            crate::api::pages::session::Kind::Creator,
+            &username,
+        )
     {
         return (
             StatusCode::TOO_MANY_REQUESTS,

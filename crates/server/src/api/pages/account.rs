@@ -1,13 +1,13 @@
 //! Creator sign-in and sign-out.
 use askama::Template;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use reelbox_core::secrets;
 use std::collections::HashMap;
 
-use super::session::{Ctx, Kind};
+use super::session::{Ctx, FORM_TOO_LARGE, Kind, read_signin_form};
 use super::{FormData, Nav, PageResult, html};
 use crate::api::pages::render::found;
 
@@ -42,8 +42,16 @@ pub async fn signin_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> 
 }
 
 /// Checks the password, starts a session and goes on to `next`.
-pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
-    let f = FormData::parse(&body);
+pub async fn signin(mut ctx: Ctx, body: Body) -> PageResult {
+    let Some(f) = read_signin_form(body).await else {
+        let page = html(&SigninPage {
+            nav: ctx.nav(),
+            next: "/inbox".into(),
+            username: String::new(),
+            error: Some(FORM_TOO_LARGE.into()),
+        });
+        return Ok(ctx.respond((StatusCode::PAYLOAD_TOO_LARGE, page)));
+    };
     ctx.check_csrf(&f.get("csrf"))?;
     let username = f.get("username").trim_start_matches('@').to_string();
     let next = safe_next(&f.get("next"));

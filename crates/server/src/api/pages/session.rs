@@ -27,6 +27,43 @@ use crate::state::AppState;
 pub const SESSION_TTL_MS: i64 = 7 * 86_400_000;
 /// Sign-in attempts per account name and per client address, per minute.
 pub const SIGNIN_PER_MINUTE: u32 = 10;
+/// Largest body of a sign-in or sign-up form: a name, a password and a few hidden fields. Larger
+/// forms are refused (413) before they are read.
+pub const SIGNIN_FORM_MAX_BYTES: usize = 8 * 1024;
+
+/// Reads a sign-in form of at most [`SIGNIN_FORM_MAX_BYTES`]; `None` when it is larger (or the
+/// body broke off), which the page answers with 413 and its own form.
+pub async fn read_signin_form(body: axum::body::Body) -> Option<super::FormData> {
+    let bytes = axum::body::to_bytes(body, SIGNIN_FORM_MAX_BYTES).await.ok()?;
+    Some(super::FormData::parse(&bytes))
+}
+
+/// What a page says when its sign-in form was too large.
+pub const FORM_TOO_LARGE: &str = "That form is too large; check what you typed and try again.";
+
+/// The rate-limit key of an account name: fixed-size, whatever was submitted.
+pub fn account_key(kind: Kind, account: &str) -> String {
+    secrets::sha256_hex(&format!("{}:{}", kind.as_str(), account.trim().to_lowercase()))
+}
+
+/// Counts a sign-in attempt for `account` from `client`; refused when the client address or
+/// the account is over its limit. The address is counted first, and only an attempt within the
+/// address's limit counts against the account: one address cannot fill the windows of many.
+pub fn signin_allowed(st: &AppState, client: &str, kind: Kind, account: &str) -> bool {
+    let now = st.now();
+    st.rate
+        .check(
+            &format!("client:{client}"),
+            "web_signin_client",
+            SIGNIN_PER_MINUTE * 3,
+            now,
+        )
+        .is_ok()
+        && st
+            .rate
+            .check(&account_key(kind, account), "web_signin", SIGNIN_PER_MINUTE, now)
+            .is_ok()
+}
 const CSRF_COOKIE: &str = "rb_csrf";
 
 /// Who a session belongs to.
@@ -207,20 +244,7 @@ impl Ctx {
 
     /// Counts a sign-in attempt for `account`; refused when it or this client is over the limit.
     pub fn signin_allowed(&self, kind: Kind, account: &str) -> bool {
-        let now = self.st.now();
-        let by_account = self.st.rate.check(
-            &format!("{}:{}", kind.as_str(), account.to_lowercase()),
-            "web_signin",
-            SIGNIN_PER_MINUTE,
-            now,
-        );
-        let by_client = self.st.rate.check(
-            &format!("client:{}", self.client),
-            "web_signin_client",
-            SIGNIN_PER_MINUTE * 3,
-            now,
-        );
-        by_account.is_ok() && by_client.is_ok()
+        signin_allowed(&self.st, &self.client, kind, account)
     }
 
     /// The response with this request's cookies (a new CSRF anchor, session changes) and
