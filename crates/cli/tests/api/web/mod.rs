@@ -8,6 +8,7 @@ mod engagement;
 mod inbox;
 mod media;
 mod portal;
+mod redirects;
 mod sessions;
 mod signin_limits;
 

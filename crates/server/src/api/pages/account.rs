@@ -20,12 +20,52 @@ struct SigninPage {
     error: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only paths of this site are followed after sign-in (no open redirect): `next` is resolved the
+/// way a browser resolves a `Location` (WHATWG URL parsing strips tabs and newlines and reads `\\`
+/// as `/`, so `/\t/evil` is `//evil`), and kept only if it stays on this origin and was written
+/// as a path; the answer is its path and query, re-serialised.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/inbox".to_string()
+    const FALLBACK: &str = "/inbox";
+    // Any origin does: only whether the origin changes matters.
+    let base = url::Url::parse("http://reelbox.invalid/").expect("literal");
+    let written_as_path = next.starts_with('/') && !next.bytes().any(|b| b.is_ascii_control());
+    match base.join(next) {
+        // A path that normalises to `//…` would read as another host once emitted alone.
+        Ok(u) if written_as_path && u.origin() == base.origin() && !u.path().starts_with("//") => {
+            match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            }
+        }
+        _ => FALLBACK.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_of_this_site_or_the_inbox() {
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "\\\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            " //evil.example/",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/.//evil.example/",
+            "/x/..//evil.example/",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/inbox", "{bad:?}");
+        }
+        assert_eq!(safe_next("/@alice?tab=liked"), "/@alice?tab=liked");
+        assert_eq!(safe_next("/%2F%2Fevil.example/"), "/%2F%2Fevil.example/");
+        assert_eq!(safe_next("/inbox#x"), "/inbox");
     }
 }
 
