@@ -5,6 +5,7 @@
 mod browser;
 mod csrf;
 mod engagement;
+mod headers;
 mod inbox;
 mod media;
 mod portal;
