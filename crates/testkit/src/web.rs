@@ -34,7 +34,13 @@ impl Page {
             .skip(1)
             .map(|cap| {
                 let name = cap.split('"').next().unwrap().to_string();
-                let value = cap.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+                let value = cap
+                    .split("value=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
                 (name, crate::oauth::html_unescape(value))
             })
             .collect()
@@ -66,7 +72,10 @@ impl Agent {
 
     fn build(s: &TestServer, b: reqwest::ClientBuilder) -> Agent {
         Agent {
-            http: b.redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: b
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             base: s.base.clone(),
             cookies: HashMap::new(),
         }

@@ -4,6 +4,7 @@
 //! Chromium.
 mod browser;
 mod csrf;
+mod csrf_binding;
 mod engagement;
 mod headers;
 mod inbox;

@@ -10,7 +10,8 @@ use crate::world;
 fn consent_path(key: &str) -> String {
     format!(
         "/v2/auth/authorize/?client_key={key}&response_type=code&scope=user.info.basic&redirect_uri={}&state=xyz",
-        url::form_urlencoded::byte_serialize(b"https://app.example.com/callback/").collect::<String>()
+        url::form_urlencoded::byte_serialize(b"https://app.example.com/callback/")
+            .collect::<String>()
     )
 }
 
@@ -44,14 +45,21 @@ async fn a_megabyte_username_is_refused_with_413_on_every_sign_in_form() {
         ("/developers", "/developers/signin", "email"),
         ("/developers", "/developers/signup", "email"),
         ("/admin", "/admin/signin", "token"),
-        (consent_path(&key).as_str(), "/v2/auth/authorize/", "username"),
+        (
+            consent_path(&key).as_str(),
+            "/v2/auth/authorize/",
+            "username",
+        ),
     ] {
         let csrf = a.get(page).await.csrf();
         let body = format!("csrf={csrf}&{field}={huge}&password=x&decision=approve");
         let p = a.post_raw(action, body.into_bytes()).await;
         assert_eq!(p.status, 413, "{action}");
         assert!(
-            p.headers["content-type"].to_str().unwrap().starts_with("text/html"),
+            p.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
             "{action}: the page's own error"
         );
         assert!(p.body.contains("too large"), "{action}: {}", p.body);
@@ -109,6 +117,9 @@ async fn guesses_against_one_account_from_many_addresses_are_still_limited() {
         assert_eq!(p.status, 401, "attempt {i}");
     }
     let mut a = Agent::from_address(&w.s, ip("127.0.2.1"));
-    assert_eq!(consent(&mut a, &key, "alice", "correct horse").await.status, 429);
+    assert_eq!(
+        consent(&mut a, &key, "alice", "correct horse").await.status,
+        429
+    );
     assert_eq!(a.sign_in("ALICE", "correct horse").await.status, 429);
 }
