@@ -32,6 +32,25 @@ struct Window {
     held: u64,
 }
 
+impl Window {
+    /// Drops the buckets a minute old.
+    fn expire(&mut self, now: i64) {
+        while let Some(b) = self.buckets.front().filter(|b| now - b.last >= WINDOW_MS) {
+            self.held -= u64::from(b.hits);
+            self.buckets.pop_front();
+        }
+    }
+}
+
+/// The key as held: itself, or its SHA-256 when longer than a SHA-256 in hex.
+fn held_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.len() > MAX_KEY_LEN {
+        reelbox_core::secrets::sha256_hex(key).into()
+    } else {
+        key.into()
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Bucket {
     /// The latest hit in the bucket (ms).
@@ -58,13 +77,8 @@ impl RateLimiter {
         limit: u32,
         now: i64,
     ) -> Result<(), u64> {
-        let hashed;
-        let key = if key.len() > MAX_KEY_LEN {
-            hashed = reelbox_core::secrets::sha256_hex(key);
-            hashed.as_str()
-        } else {
-            key
-        };
+        let key = held_key(key);
+        let key = key.as_ref();
         let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         let keys = map
             .entry(endpoint)
@@ -74,10 +88,7 @@ impl RateLimiter {
             keys.insert(key.to_string(), Window::default());
         }
         let w = keys.get_mut(key).expect("inserted above");
-        while let Some(b) = w.buckets.front().filter(|b| now - b.last >= WINDOW_MS) {
-            w.held -= u64::from(b.hits);
-            w.buckets.pop_front();
-        }
+        w.expire(now);
         if w.held >= u64::from(limit) {
             let oldest = w.buckets.front().map_or(now, |b| b.last);
             return Err(((oldest + WINDOW_MS - now).max(1000) as u64).div_ceil(1000));
@@ -94,6 +105,20 @@ impl RateLimiter {
             _ => w.buckets.push_back(Bucket { last: now, hits: 1 }),
         }
         Ok(())
+    }
+}
+
+impl RateLimiter {
+    /// Whether `key` already has `limit` hits in the last minute at `endpoint`, without counting
+    /// one (for limits on failures: ask first, count only a failure with [`Self::check`]).
+    pub fn is_over(&self, key: &str, endpoint: &'static str, limit: u32, now: i64) -> bool {
+        let key = held_key(key);
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = map.get_mut(endpoint).and_then(|k| k.peek_mut(key.as_ref())) else {
+            return false;
+        };
+        w.expire(now);
+        w.held >= u64::from(limit)
     }
 }
 
