@@ -15,6 +15,10 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::state::{AppState, Inner};
 
+/// The shortest admin token `serve` accepts: it opens the whole control API, so it must not be
+/// guessable (the generated one has 50 characters).
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
 /// Everything `serve` prints at start-up.
 pub struct Started {
     pub addr: SocketAddr,
@@ -143,6 +147,14 @@ impl Handle {
 
 /// Binds and serves in the background. `stop` on the handle (or SIGINT/SIGTERM via `run`) ends it.
 pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
+    if let Some(t) = &cfg.admin_token {
+        let n = t.chars().count();
+        anyhow::ensure!(
+            n >= MIN_ADMIN_TOKEN_CHARS,
+            "admin_token is {n} characters; it must be at least {MIN_ADMIN_TOKEN_CHARS} (or unset \
+             it, and a random one is generated into <data dir>/admin-token)"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;

@@ -63,7 +63,7 @@ pub async fn consent(
     (status, loc, resp.text().await.unwrap_or_default())
 }
 
-fn html_unescape(s: &str) -> String {
+pub(crate) fn html_unescape(s: &str) -> String {
     s.replace("&#x27;", "'")
         .replace("&quot;", "\"")
         .replace("&#39;", "'")

@@ -26,7 +26,7 @@ impl NodeOptions {
             data_dir: data_dir.to_path_buf(),
             database_url: None,
             storage: None,
-            admin_token: "node-admin-token".into(),
+            admin_token: "node-admin-token-0123456789abcdef".into(),
             secret_key: "0123456789abcdef0123456789abcdef".into(),
             config_toml: None,
             env: Vec::new(),

@@ -8,6 +8,9 @@ use serde_json::{Value, json};
 
 use crate::backend::{fresh_bucket, fresh_database};
 
+/// The admin token of test servers (the server refuses one shorter than 32 characters).
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
 /// A running in-process server, the admin token of its control API, and an HTTP client that does
 /// not follow redirects.
 pub struct TestServer {
@@ -28,7 +31,7 @@ impl TestServer {
         let mut cfg = Config::default();
         cfg.listen = "127.0.0.1:0".parse().expect("literal");
         cfg.data_dir = dir.to_path_buf();
-        cfg.admin_token = Some("test-admin-token".into());
+        cfg.admin_token = Some(ADMIN_TOKEN.into());
         cfg.probe.exe = Some(probe_exe.to_path_buf());
         cfg.network.allow_http = true;
         cfg.network.allow_private = vec!["127.0.0.1/32".into()];

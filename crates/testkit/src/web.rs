@@ -34,6 +34,25 @@ impl Page {
         rest.split('<').next().map(str::to_string)
     }
 
+    /// The hidden fields of the page's forms, unescaped (the consent form's parameters).
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        self.body
+            .split("<input type=\"hidden\" name=\"")
+            .skip(1)
+            .map(|cap| {
+                let name = cap.split('"').next().unwrap().to_string();
+                let value = cap
+                    .split("value=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap();
+                (name, crate::oauth::html_unescape(value))
+            })
+            .collect()
+    }
+
     /// The first form token of the page.
     pub fn csrf(&self) -> String {
         self.body
@@ -49,8 +68,18 @@ impl Page {
 
 impl Agent {
     pub fn new(s: &TestServer) -> Agent {
+        Self::build(s, reqwest::Client::builder())
+    }
+
+    /// An agent whose connections come from `ip` (any 127.x.y.z works on loopback): another
+    /// client address as the server sees it.
+    pub fn from_address(s: &TestServer, ip: std::net::IpAddr) -> Agent {
+        Self::build(s, reqwest::Client::builder().local_address(ip))
+    }
+
+    fn build(s: &TestServer, b: reqwest::ClientBuilder) -> Agent {
         Agent {
-            http: reqwest::Client::builder()
+            http: b
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
@@ -112,6 +141,20 @@ impl Agent {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(r).await
+    }
+
+    /// A form post whose body is `body` as it stands (for oversized or malformed forms).
+    pub async fn post_raw(&mut self, path: &str, body: Vec<u8>) -> Page {
         let r = self
             .http
             .post(format!("{}{path}", self.base))

@@ -179,6 +179,8 @@ pub fn router(
         .method_not_allowed_fallback(crate::http::fallback::method_not_allowed)
         .with_state(st.clone());
     tower::ServiceBuilder::new()
+        // Runs last, on the answer as the client gets it.
+        .map_response(crate::http::page_headers::add)
         .map_response(IntoResponse::into_response)
         .layer(CatchPanicLayer::custom(
             crate::http::fallback::panic_response,

@@ -140,6 +140,9 @@ impl FromRequestParts<AppState> for ClientCaller {
     }
 }
 
+/// Wrong admin tokens one client address may present per minute before it must wait.
+pub const ADMIN_FAILURES_PER_MINUTE: u32 = 20;
+
 /// The operator, holding the admin token of the control API.
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;
@@ -148,6 +151,28 @@ impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        // Wrong tokens are counted per client address; past the limit that address waits, even
+        // with the right token (so guessing cannot go on in the background).
+        let client = format!(
+            "admin:{}",
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default()
+        );
+        let now = st.now();
+        if st.rate.is_over(
+            &client,
+            "admin_token_failures",
+            ADMIN_FAILURES_PER_MINUTE,
+            now,
+        ) {
+            return Err(ApiError::new(
+                ErrorCode::RateLimitExceeded,
+                "Too many wrong admin tokens from this address; wait a minute.",
+            ));
+        }
         let token = bearer(parts).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::AccessTokenInvalid,
@@ -157,6 +182,12 @@ impl FromRequestParts<AppState> for Admin {
         if secrets::verify_sha256(token, &st.admin_token_hash) {
             Ok(Admin)
         } else {
+            let _ = st.rate.check(
+                &client,
+                "admin_token_failures",
+                ADMIN_FAILURES_PER_MINUTE,
+                now,
+            );
             Err(ApiError::new(
                 ErrorCode::AccessTokenInvalid,
                 "The admin token is not valid.",

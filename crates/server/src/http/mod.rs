@@ -9,3 +9,4 @@ pub mod extract;
 pub mod fallback;
 pub mod limits;
 pub mod listener;
+pub mod page_headers;

@@ -1,7 +1,15 @@
 //! The node's rate-limit windows: per key and endpoint, a sliding minute read against the shared
 //! clock (PostgreSQL nodes share theirs through the database instead, see `Inner::rate_check`).
+//!
+//! Its memory is bounded whatever callers send: a key longer than a SHA-256 in hex is held as
+//! its SHA-256, each endpoint holds at most [`MAX_KEYS_PER_ENDPOINT`] windows (the least
+//! recently used is dropped for a new one), and a window at most 6,000 buckets. Sign-in keys are
+//! built from names anyone may submit, so without these bounds unique megabyte-long names grew
+//! the node's memory by a gigabyte in two thousand requests.
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+
+use hashlink::LruCache;
 
 /// Per-token, per-endpoint sliding one-minute windows, read against the shared clock.
 ///
@@ -11,8 +19,9 @@ use std::sync::Mutex;
 /// every hit grew with the limit: at the load test's raised limits, by millions of entries a minute.
 #[derive(Default)]
 pub struct RateLimiter {
-    /// endpoint → key → buckets, oldest first. Looked up by `&str`, so a hit allocates nothing.
-    windows: Mutex<HashMap<&'static str, HashMap<String, Window>>>,
+    /// endpoint → key → buckets, oldest first, least recently hit first. Looked up by `&str`, so
+    /// a hit on a known key allocates nothing.
+    windows: Mutex<HashMap<&'static str, LruCache<String, Window>>>,
 }
 
 #[derive(Default)]
@@ -21,6 +30,25 @@ struct Window {
     buckets: VecDeque<Bucket>,
     /// The hits in `buckets`, kept as they come and go rather than summed per call.
     held: u64,
+}
+
+impl Window {
+    /// Drops the buckets a minute old.
+    fn expire(&mut self, now: i64) {
+        while let Some(b) = self.buckets.front().filter(|b| now - b.last >= WINDOW_MS) {
+            self.held -= u64::from(b.hits);
+            self.buckets.pop_front();
+        }
+    }
+}
+
+/// The key as held: itself, or its SHA-256 when longer than a SHA-256 in hex.
+fn held_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key.len() > MAX_KEY_LEN {
+        reelbox_core::secrets::sha256_hex(key).into()
+    } else {
+        key.into()
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -32,8 +60,12 @@ struct Bucket {
 
 const WINDOW_MS: i64 = 60_000;
 const BUCKET_MS: i64 = 10;
-/// Keys per endpoint before idle windows are swept out.
-const SWEEP_AT: usize = 100_000;
+/// Windows one endpoint holds (about 150 bytes each at a sign-in limit, 100 KB at most at the
+/// largest limits). Past it the least recently hit key loses its window: under a flood of new
+/// keys an old key's count may restart, the price of a bound an attacker cannot raise.
+pub const MAX_KEYS_PER_ENDPOINT: usize = 50_000;
+/// Longer keys are held as their SHA-256 (hex: this many characters).
+const MAX_KEY_LEN: usize = 64;
 
 impl RateLimiter {
     /// Says, without recording anything, whether `key` already used up `limit` this minute; when
@@ -45,8 +77,9 @@ impl RateLimiter {
         limit: u32,
         now: i64,
     ) -> Result<(), u64> {
+        let key = held_key(key);
         let map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(w) = map.get(endpoint).and_then(|keys| keys.get(key)) else {
+        let Some(w) = map.get(endpoint).and_then(|keys| keys.peek(key.as_ref())) else {
             return Ok(());
         };
         let live = w.buckets.iter().filter(|b| now - b.last < WINDOW_MS);
@@ -67,19 +100,18 @@ impl RateLimiter {
         limit: u32,
         now: i64,
     ) -> Result<(), u64> {
+        let key = held_key(key);
+        let key = key.as_ref();
         let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let keys = map.entry(endpoint).or_default();
-        if keys.len() > SWEEP_AT {
-            keys.retain(|_, w| w.buckets.back().is_some_and(|b| now - b.last < WINDOW_MS));
+        let keys = map
+            .entry(endpoint)
+            .or_insert_with(|| LruCache::new(MAX_KEYS_PER_ENDPOINT));
+        if !keys.contains_key(key) {
+            // Evicts the least recently hit window when full.
+            keys.insert(key.to_string(), Window::default());
         }
-        let w = match keys.get_mut(key) {
-            Some(w) => w,
-            None => keys.entry(key.to_string()).or_default(),
-        };
-        while let Some(b) = w.buckets.front().filter(|b| now - b.last >= WINDOW_MS) {
-            w.held -= u64::from(b.hits);
-            w.buckets.pop_front();
-        }
+        let w = keys.get_mut(key).expect("inserted above");
+        w.expire(now);
         if w.held >= u64::from(limit) {
             let oldest = w.buckets.front().map_or(now, |b| b.last);
             return Err(((oldest + WINDOW_MS - now).max(1000) as u64).div_ceil(1000));
@@ -96,6 +128,31 @@ impl RateLimiter {
             _ => w.buckets.push_back(Bucket { last: now, hits: 1 }),
         }
         Ok(())
+    }
+}
+
+impl RateLimiter {
+    /// Whether `key` already has `limit` hits in the last minute at `endpoint`, without counting
+    /// one (for limits on failures: ask first, count only a failure with [`Self::check`]).
+    pub fn is_over(&self, key: &str, endpoint: &'static str, limit: u32, now: i64) -> bool {
+        let key = held_key(key);
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(w) = map.get_mut(endpoint).and_then(|k| k.peek_mut(key.as_ref())) else {
+            return false;
+        };
+        w.expire(now);
+        w.held >= u64::from(limit)
+    }
+}
+
+#[cfg(test)]
+impl RateLimiter {
+    /// Keys held across all endpoints, and the bytes of those keys.
+    fn footprint(&self) -> (usize, usize) {
+        let map = self.windows.lock().unwrap();
+        map.values()
+            .flat_map(|keys| keys.iter())
+            .fold((0, 0), |(n, b), (k, _)| (n + 1, b + k.len()))
     }
 }
 
@@ -177,7 +234,21 @@ mod tests {
             assert!(r.check("t", "creator_info", u32::MAX, i).is_ok());
         }
         let map = r.windows.lock().unwrap();
-        let buckets = map["creator_info"]["t"].buckets.len();
+        let buckets = map["creator_info"].peek("t").unwrap().buckets.len();
         assert!(buckets <= 6_001, "{buckets} buckets for one window");
+    }
+
+    #[test]
+    fn distinct_long_keys_cannot_grow_the_limiter_without_bound() {
+        // An attacker's unique, kilobyte-long account names, each refused or not: the limiter
+        // keeps a bounded number of fixed-size keys.
+        let r = RateLimiter::default();
+        let long = "x".repeat(1000);
+        for i in 0..150_000i64 {
+            let _ = r.check(&format!("{long}{i}"), "web_signin", 10, 1_000 + i / 1000);
+        }
+        let (keys, bytes) = r.footprint();
+        assert!(keys <= MAX_KEYS_PER_ENDPOINT, "{keys} keys held");
+        assert!(bytes <= keys * 64, "{bytes} bytes of keys for {keys} keys");
     }
 }

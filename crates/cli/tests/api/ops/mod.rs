@@ -1,5 +1,6 @@
 //! Running reelbox: the command line, the client commands, several nodes as one platform, migration,
 //! crash safety under SIGKILL, restarts, the protective limits, and tenant isolation.
+mod admin_token;
 mod call_log;
 mod cli;
 mod client_cli;

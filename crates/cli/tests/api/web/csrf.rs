@@ -87,7 +87,7 @@ async fn every_form_needs_its_csrf_token() {
                 &path,
                 &[
                     ("privacy_level", "PUBLIC_TO_EVERYONE"),
-                    ("token", "test-admin-token"),
+                    ("token", reelbox_testkit::server::ADMIN_TOKEN),
                 ],
             )
             .await;

@@ -5,11 +5,15 @@
 mod browser;
 mod connected_apps;
 mod csrf;
+mod csrf_binding;
 mod engagement;
+mod headers;
 mod inbox;
 mod media;
 mod portal;
+mod redirects;
 mod sessions;
+mod signin_limits;
 
 use reelbox_testkit::World;
 use serde_json::json;

@@ -184,7 +184,11 @@ async fn developer_portal_and_operator_admin() {
         .await;
     assert_eq!(p.status, 401);
     let p = op
-        .submit("/admin", "/admin/signin", &[("token", "test-admin-token")])
+        .submit(
+            "/admin",
+            "/admin/signin",
+            &[("token", reelbox_testkit::server::ADMIN_TOKEN)],
+        )
         .await;
     assert_eq!(p.status, 302);
     let page = op.get("/admin").await;

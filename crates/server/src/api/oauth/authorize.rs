@@ -3,14 +3,15 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use reelbox_core::{ids, oauth as rules, scopes, secrets};
 use reelbox_store::apps::App;
 use reelbox_store::oauth::AuthCode;
 
-use crate::api::pages::render::{MessagePage, cookie_value, render};
+use crate::api::pages::render::{MessagePage, render};
+use crate::api::pages::session::{Ctx, Kind};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -188,8 +189,6 @@ fn page(
     })
 }
 
-const CSRF_COOKIE: &str = "rb_oauth_csrf";
-
 /// The form came without credentials: the creator's web session (checked above) signs in.
 fn session_creator_used(username: &str, password: &str) -> bool {
     username.is_empty() && password.is_empty()
@@ -199,44 +198,35 @@ fn session_creator_used(username: &str, password: &str) -> bool {
 #[utoipa::path(get, path = "/v2/auth/authorize/", tag = "OAuth",
     params(("client_key" = String, Query), ("scope" = String, Query), ("redirect_uri" = String, Query), ("state" = Option<String>, Query), ("response_type" = String, Query), ("code_challenge" = Option<String>, Query), ("code_challenge_method" = Option<String>, Query)),
     responses((status = 200, description = "HTML consent page", content_type = "text/html"), (status = 302, description = "redirect with an error"), (status = 400, description = "HTML error page", content_type = "text/html")))]
-pub async fn authorize_page(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<HashMap<String, String>>,
-) -> Response {
-    let req = match validate(&st, &p).await {
+pub async fn authorize_page(ctx: Ctx, Query(p): Query<HashMap<String, String>>) -> Response {
+    let req = match validate(&ctx.st, &p).await {
         Ok(r) => r,
-        Err(r) => return refusal_response(r),
+        Err(r) => return ctx.respond(refusal_response(r)),
     };
-    // Double-submit CSRF token: the form must echo the cookie.
-    let csrf = ids::random_alnum(32);
-    let cookie = format!(
-        "{CSRF_COOKIE}={csrf}; Path=/v2/auth/; HttpOnly; SameSite=Lax{}",
-        crate::api::pages::render::secure_attr(&st)
-    );
     // A creator already signed in to the web pages approves without typing the password again.
-    let signed_in = crate::api::pages::session::creator_of(&st, &headers)
-        .await
-        .map(|c| c.username);
-    let mut resp = page(&req, &csrf, "", None, signed_in).into_response();
-    if let Ok(v) = cookie.parse() {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, "no-store".parse().expect("static"));
-    resp
+    let signed_in = ctx.creator.as_ref().map(|c| c.username.clone());
+    let resp = page(&req, &ctx.csrf, "", None, signed_in);
+    // The form token is the web pages' own, bound to this browser's session (`session`).
+    ctx.respond(resp)
 }
 
 /// The consent form's submission (HTML form): sign in and approve or deny.
 #[utoipa::path(post, path = "/v2/auth/authorize/", tag = "OAuth",
     request_body(content = String, content_type = "application/x-www-form-urlencoded"),
     responses((status = 302, description = "redirect to the app with code or error"), (status = 401, description = "HTML page: wrong password", content_type = "text/html"), (status = 403, description = "HTML page: CSRF check failed", content_type = "text/html")))]
-pub async fn authorize_submit(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+pub async fn authorize_submit(ctx: Ctx, body: axum::body::Body) -> Response {
+    let st = ctx.st.clone();
+    let Some(form) = crate::api::pages::session::read_signin_form(body).await else {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            render(&MessagePage {
+                title: "Form too large",
+                message: crate::api::pages::session::FORM_TOO_LARGE,
+            }),
+        )
+            .into_response();
+    };
+    let pairs = form.0;
     let mut p: HashMap<String, String> = HashMap::new();
     let mut granted_boxes: Vec<String> = Vec::new();
     for (k, v) in &pairs {
@@ -247,8 +237,7 @@ pub async fn authorize_submit(
         }
     }
     let form_csrf = p.get("csrf").cloned().unwrap_or_default();
-    let cookie_csrf = cookie_value(&headers, CSRF_COOKIE).unwrap_or_default();
-    if form_csrf.is_empty() || !secrets::ct_eq(form_csrf.as_bytes(), cookie_csrf.as_bytes()) {
+    if ctx.check_csrf(&form_csrf).is_err() {
         return (
             StatusCode::FORBIDDEN,
             render(&MessagePage { title: "Form expired", message: "The form could not be verified (CSRF). Go back to the app and start again." }),
@@ -272,15 +261,13 @@ pub async fn authorize_submit(
     let username = p.get("username").cloned().unwrap_or_default();
     let password = p.get("password").cloned().unwrap_or_default();
     let session_creator = if username.is_empty() && password.is_empty() {
-        crate::api::pages::session::creator_of(&st, &headers).await
+        ctx.creator.clone()
     } else {
         None
     };
-    if st
-        .rate
-        .check(&format!("signin:{username}"), "signin", 10, st.now())
-        .is_err()
-    {
+    // A password is limited per client address and per account, with the same windows as the
+    // sign-in page; approving with a web session is no password attempt and is never limited.
+    if session_creator.is_none() && !ctx.signin_allowed(Kind::Creator, &username) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             page(

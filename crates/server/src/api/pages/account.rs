@@ -1,13 +1,13 @@
 //! Creator sign-in and sign-out, and the account page: connected apps, each with Disconnect.
 use askama::Template;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use reelbox_core::secrets;
 use std::collections::HashMap;
 
-use super::session::{Ctx, Kind};
+use super::session::{Ctx, FORM_TOO_LARGE, Kind, read_signin_form};
 use super::{FormData, Nav, PageResult, html, when};
 use crate::api::pages::render::found;
 
@@ -20,12 +20,52 @@ struct SigninPage {
     error: Option<String>,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only paths of this site are followed after sign-in (no open redirect): `next` is resolved the
+/// way a browser resolves a `Location` (WHATWG URL parsing strips tabs and newlines and reads `\\`
+/// as `/`, so `/\t/evil` is `//evil`), and kept only if it stays on this origin and was written
+/// as a path; the answer is its path and query, re-serialised.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/inbox".to_string()
+    const FALLBACK: &str = "/inbox";
+    // Any origin does: only whether the origin changes matters.
+    let base = url::Url::parse("http://reelbox.invalid/").expect("literal");
+    let written_as_path = next.starts_with('/') && !next.bytes().any(|b| b.is_ascii_control());
+    match base.join(next) {
+        // A path that normalises to `//…` would read as another host once emitted alone.
+        Ok(u) if written_as_path && u.origin() == base.origin() && !u.path().starts_with("//") => {
+            match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            }
+        }
+        _ => FALLBACK.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_of_this_site_or_the_inbox() {
+        for bad in [
+            "//evil.example/",
+            "/\\evil.example/",
+            "\\\\evil.example",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            " //evil.example/",
+            "https://evil.example/",
+            "javascript:alert(1)",
+            "evil.example",
+            "/.//evil.example/",
+            "/x/..//evil.example/",
+            "",
+        ] {
+            assert_eq!(safe_next(bad), "/inbox", "{bad:?}");
+        }
+        assert_eq!(safe_next("/@alice?tab=liked"), "/@alice?tab=liked");
+        assert_eq!(safe_next("/%2F%2Fevil.example/"), "/%2F%2Fevil.example/");
+        assert_eq!(safe_next("/inbox#x"), "/inbox");
     }
 }
 
@@ -42,8 +82,16 @@ pub async fn signin_page(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> 
 }
 
 /// Checks the password, starts a session and goes on to `next`.
-pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
-    let f = FormData::parse(&body);
+pub async fn signin(mut ctx: Ctx, body: Body) -> PageResult {
+    let Some(f) = read_signin_form(body).await else {
+        let page = html(&SigninPage {
+            nav: ctx.nav(),
+            next: "/inbox".into(),
+            username: String::new(),
+            error: Some(FORM_TOO_LARGE.into()),
+        });
+        return Ok(ctx.respond((StatusCode::PAYLOAD_TOO_LARGE, page)));
+    };
     ctx.check_csrf(&f.get("csrf"))?;
     let username = f.get("username").trim_start_matches('@').to_string();
     let next = safe_next(&f.get("next"));

@@ -1,13 +1,13 @@
 //! The operator's admin view `/admin`: sign in with the admin token, approve audit requests, ban
 //! creators from posting and edit their settings.
 use askama::Template;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use reelbox_core::secrets;
-use reelbox_wire::control::{UpdateApp, UpdateCreator};
+use reelbox_wire::control::UpdateCreator;
 
-use super::session::{Ctx, Kind};
+use super::session::{Ctx, FORM_TOO_LARGE, Kind, read_signin_form};
 use super::{FormData, Nav, PageError, PageResult, html, when};
 use crate::api::pages::render::found;
 
@@ -107,8 +107,16 @@ pub async fn admin_page(ctx: Ctx) -> PageResult {
 }
 
 /// Signs the operator in with the admin token.
-pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
-    let f = FormData::parse(&body);
+pub async fn signin(mut ctx: Ctx, body: Body) -> PageResult {
+    let Some(f) = read_signin_form(body).await else {
+        return render(
+            ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(FORM_TOO_LARGE.into()),
+            None,
+        )
+        .await;
+    };
     ctx.check_csrf(&f.get("csrf"))?;
     if !ctx.signin_allowed(Kind::Admin, "admin") {
         return render(

@@ -223,10 +223,24 @@ pub async fn draft_media(ctx: Ctx, Path(publish_id): Path<String>) -> PageResult
         .probe
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok());
-    let ct = match probe.map(|p| p.container) {
+    // A draft the format check rejected is whatever bytes were uploaded: offered as a download,
+    // never given a video type a browser would play (or an HTML one it would run).
+    let ct = match probe.filter(|_| p.status != "FAILED").map(|p| p.container) {
         Some(reelbox_media::Container::Webm) => "video/webm",
         Some(reelbox_media::Container::Mov) => "video/quicktime",
-        _ => "video/mp4",
+        Some(_) => "video/mp4",
+        None => {
+            let mut r = serve_blob(
+                &ctx.st,
+                key,
+                "application/octet-stream",
+                "private, no-store",
+                &ctx.headers,
+            )
+            .await?;
+            set(&mut r, header::CONTENT_DISPOSITION, "attachment");
+            return Ok(r);
+        }
     };
     serve_blob(&ctx.st, key, ct, "private, max-age=600", &ctx.headers).await
 }

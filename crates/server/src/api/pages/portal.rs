@@ -2,7 +2,7 @@
 //! edit apps through the control API's own functions, see the client key, reveal and rotate the
 //! secret, request an audit, and see the app's recent API calls and webhook deliveries.
 use askama::Template;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::StatusCode;
 use reelbox_core::{ids, scopes, secrets};
@@ -11,7 +11,7 @@ use reelbox_store::apps::App;
 use reelbox_store::web::Developer;
 use reelbox_wire::control::{CreateApp, UpdateApp};
 
-use super::session::{Ctx, Kind};
+use super::session::{Ctx, FORM_TOO_LARGE, Kind, read_signin_form};
 use super::{FormData, Nav, PageError, PageResult, html, when};
 use crate::api::pages::render::found;
 
@@ -104,8 +104,16 @@ fn valid_email(e: &str) -> bool {
 }
 
 /// Creates a developer account and signs it in.
-pub async fn signup(mut ctx: Ctx, body: Bytes) -> PageResult {
-    let f = FormData::parse(&body);
+pub async fn signup(mut ctx: Ctx, body: Body) -> PageResult {
+    let Some(f) = read_signin_form(body).await else {
+        return render_portal(
+            ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(FORM_TOO_LARGE.into()),
+            String::new(),
+        )
+        .await;
+    };
     ctx.check_csrf(&f.get("csrf"))?;
     let email = f.get("email").to_lowercase();
     let password =
@@ -157,8 +165,16 @@ pub async fn signup(mut ctx: Ctx, body: Bytes) -> PageResult {
 }
 
 /// Signs a developer in.
-pub async fn signin(mut ctx: Ctx, body: Bytes) -> PageResult {
-    let f = FormData::parse(&body);
+pub async fn signin(mut ctx: Ctx, body: Body) -> PageResult {
+    let Some(f) = read_signin_form(body).await else {
+        return render_portal(
+            ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Some(FORM_TOO_LARGE.into()),
+            String::new(),
+        )
+        .await;
+    };
     ctx.check_csrf(&f.get("csrf"))?;
     let email = f.get("email").to_lowercase();
     if !ctx.signin_allowed(Kind::Developer, &email) {

@@ -6,9 +6,15 @@
 //! can be signed in to the portal and as a creator at once.
 //!
 //! CSRF: every browser gets a random anchor cookie (`rb_csrf`, HttpOnly); each form carries
-//! `HMAC(master key, anchor)`. A cross-site page can neither read the anchor nor compute the
-//! token, and an injected anchor cookie is useless without the server's key (a signed
-//! double-submit token). POST handlers call [`Ctx::check_csrf`] before anything else.
+//! `HMAC(master key, anchor and the browser's session cookies)`. A cross-site page can neither
+//! read the anchor nor compute the token; and because the token is bound to the sessions, an
+//! attacker who plants their own anchor and their own valid token in a victim's browser (cookie
+//! tossing from a sibling host) still holds no token for the victim's session.
+//!
+//! The whole API for a form: render [`Ctx::csrf`] into a hidden `csrf` field, call
+//! [`Ctx::check_csrf`] with the submitted field before anything else, and answer through
+//! [`Ctx::respond`] (which sets the anchor cookie on a browser's first visit). Signing in or out
+//! changes the token: forms rendered before it are refused as expired.
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -27,6 +33,54 @@ use crate::state::AppState;
 pub const SESSION_TTL_MS: i64 = 7 * 86_400_000;
 /// Sign-in attempts per account name and per client address, per minute.
 pub const SIGNIN_PER_MINUTE: u32 = 10;
+/// Largest body of a sign-in or sign-up form: a name, a password and a few hidden fields. Larger
+/// forms are refused (413) before they are read.
+pub const SIGNIN_FORM_MAX_BYTES: usize = 8 * 1024;
+
+/// Reads a sign-in form of at most [`SIGNIN_FORM_MAX_BYTES`]; `None` when it is larger (or the
+/// body broke off), which the page answers with 413 and its own form.
+pub async fn read_signin_form(body: axum::body::Body) -> Option<super::FormData> {
+    let bytes = axum::body::to_bytes(body, SIGNIN_FORM_MAX_BYTES)
+        .await
+        .ok()?;
+    Some(super::FormData::parse(&bytes))
+}
+
+/// What a page says when its sign-in form was too large.
+pub const FORM_TOO_LARGE: &str = "That form is too large; check what you typed and try again.";
+
+/// The rate-limit key of an account name: fixed-size, whatever was submitted.
+pub fn account_key(kind: Kind, account: &str) -> String {
+    secrets::sha256_hex(&format!(
+        "{}:{}",
+        kind.as_str(),
+        account.trim().to_lowercase()
+    ))
+}
+
+/// Counts a sign-in attempt for `account` from `client`; refused when the client address or
+/// the account is over its limit. The address is counted first, and only an attempt within the
+/// address's limit counts against the account: one address cannot fill the windows of many.
+pub fn signin_allowed(st: &AppState, client: &str, kind: Kind, account: &str) -> bool {
+    let now = st.now();
+    st.rate
+        .check(
+            &format!("client:{client}"),
+            "web_signin_client",
+            SIGNIN_PER_MINUTE * 3,
+            now,
+        )
+        .is_ok()
+        && st
+            .rate
+            .check(
+                &account_key(kind, account),
+                "web_signin",
+                SIGNIN_PER_MINUTE,
+                now,
+            )
+            .is_ok()
+}
 const CSRF_COOKIE: &str = "rb_csrf";
 
 /// Who a session belongs to.
@@ -135,7 +189,7 @@ impl FromRequestParts<AppState> for Ctx {
             .unwrap_or("")
             .to_string();
         Ok(Ctx {
-            csrf: csrf_token(st, &anchor),
+            csrf: csrf_token(st, &anchor, &headers),
             st: st.clone(),
             creator,
             developer,
@@ -150,8 +204,19 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-fn csrf_token(st: &AppState, anchor: &str) -> String {
-    secrets::hmac_sha256_hex(&st.master_key, format!("csrf:{anchor}").as_bytes())
+/// The form token of a browser: its anchor and the session cookies it presents (of every kind;
+/// an unknown or expired session id binds as well as a live one, it opens nothing).
+fn csrf_token(st: &AppState, anchor: &str, headers: &HeaderMap) -> String {
+    let mut msg = format!("csrf:{anchor}");
+    for kind in [Kind::Creator, Kind::Developer, Kind::Admin] {
+        let session = cookie_value(headers, kind.cookie()).unwrap_or_default();
+        msg.push_str(&format!(
+            "|{}:{}",
+            kind.as_str(),
+            secrets::sha256_hex(&session)
+        ));
+    }
+    secrets::hmac_sha256_hex(&st.master_key, msg.as_bytes())
 }
 
 impl Ctx {
@@ -207,20 +272,7 @@ impl Ctx {
 
     /// Counts a sign-in attempt for `account`; refused when it or this client is over the limit.
     pub fn signin_allowed(&self, kind: Kind, account: &str) -> bool {
-        let now = self.st.now();
-        let by_account = self.st.rate.check(
-            &format!("{}:{}", kind.as_str(), account.to_lowercase()),
-            "web_signin",
-            SIGNIN_PER_MINUTE,
-            now,
-        );
-        let by_client = self.st.rate.check(
-            &format!("client:{}", self.client),
-            "web_signin_client",
-            SIGNIN_PER_MINUTE * 3,
-            now,
-        );
-        by_account.is_ok() && by_client.is_ok()
+        signin_allowed(&self.st, &self.client, kind, account)
     }
 
     /// The response with this request's cookies (a new CSRF anchor, session changes) and
