@@ -23,6 +23,9 @@ pub enum BlobError {
     LengthMismatch { expected: u64, got: u64 },
     #[error("the client's body stream failed: {0}")]
     Body(std::io::Error),
+    /// Another write to the same upload is in flight; nothing was written.
+    #[error("another write to upload {0} is in flight")]
+    Busy(String),
     #[error("storage I/O: {0}")]
     Io(#[from] std::io::Error),
     #[error("storage backend: {0}")]
@@ -44,7 +47,9 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn begin_upload(&self, upload_key: &str) -> Result<String, BlobError>;
 
     /// Writes chunk number `part` (1-based) of `expected_len` bytes at byte `offset`, streaming `body`
-    /// to storage without holding it whole in memory. Durable when it returns `Ok`.
+    /// to storage without holding it whole in memory. Durable when it returns `Ok`. A store whose
+    /// chunks share one file refuses a second concurrent write to the upload ([`BlobError::Busy`])
+    /// and finishes an upload only once no write to it is running.
     async fn write_chunk(
         &self,
         upload_key: &str,

@@ -9,7 +9,13 @@
 //! Uploads are sequential (spec 7.1): writing a chunk at `offset` makes the file end at
 //! `offset + expected_len` on success and at `offset` on failure, so the file never holds bytes
 //! past what the caller acknowledged.
+//!
+//! One write at a time per upload: a chunk write holds the upload's lock from open to fsync, a
+//! second concurrent one is refused ([`BlobError::Busy`]), and finishing or aborting waits for the
+//! lock. Otherwise a late writer's open file would outlive the rename that makes the upload an
+//! object, and its bytes would land in an object already probed and published.
 
+use std::collections::HashMap;
 use std::io;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
@@ -28,10 +34,42 @@ const WRITE_BUF: usize = 1 << 20;
 /// Read buffer of object streams.
 const READ_BUF: usize = 64 * 1024;
 
-/// Blob storage in a directory. Cheap to clone the root into; holds no open files.
+/// Blob storage in a directory. Clones share the upload locks; holds no open files.
 #[derive(Debug, Clone)]
 pub struct LocalBlobStore {
     root: PathBuf,
+    locks: UploadLocks,
+}
+
+/// A lock per upload key, held by the one write running and by finish/abort.
+#[derive(Debug, Clone, Default)]
+struct UploadLocks(Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>);
+
+impl UploadLocks {
+    fn entry(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.to_string()).or_default().clone()
+    }
+
+    /// The write lock of `key`, or `Busy` while another write holds it.
+    fn try_lock(&self, key: &str) -> Result<tokio::sync::OwnedMutexGuard<()>, BlobError> {
+        self.entry(key)
+            .try_lock_owned()
+            .map_err(|_| BlobError::Busy(key.to_string()))
+    }
+
+    /// Waits for the running write of `key`, if any.
+    async fn lock(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        self.entry(key).lock_owned().await
+    }
+
+    /// Forgets `key` once its upload is gone (called with its lock held).
+    fn forget(&self, key: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
 }
 
 /// Rejects keys that could leave their directory: empty, absolute, with empty, `.` or `..`
@@ -226,7 +264,10 @@ static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 impl LocalBlobStore {
     /// A store rooted at `root`; directories are created on first use.
     pub fn new(root: PathBuf) -> Self {
-        Self { root }
+        Self {
+            root,
+            locks: UploadLocks::default(),
+        }
     }
 
     /// The root directory.
@@ -290,6 +331,8 @@ impl BlobStore for LocalBlobStore {
         expected_len: u64,
         body: ByteStream,
     ) -> Result<ChunkReceipt, BlobError> {
+        validate_key(upload_key)?;
+        let _writing = self.locks.try_lock(upload_key)?;
         let file = self.open_upload(upload_key).await?;
         let end = offset.checked_add(expected_len).ok_or_else(|| {
             BlobError::Io(io::Error::new(
@@ -331,6 +374,7 @@ impl BlobStore for LocalBlobStore {
     ) -> Result<(), BlobError> {
         let from = self.upload_path(upload_key)?;
         let to = self.object_path(object_key)?;
+        let _writing = self.locks.lock(upload_key).await;
         let expected = parts
             .iter()
             .fold(0u64, |acc, p| acc.saturating_add(p.bytes));
@@ -348,15 +392,21 @@ impl BlobStore for LocalBlobStore {
         if len != expected {
             return Err(BlobError::LengthMismatch { expected, got: len });
         }
-        self.install(&from, &to).await
+        self.install(&from, &to).await?;
+        self.locks.forget(upload_key);
+        Ok(())
     }
 
     /// Removes the upload file; a missing one is fine (abort is idempotent).
     async fn abort_upload(&self, upload_key: &str, _handle: &str) -> Result<(), BlobError> {
         let path = self.upload_path(upload_key)?;
+        let _writing = self.locks.lock(upload_key).await;
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
-            _ => Ok(()),
+            _ => {
+                self.locks.forget(upload_key);
+                Ok(())
+            }
         }
     }
 
@@ -669,6 +719,49 @@ mod tests {
         ));
         let err = store.finish_upload("nope", "", &[], "o").await;
         assert!(matches!(err, Err(BlobError::NotFound(_))), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn one_write_per_upload_and_finish_waits_for_it() {
+        let (_dir, store) = store();
+        store.begin_upload("u").await.expect("begin");
+        // A body that delivers half, then waits for the test.
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let slow = stream::once(async { Ok(Bytes::from_static(&[1; 5])) })
+            .chain(stream::once(async move {
+                let _ = rx.await;
+                Ok(Bytes::from_static(&[1; 5]))
+            }))
+            .boxed();
+        let first = tokio::spawn({
+            let store = store.clone();
+            async move { store.write_chunk("u", "", 1, 0, 10, slow).await }
+        });
+        // Let the first write take the upload and wait in its body.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let second = store
+            .write_chunk("u", "", 1, 0, 10, body(&[2; 10], 10))
+            .await;
+        assert!(matches!(second, Err(BlobError::Busy(_))), "{second:?}");
+        let finish = tokio::spawn({
+            let store = store.clone();
+            let part = ChunkReceipt {
+                bytes: 10,
+                etag: None,
+            };
+            async move { store.finish_upload("u", "", &[part], "o").await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!finish.is_finished(), "finishing waits for the running write");
+        tx.send(()).expect("writer waits");
+        first.await.expect("join").expect("first write");
+        finish.await.expect("join").expect("finish");
+        assert_eq!(read_all(&store, "o", None).await, [1; 10]);
+        // The upload is an object now: nothing can write into it any more.
+        let late = store
+            .write_chunk("u", "", 1, 0, 10, body(&[3; 10], 10))
+            .await;
+        assert!(matches!(late, Err(BlobError::NotFound(_))), "{late:?}");
     }
 
     #[tokio::test]

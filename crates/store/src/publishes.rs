@@ -281,6 +281,11 @@ impl Store {
 
     /// Records an acknowledged chunk and the new upload progress; when `completed_with_job` is
     /// set, also the end of the upload and its processing job, all in one transaction.
+    ///
+    /// A compare-and-set on the progress: only a chunk that starts where the upload stands, on
+    /// an upload still receiving chunks, is recorded. False (nothing written) otherwise, e.g. when
+    /// another writer of the same range was acknowledged first.
+    #[allow(clippy::too_many_arguments)]
     pub async fn ack_chunk(
         &self,
         publish_id: &str,
@@ -290,9 +295,23 @@ impl Store {
         etag: Option<&str>,
         now: i64,
         completed_with_job: Option<(&str, &str)>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
+        let moved = sqlx::query(
+            "UPDATE publishes SET uploaded_bytes = $2, updated_at = $3 WHERE id = $1 AND uploaded_bytes = $4 AND status = 'PROCESSING_UPLOAD'",
+        )
+        .bind(publish_id)
+        .bind(offset + length)
+        .bind(now)
+        .bind(offset)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         sqlx::query(
             "INSERT INTO upload_chunks (publish_id, idx, byte_offset, length, etag, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (publish_id, idx) DO UPDATE SET byte_offset = excluded.byte_offset, length = excluded.length, etag = excluded.etag, created_at = excluded.created_at",
@@ -305,18 +324,12 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE publishes SET uploaded_bytes = $2, updated_at = $3 WHERE id = $1")
-            .bind(publish_id)
-            .bind(offset + length)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
         if let Some((job_id, payload)) = completed_with_job {
             Self::enqueue_job_tx(&mut tx, job_id, "process", payload, now, now).await?;
         }
         tx.commit().await?;
         drop(writer_conn);
-        Ok(())
+        Ok(true)
     }
 
     /// The acknowledged chunks of an upload, in order: (idx, offset, length, etag).

@@ -1,6 +1,10 @@
 //! Chunk PUTs in flight per publisher (`limits.max_concurrent_uploads_per_token`): a slot is held
 //! for the length of one PUT and freed when its guard drops, however the request ends.
-use std::collections::HashMap;
+//!
+//! Also the one writer of each upload: a second PUT to an upload while one is being written would
+//! write into the same file, and once the first completed the upload (and the file became the
+//! published object) the late writer's bytes would swap media that had already been checked.
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 /// Chunk PUTs in flight per publisher (app and creator: the grant behind the access token that
@@ -8,6 +12,14 @@ use std::sync::{Arc, Mutex};
 #[derive(Default)]
 pub struct UploadSlots {
     held: Mutex<HashMap<String, usize>>,
+    /// Publish ids with a chunk PUT being written on this node.
+    writing: Mutex<HashSet<String>>,
+}
+
+/// The right to write an upload's next chunk, held for the length of one PUT.
+pub struct UploadWriter {
+    slots: Arc<UploadSlots>,
+    publish_id: String,
 }
 
 /// One in-flight chunk PUT; the slot is given back when the PUT ends (or its client goes away).
@@ -31,6 +43,15 @@ impl UploadSlots {
         })
     }
 
+    /// The writer of `publish_id`'s upload, or `None` while another PUT of it is in flight.
+    pub fn try_write(self: &Arc<Self>, publish_id: &str) -> Option<UploadWriter> {
+        let mut writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        writing.insert(publish_id.to_string()).then(|| UploadWriter {
+            slots: self.clone(),
+            publish_id: publish_id.to_string(),
+        })
+    }
+
     /// Chunk PUTs in flight for `key`.
     pub fn in_flight(&self, key: &str) -> usize {
         self.held
@@ -51,6 +72,16 @@ impl Drop for UploadSlot {
                 held.remove(&self.key);
             }
         }
+    }
+}
+
+impl Drop for UploadWriter {
+    fn drop(&mut self) {
+        self.slots
+            .writing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.publish_id);
     }
 }
 
@@ -79,5 +110,15 @@ mod tests {
             s.try_take("x", 0).is_some() && s.try_take("x", 0).is_some(),
             "0: no cap"
         );
+    }
+
+    #[test]
+    fn one_writer_per_upload_until_it_drops() {
+        let s = Arc::new(UploadSlots::default());
+        let w = s.try_write("p1").expect("first writer");
+        assert!(s.try_write("p1").is_none(), "a second writer waits");
+        let _other = s.try_write("p2").expect("another upload is not affected");
+        drop(w);
+        assert!(s.try_write("p1").is_some(), "free again");
     }
 }

@@ -1,6 +1,7 @@
 //! The Content Posting API end to end: real media through the chunked upload, pulls from a local
 //! HTTP server, processing, posts, inbox drafts, webhooks signed and verified, and the rules.
 mod creator_info;
+mod hostile;
 mod inbox;
 mod pull;
 mod rules;

@@ -41,6 +41,14 @@ fn reply(status: StatusCode, progress: Option<(u64, u64)>, message: &str) -> Res
     resp
 }
 
+/// (bytes acknowledged, total) of an upload, for the `Content-Range` of every answer.
+fn progress_of(p: &reelbox_store::publishes::Publish) -> (u64, u64) {
+    (
+        p.uploaded_bytes.max(0) as u64,
+        p.video_size.unwrap_or(0).max(0) as u64,
+    )
+}
+
 /// Upload one chunk of a FILE_UPLOAD (the `upload_url` from init; no Authorization header).
 #[utoipa::path(put, path = "/upload/video/", tag = "Content Posting",
     params(("upload_id" = String, Query), ("upload_token" = String, Query), ("Content-Range" = String, Header, description = "bytes FIRST-LAST/TOTAL")),
@@ -78,8 +86,26 @@ pub async fn put_chunk(
     if super::init::upload_id(&p.id) != q.upload_id {
         return not_found();
     }
+    // One writer per upload: a second PUT while one is in flight overlaps the range being
+    // written, which TikTok answers with 416. Nothing of its body is read.
+    let Some(_writer) = st.uploads.try_write(&p.id) else {
+        return reply(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            Some(progress_of(&p)),
+            "Another PUT of this upload is in flight; send the next chunk once it is answered.",
+        );
+    };
+    // Read again as the writer: a PUT that ended meanwhile may have moved the upload on.
+    let p = match st.store.publish_fresh(&p.id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "upload lookup");
+            return reply(StatusCode::INTERNAL_SERVER_ERROR, None, "Retry this chunk.");
+        }
+    };
     let total = p.video_size.unwrap_or(0).max(0) as u64;
-    let progress = Some((p.uploaded_bytes.max(0) as u64, total));
+    let progress = Some(progress_of(&p));
     if p.status != "PROCESSING_UPLOAD" && p.uploaded_bytes < p.video_size.unwrap_or(0) {
         return reply(
             StatusCode::NOT_FOUND,
@@ -205,6 +231,13 @@ pub async fn put_chunk(
                 &format!("The body held {got} bytes; Content-Range announced {expected}."),
             );
         }
+        Err(BlobError::Busy(_)) => {
+            return reply(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                progress,
+                "Another PUT of this upload is in flight; send the next chunk once it is answered.",
+            );
+        }
         Err(BlobError::Body(e)) => {
             // The client went away midway: nothing is acknowledged, the chunk can be sent again.
             tracing::info!(publish_id = %p.id, error = %e, "chunk body interrupted");
@@ -227,7 +260,7 @@ pub async fn put_chunk(
     let complete = done == total;
     let now = st.now();
     let job = complete.then(|| (ids::row_id(), p.id.clone()));
-    if let Err(e) = st
+    match st
         .store
         .ack_chunk(
             &p.id,
@@ -240,12 +273,24 @@ pub async fn put_chunk(
         )
         .await
     {
-        tracing::error!(publish_id = %p.id, error = %e, "chunk ack failed");
-        return reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            progress,
-            "Retry this chunk.",
-        );
+        Ok(true) => {}
+        Ok(false) => {
+            // Another node's writer of this range was acknowledged first, or the upload ended.
+            let now = st.store.publish_fresh(&p.id).await.ok().flatten();
+            return reply(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                Some(progress_of(now.as_ref().unwrap_or(&p))),
+                "This range was acknowledged meanwhile; continue from the upload's progress.",
+            );
+        }
+        Err(e) => {
+            tracing::error!(publish_id = %p.id, error = %e, "chunk ack failed");
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                progress,
+                "Retry this chunk.",
+            );
+        }
     }
     if complete {
         st.work.notify_one();
