@@ -65,10 +65,7 @@ impl UploadLocks {
 
     /// Forgets `key` once its upload is gone (called with its lock held).
     fn forget(&self, key: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(key);
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
     }
 }
 
@@ -752,7 +749,10 @@ mod tests {
             async move { store.finish_upload("u", "", &[part], "o").await }
         });
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(!finish.is_finished(), "finishing waits for the running write");
+        assert!(
+            !finish.is_finished(),
+            "finishing waits for the running write"
+        );
         tx.send(()).expect("writer waits");
         first.await.expect("join").expect("first write");
         finish.await.expect("join").expect("finish");

@@ -46,10 +46,12 @@ impl UploadSlots {
     /// The writer of `publish_id`'s upload, or `None` while another PUT of it is in flight.
     pub fn try_write(self: &Arc<Self>, publish_id: &str) -> Option<UploadWriter> {
         let mut writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
-        writing.insert(publish_id.to_string()).then(|| UploadWriter {
-            slots: self.clone(),
-            publish_id: publish_id.to_string(),
-        })
+        writing
+            .insert(publish_id.to_string())
+            .then(|| UploadWriter {
+                slots: self.clone(),
+                publish_id: publish_id.to_string(),
+            })
     }
 
     /// Chunk PUTs in flight for `key`.

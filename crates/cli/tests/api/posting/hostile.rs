@@ -22,13 +22,14 @@ fn paced_body(data: Vec<u8>, pieces: usize, delay: Duration, gap: Duration) -> r
         .chunks(step)
         .map(Bytes::copy_from_slice)
         .collect::<Vec<_>>();
-    let stream = futures::stream::unfold((parts.into_iter(), true), move |(mut it, first)| {
-        async move {
+    let stream = futures::stream::unfold(
+        (parts.into_iter(), true),
+        move |(mut it, first)| async move {
             let part = it.next()?;
             tokio::time::sleep(if first { delay } else { gap }).await;
             Some((Ok::<_, std::io::Error>(part), (it, false)))
-        }
-    });
+        },
+    );
     reqwest::Body::wrap_stream(stream)
 }
 

@@ -32,7 +32,7 @@ use reelbox_testkit::process::{Node, NodeOptions};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-const ADMIN: &str = "crash-admin";
+const ADMIN: &str = "crash-admin-token-0123456789abcdef";
 
 const CHUNK: u64 = 5_000_000;
 
