@@ -75,9 +75,9 @@ pub async fn settle(w: &World, id: &str) -> Value {
     panic!("publish {id} did not settle");
 }
 
-/// Uploads the fixture `file` to `w`'s creator's inbox (through the real API) and waits for it.
-pub async fn inbox_draft(w: &World, file: &str) -> String {
-    let bytes = std::fs::read(fixture(file)).unwrap();
+/// Uploads `bytes` in one chunk to `w`'s creator's inbox (through the real API) and waits for the
+/// publish to settle: its id and the final status answer.
+pub async fn upload_to_inbox(w: &World, bytes: &[u8]) -> (String, Value) {
     let n = bytes.len();
     let (st, v) = w.s.call(&w.token, "/v2/post/publish/inbox/video/init/", Some(json!({"source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}}))).await;
     assert_eq!(st, 200, "{v}");
@@ -85,7 +85,7 @@ pub async fn inbox_draft(w: &World, file: &str) -> String {
     let (code, _) = put(
         &w.s,
         v["data"]["upload_url"].as_str().unwrap(),
-        &bytes,
+        bytes,
         0,
         n - 1,
         n,
@@ -93,6 +93,13 @@ pub async fn inbox_draft(w: &World, file: &str) -> String {
     .await;
     assert_eq!(code, 201);
     let v = settle(w, &id).await;
+    (id, v)
+}
+
+/// Uploads the fixture `file` to `w`'s creator's inbox (through the real API) and waits for it.
+pub async fn inbox_draft(w: &World, file: &str) -> String {
+    let bytes = std::fs::read(fixture(file)).unwrap();
+    let (id, v) = upload_to_inbox(w, &bytes).await;
     assert_eq!(v["data"]["status"], "SEND_TO_USER_INBOX", "{v}");
     id
 }

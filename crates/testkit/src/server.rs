@@ -93,6 +93,18 @@ impl TestServer {
         out
     }
 
+    /// The server's OpenAPI document (`/openapi.json`).
+    pub async fn openapi(&self) -> Value {
+        self.http
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .expect("openapi")
+            .json()
+            .await
+            .expect("openapi is JSON")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

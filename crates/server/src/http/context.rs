@@ -74,10 +74,13 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         method = %method, path = %path, status = resp.status().as_u16(), latency_ms = format!("{latency_ms:.2}"),
         log_id = %log_id, code = code, "request"
     );
-    let who = slot.take();
-    // Only calls an app can be named for: anonymous traffic must not grow the log (it keeps
+    // Only wire calls an app can be named for: anonymous traffic must not grow the log (it keeps
     // calls for days), and no one could inspect it anyway.
-    if path.starts_with("/v2/") && who.client_key.is_some() {
+    let who = path
+        .starts_with("/v2/")
+        .then(|| slot.take())
+        .filter(|w| w.client_key.is_some());
+    if let Some(who) = who {
         let call = ApiCall {
             id: reelbox_core::ids::ordered_row_id(),
             client_key: who.client_key,

@@ -101,11 +101,13 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     };
     let now = st.now();
     let id = ids::publish_id(publish_kind(&n), now);
-    let (mode, media_type) = match (&n.destination, n.kind) {
-        (Destination::Direct(_), PostKind::Photo) => (PostMode::DirectPost, "PHOTO"),
-        (Destination::Direct(_), PostKind::Video) => (PostMode::DirectPost, "VIDEO"),
-        (Destination::Inbox, PostKind::Photo) => (PostMode::MediaUpload, "PHOTO"),
-        (Destination::Inbox, PostKind::Video) => (PostMode::MediaUpload, "VIDEO"),
+    let mode = match n.destination {
+        Destination::Direct(_) => PostMode::DirectPost,
+        Destination::Inbox => PostMode::MediaUpload,
+    };
+    let media_type = match n.kind {
+        PostKind::Photo => "PHOTO",
+        PostKind::Video => "VIDEO",
     };
     let mut p = Publish {
         id: id.clone(),

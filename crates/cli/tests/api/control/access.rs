@@ -15,15 +15,7 @@ async fn control_api_needs_the_admin_token_and_the_openapi_covers_routes() {
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "access_token_invalid");
-    let doc: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = s.openapi().await;
     for p in [
         "/v2/oauth/token/",
         "/v2/oauth/revoke/",

@@ -16,15 +16,7 @@ fn concrete(path: &str) -> String {
 #[tokio::test]
 async fn every_control_body_refuses_malformed_input_with_invalid_param() {
     let s = crate::server().await;
-    let doc: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .expect("openapi")
-        .json()
-        .await
-        .expect("json");
+    let doc = s.openapi().await;
     let mut seen = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         if !path.starts_with("/_reelbox") {

@@ -1,20 +1,11 @@
 //! /openapi.json describes the control API as one thing: every `/_reelbox` operation under the tag
 //! "Control API", behind the admin token, with a typed answer, and with its one bad-request code
 //! documented wherever it reads a body.
-use serde_json::Value;
 
 #[tokio::test]
 async fn every_control_operation_is_tagged_secured_typed_and_documents_invalid_param() {
     let s = crate::server().await;
-    let doc: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .expect("openapi")
-        .json()
-        .await
-        .expect("json");
+    let doc = s.openapi().await;
     let mut ops = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         if !path.starts_with("/_reelbox") {

@@ -2,7 +2,7 @@
 use reelbox_testkit::oauth::{consent, token_form};
 use serde_json::{Value, json};
 
-use super::{REDIRECT, query, urlencode};
+use super::{REDIRECT, oauth_error, query, urlencode};
 use crate::world;
 
 const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123456789";
@@ -40,11 +40,7 @@ async fn code_verifier_without_a_challenge_is_refused() {
     )
     .await;
     assert_eq!(
-        (
-            st,
-            v["error"].as_str().unwrap(),
-            v["error_description"].as_str().unwrap()
-        ),
+        oauth_error(st, &v),
         (
             400,
             "invalid_grant",
@@ -180,11 +176,7 @@ async fn revoking_invalidates_outstanding_codes() {
     // The code from before the revoke neither works nor re-activates the grant.
     let (st, v) = exchange(&w, key, secret, &code).await;
     assert_eq!(
-        (
-            st,
-            v["error"].as_str().unwrap(),
-            v["error_description"].as_str().unwrap()
-        ),
+        oauth_error(st, &v),
         (400, "invalid_grant", "Authorization code is invalid."),
         "{v}"
     );
@@ -210,11 +202,7 @@ async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, Value) {
 
 fn invalid_refresh(st: u16, v: &Value) {
     assert_eq!(
-        (
-            st,
-            v["error"].as_str().unwrap(),
-            v["error_description"].as_str().unwrap()
-        ),
+        oauth_error(st, &v),
         (400, "invalid_grant", "Refresh token is invalid."),
         "{v}"
     );

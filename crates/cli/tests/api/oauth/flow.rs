@@ -11,7 +11,7 @@ use reelbox_testkit::redact::redact;
 use serde_json::{Value, json};
 use sha2::Digest;
 
-use super::{REDIRECT, query, urlencode};
+use super::{REDIRECT, oauth_error, query, urlencode};
 use crate::world;
 
 #[tokio::test]
@@ -190,11 +190,7 @@ async fn tiktok_style_exchange_and_every_refusal() {
     )
     .await;
     assert_eq!(
-        (
-            st,
-            v["error"].as_str().unwrap(),
-            v["error_description"].as_str().unwrap()
-        ),
+        oauth_error(st, &v),
         (
             400,
             "invalid_grant",

@@ -15,6 +15,15 @@ fn query(loc: &str) -> HashMap<String, String> {
         .collect()
 }
 
+/// An OAuth error answer as (status, `error`, `error_description`), for one assertion.
+fn oauth_error(st: u16, v: &serde_json::Value) -> (u16, &str, &str) {
+    (
+        st,
+        v["error"].as_str().unwrap_or(""),
+        v["error_description"].as_str().unwrap_or(""),
+    )
+}
+
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -170,15 +170,7 @@ async fn bad_tokens_are_refused_on_every_documented_route() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let doc: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = s.openapi().await;
     let fresh_a = s
         .mint(
             w.app["client_key"].as_str().unwrap(),

@@ -1,8 +1,7 @@
 //! Every page forbids framing and sniffing and keeps its address out of other sites' Referer;
 //! media is never sniffed, and a draft rejected for its format is not served as a video.
-use reelbox_testkit::posting::{alice_post, put, settle};
+use reelbox_testkit::posting::{alice_post, upload_to_inbox};
 use reelbox_testkit::web::{Agent, Page};
-use serde_json::json;
 
 use crate::world;
 
@@ -66,28 +65,7 @@ async fn a_draft_rejected_for_its_format_is_served_as_a_download_not_a_video() {
     let w = world().await;
     // An "MP4" that is an HTML page: the format check rejects it.
     let bytes = b"<html><script>alert(document.cookie)</script></html>".repeat(200);
-    let n = bytes.len();
-    let (st, v) = w
-        .s
-        .call(
-            &w.token,
-            "/v2/post/publish/inbox/video/init/",
-            Some(json!({"source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}})),
-        )
-        .await;
-    assert_eq!(st, 200, "{v}");
-    let id = v["data"]["publish_id"].as_str().unwrap().to_string();
-    let (code, _) = put(
-        &w.s,
-        v["data"]["upload_url"].as_str().unwrap(),
-        &bytes,
-        0,
-        n - 1,
-        n,
-    )
-    .await;
-    assert_eq!(code, 201);
-    let v = settle(&w, &id).await;
+    let (id, v) = upload_to_inbox(&w, &bytes).await;
     assert_eq!(v["data"]["status"], "FAILED", "{v}");
     let mut a = Agent::new(&w.s);
     assert_eq!(a.sign_in("alice", "correct horse").await.status, 302);

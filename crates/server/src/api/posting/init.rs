@@ -24,8 +24,6 @@ use crate::service::posting::{self, Destination, NewPublish, Poster};
 use crate::state::AppState;
 use reelbox_core::clock::DAY_MS;
 
-pub use crate::service::posting::upload_id;
-
 /// Query creator info.
 #[utoipa::path(post, path = "/v2/post/publish/creator_info/query/", tag = "Content Posting",
     responses((status = 200, description = "The creator's posting options", body = reelbox_wire::Envelope<CreatorInfo>)),

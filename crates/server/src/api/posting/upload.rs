@@ -83,7 +83,7 @@ pub async fn put_chunk(
         }
     };
     // The URL is bound to its publish: a token with another publish's upload_id is no URL of ours.
-    if super::init::upload_id(&p.id) != q.upload_id {
+    if crate::service::posting::upload_id(&p.id) != q.upload_id {
         return not_found();
     }
     // One writer per upload: a second PUT while one is in flight overlaps the range being
