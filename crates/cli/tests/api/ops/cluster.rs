@@ -10,12 +10,15 @@ use reelbox_testkit::media::padded_mp4;
 use reelbox_testkit::process::{Node, NodeOptions};
 use serde_json::{Value, json};
 
+/// The nodes' shared admin token: as long as `serve` demands (32 characters or more).
+const CLUSTER_ADMIN: &str = "cluster-admin-token-of-the-two-nodes";
+
 /// A node of the platform: its own data dir, the shared database and bucket.
 async fn node(db: &str, storage: &str, dir: &std::path::Path) -> Node {
     let mut o = NodeOptions::new(dir);
     o.database_url = Some(db.to_string());
     o.storage = Some(storage.to_string());
-    o.admin_token = "cluster-admin".into();
+    o.admin_token = CLUSTER_ADMIN.into();
     Node::start(crate::probe_exe(), o).await
 }
 
@@ -28,7 +31,7 @@ async fn admin(
 ) -> Value {
     let mut r = http
         .request(method, format!("{base}{path}"))
-        .bearer_auth("cluster-admin");
+        .bearer_auth(CLUSTER_ADMIN);
     if !body.is_null() {
         r = r.json(&body);
     }
