@@ -11,7 +11,9 @@ use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use control::{Call, Target};
 use reelbox_server::{Config, Mode, Overrides};
-use reelbox_wire::control::{ClockChange, CreateApp, CreateCreator, MintToken, UpdateApp};
+use reelbox_wire::control::{
+    ClockChange, CompatChoice, CreateApp, CreateCreator, MintToken, UpdateApp,
+};
 
 #[derive(Parser)]
 #[command(
@@ -153,9 +155,22 @@ enum AppCmd {
         #[command(flatten)]
         target: Target,
     },
-    /// Show an app.
+    /// Show an app (its `compat` says which TikTok it is served).
     Show {
         client_key: String,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Choose which TikTok the app is served: a compatibility profile and strict mode; each
+    /// given as `platform` follows the platform's `[compat]` again.
+    Compat {
+        client_key: String,
+        /// `tiktok-2026-11` (TikTok's current pages), `tiktok-2024` (the older pages) or `platform`.
+        #[arg(long)]
+        profile: Option<String>,
+        /// `true` (refuse every leniency as TikTok does), `false` or `platform`.
+        #[arg(long)]
+        strict: Option<String>,
         #[command(flatten)]
         target: Target,
     },
@@ -339,6 +354,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ..Default::default()
                 };
                 let path = format!("/_reelbox/apps/{client_key}");
+                print(&target.call(Call::patch(path, &req)?).await?)
+            }
+            AppCmd::Compat {
+                client_key,
+                profile,
+                strict,
+                target,
+            } => {
+                let path = format!("/_reelbox/apps/{client_key}");
+                let app = target.call(Call::get(path.clone())).await?;
+                let mut chosen: CompatChoice =
+                    serde_json::from_value(app["compat"]["chosen"].clone())
+                        .context("the server's answer has no compat choice")?;
+                if let Some(p) = profile {
+                    chosen.profile = (p != "platform").then_some(p);
+                }
+                if let Some(v) = strict {
+                    chosen.strict = match v.as_str() {
+                        "platform" => None,
+                        v => Some(
+                            v.parse()
+                                .context("--strict takes true, false or platform")?,
+                        ),
+                    };
+                }
+                let req = UpdateApp {
+                    compat: Some(chosen),
+                    ..Default::default()
+                };
                 print(&target.call(Call::patch(path, &req)?).await?)
             }
             AppCmd::Show { client_key, target } => print(

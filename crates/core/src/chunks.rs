@@ -25,6 +25,20 @@ impl Default for ChunkLimits {
     }
 }
 
+impl ChunkLimits {
+    /// Both readings of TikTok's "MB" at once (5 MiB minimum, 64,000,000 bytes maximum,
+    /// 128,000,000 for the final chunk): what no reading of TikTok's pages lets through, so a
+    /// plan valid here is valid on TikTok whatever "MB" means.
+    pub fn tiktok_strict() -> ChunkLimits {
+        ChunkLimits {
+            min_chunk: 5 * 1024 * 1024,
+            max_chunk: 64_000_000,
+            max_final_chunk: 128_000_000,
+            ..ChunkLimits::default()
+        }
+    }
+}
+
 /// A validated plan: `video_size` bytes in `count` chunks of `chunk_size` (the last absorbs the rest).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkPlan {
@@ -34,6 +48,18 @@ pub struct ChunkPlan {
 }
 
 impl ChunkPlan {
+    /// Whether this plan (valid under the lenient limits) relies on the leniency: TikTok may
+    /// refuse it under one reading of "MB".
+    pub fn at_lenient_edge(&self) -> bool {
+        ChunkPlan::validate(
+            self.video_size as i64,
+            self.chunk_size as i64,
+            self.count as i64,
+            &ChunkLimits::tiktok_strict(),
+        )
+        .is_err()
+    }
+
     /// Checks an init's `video_size`, `chunk_size`, `total_chunk_count`; `Err` carries the
     /// `invalid_param` message.
     pub fn validate(
@@ -367,5 +393,18 @@ mod tests {
             check_chunk(&p, 0, &wrong_total, None),
             Err(ChunkRefusal::NotSatisfiable(_))
         ));
+    }
+    #[test]
+    fn a_plan_at_an_edge_only_one_reading_of_mb_allows_is_lenient() {
+        let plan = |size, chunk, count| {
+            ChunkPlan::validate(size, chunk, count, &ChunkLimits::default()).unwrap()
+        };
+        // 5,000,000-byte chunks: 5 MB, but under 5 MiB.
+        assert!(plan(10_000_000, 5_000_000, 2).at_lenient_edge());
+        // 64 MiB chunks: over 64,000,000 bytes.
+        assert!(plan(3 * 67_108_864, 67_108_864, 3).at_lenient_edge());
+        // Inside both readings.
+        assert!(!plan(30_000_000, 10_000_000, 3).at_lenient_edge());
+        assert!(!plan(1_000_000, 1_000_000, 1).at_lenient_edge());
     }
 }

@@ -8,14 +8,7 @@
 //! table with the page each value comes from.
 use reelbox_wire::ErrorCode;
 
-/// How a refresh token is rotated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rotation {
-    /// The previous refresh token stops working once a new one is issued.
-    Strict,
-    /// The previous refresh token keeps working until its successor is first used.
-    Grace,
-}
+pub use crate::oauth::Rotation;
 
 /// A dated set of TikTok behaviours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +229,7 @@ impl Leniency {
             Leniency::LenientChunkEdges => envelope(
                 ErrorCode::InvalidParam,
                 400,
-                "chunk_size must be between 5 MiB and 64 MiB.",
+                "chunk_size must be between 5 MiB (5,242,880 bytes) and 64 MB (64,000,000 bytes).",
             ),
             Leniency::DirectPostWithSpace => envelope(
                 ErrorCode::InvalidParam,

@@ -13,14 +13,34 @@ pub fn verifier_is_well_formed(verifier: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
-/// Accepts the stored challenge if it is either the lower-case hex SHA-256 of the verifier
-/// (TikTok's desktop rule) or its unpadded base64url (RFC 7636 S256).
-pub fn pkce_matches(challenge: &str, verifier: &str) -> bool {
+/// How a PKCE verifier matched its challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkceMatch {
+    /// The hex SHA-256 of the verifier: TikTok's rule.
+    Hex,
+    /// Its unpadded base64url (RFC 7636 S256): what generic OAuth libraries send, a leniency.
+    Base64Url,
+    No,
+}
+
+/// Matches the stored challenge against the hex SHA-256 of the verifier (TikTok's rule) and its
+/// unpadded base64url (RFC 7636 S256).
+pub fn pkce_match(challenge: &str, verifier: &str) -> PkceMatch {
     let digest = Sha256::digest(verifier.as_bytes());
     let hex = hex::encode(digest);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-    ct_eq(challenge.to_ascii_lowercase().as_bytes(), hex.as_bytes())
-        || ct_eq(challenge.as_bytes(), b64.as_bytes())
+    if ct_eq(challenge.to_ascii_lowercase().as_bytes(), hex.as_bytes()) {
+        PkceMatch::Hex
+    } else if ct_eq(challenge.as_bytes(), b64.as_bytes()) {
+        PkceMatch::Base64Url
+    } else {
+        PkceMatch::No
+    }
+}
+
+/// Whether the verifier matches in either form.
+pub fn pkce_matches(challenge: &str, verifier: &str) -> bool {
+    pkce_match(challenge, verifier) != PkceMatch::No
 }
 
 /// Why a redirect URI cannot be registered.
@@ -88,11 +108,10 @@ fn port_is_canonical(port: &str) -> bool {
         && port.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
-/// How long a rotated refresh token keeps working.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How long a rotated refresh token keeps working (each compatibility profile says which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rotation {
     /// The previous token works until its successor is first used (lost answers can be retried).
-    #[default]
     Grace,
     /// The previous token stops working as soon as a new one is issued.
     Strict,
@@ -217,6 +236,5 @@ mod tests {
             refresh_decision(Rotation::Strict, st(false, true, false)),
             RevokeFamily
         );
-        assert_eq!(Rotation::default(), Rotation::Grace);
     }
 }

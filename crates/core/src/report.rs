@@ -10,6 +10,7 @@ use reelbox_wire::posting::{
 use serde::Serialize;
 
 use crate::chunks::{ChunkLimits, ChunkPlan};
+use crate::compat::Leniency;
 
 /// One recorded wire call, as the call log keeps it.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct Call {
     /// The request (inits, status, cancel) or the answer (creator_info), as JSON.
     pub summary: String,
     pub injected: bool,
+    /// What the call relied on that TikTok refuses ([`Leniency`] ids).
+    pub lenient: Vec<String>,
 }
 
 /// One webhook delivery.
@@ -370,7 +373,7 @@ pub fn evaluate(app: &AppFacts, calls: &[Call], deliveries: &[Delivery], w: Wind
     checks.push(check(
         "tokens_refreshed",
         "Tokens refreshed before they expire",
-        "Refresh the access token (24 h) with the refresh token before it expires.",
+        "Refresh the access token (2 h on TikTok's current pages, 24 h on the older ones) with the refresh token before it expires.",
         !calls.is_empty(),
         expired,
     ));
@@ -521,6 +524,24 @@ pub fn evaluate(app: &AppFacts, calls: &[Call], deliveries: &[Delivery], w: Wind
     }
     checks.push(check("no_duplicate_inits", "Never re-initialising a publish in progress", "After an interruption, resume the upload or check status; a second init makes a duplicate post.", inits > 0, reinit_ev));
 
+    // Leniencies: what reelbox served and TikTok would have refused.
+    let lenient_ev: Vec<Evidence> = calls
+        .iter()
+        .flat_map(|c| {
+            c.lenient
+                .iter()
+                .filter_map(|id| Leniency::from_id(id))
+                .map(move |l| ev(c, format!("would fail on TikTok: {}", l.what())))
+        })
+        .collect();
+    checks.push(check(
+        "tiktok_would_accept",
+        "Only what TikTok accepts",
+        "reelbox serves a few requests TikTok refuses (for generic OAuth libraries); each would fail in production. Strict mode refuses them as TikTok does.",
+        !calls.is_empty(),
+        lenient_ev,
+    ));
+
     let audit_checklist = vec![
         ChecklistItem {
             id: "nickname_shown",
@@ -590,6 +611,7 @@ mod tests {
                 summary.to_string()
             },
             injected: false,
+            lenient: vec![],
         }
     }
 
@@ -763,5 +785,50 @@ mod tests {
         let r = evaluate(&APP, &calls, &[], Windows::default());
         assert_eq!(verdict(&r, "daily_cap_respected"), Verdict::Fail);
         assert_eq!(verdict(&r, "no_duplicate_inits"), Verdict::Fail);
+    }
+    #[test]
+    fn each_leniency_a_call_relied_on_is_a_finding_with_its_log_id() {
+        let mut lenient = call(1_000, "/v2/oauth/token/", "ok", 200, "".into());
+        lenient.lenient = vec![
+            "client_id_for_client_key".into(),
+            "no_trailing_slash".into(),
+        ];
+        let careful = call(2_000, "/v2/oauth/token/", "ok", 200, "".into());
+        let r = evaluate(
+            &AppFacts {
+                audited: true,
+                has_webhook: false,
+            },
+            &[lenient, careful.clone()],
+            &[],
+            Windows::default(),
+        );
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.id == "tiktok_would_accept")
+            .unwrap();
+        assert_eq!(c.verdict, Verdict::Fail);
+        assert_eq!(c.evidence.len(), 2);
+        assert!(c.evidence.iter().all(|e| e.log_id == "L1000"));
+        assert_eq!(
+            c.evidence[0].detail,
+            "would fail on TikTok: sent `client_id` instead of `client_key`"
+        );
+        let clean = evaluate(
+            &AppFacts {
+                audited: true,
+                has_webhook: false,
+            },
+            &[careful],
+            &[],
+            Windows::default(),
+        );
+        let c = clean
+            .checks
+            .iter()
+            .find(|c| c.id == "tiktok_would_accept")
+            .unwrap();
+        assert_eq!(c.verdict, Verdict::Pass);
     }
 }

@@ -85,8 +85,11 @@ pub struct Limits {
     /// The same for audited apps, unless the app sets its own.
     pub audited_active_user_cap: i64,
     pub auth_code_ttl_secs: i64,
-    pub access_token_ttl_secs: i64,
-    pub refresh_token_ttl_secs: i64,
+    /// A user access token's lifetime; unset: the compatibility profile's (7,200 s on
+    /// `tiktok-2026-11`, 86,400 s on `tiktok-2024`).
+    pub access_token_ttl_secs: Option<i64>,
+    /// A refresh token's lifetime from the authorization; unset: the profile's (180 or 365 days).
+    pub refresh_token_ttl_secs: Option<i64>,
     pub client_token_ttl_secs: i64,
     pub upload_url_ttl_secs: i64,
     pub pull_timeout_secs: i64,
@@ -137,8 +140,8 @@ impl Default for Limits {
             unaudited_active_user_cap: 5,
             audited_active_user_cap: 100_000,
             auth_code_ttl_secs: 600,
-            access_token_ttl_secs: 86_400,
-            refresh_token_ttl_secs: 31_536_000,
+            access_token_ttl_secs: None,
+            refresh_token_ttl_secs: None,
             client_token_ttl_secs: 7_200,
             upload_url_ttl_secs: 3_600,
             pull_timeout_secs: 3_600,

@@ -22,6 +22,10 @@ pub struct App {
     /// Asked for in the portal on a live platform and waiting for the operator's review.
     pub pending_scopes: Vec<String>,
     pub pending_url_prefixes: Vec<String>,
+    /// The compatibility profile the app chose (`reelbox_core::compat`); `None` follows the platform.
+    pub compat_profile: Option<String>,
+    /// Strict mode the app chose; `None` follows the platform.
+    pub compat_strict: Option<bool>,
 }
 
 impl App {
@@ -49,6 +53,8 @@ struct AppRow {
     created_at: i64,
     pending_scopes: String,
     pending_url_prefixes: String,
+    compat_profile: Option<String>,
+    compat_strict: Option<i64>,
 }
 
 impl TryFrom<AppRow> for App {
@@ -71,16 +77,18 @@ impl TryFrom<AppRow> for App {
             created_at: r.created_at,
             pending_scopes: from_json(&r.pending_scopes)?,
             pending_url_prefixes: from_json(&r.pending_url_prefixes)?,
+            compat_profile: r.compat_profile,
+            compat_strict: r.compat_strict.map(flag),
         })
     }
 }
 
-const COLUMNS: &str = "client_key, name, secret_hash, secret_generation, audited, audit_requested_at, scopes, redirect_uris, verified_url_prefixes, webhook_url, test_users, active_user_cap, developer_id, created_at, pending_scopes, pending_url_prefixes";
+const COLUMNS: &str = "client_key, name, secret_hash, secret_generation, audited, audit_requested_at, scopes, redirect_uris, verified_url_prefixes, webhook_url, test_users, active_user_cap, developer_id, created_at, pending_scopes, pending_url_prefixes, compat_profile, compat_strict";
 
 impl Store {
     pub async fn insert_app(&self, a: &App) -> Result<()> {
         sqlx::query(sql!(
-            "INSERT INTO apps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+            "INSERT INTO apps ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         ))
         .bind(&a.client_key)
         .bind(&a.name)
@@ -98,6 +106,8 @@ impl Store {
         .bind(a.created_at)
         .bind(to_json(&a.pending_scopes))
         .bind(to_json(&a.pending_url_prefixes))
+        .bind(&a.compat_profile)
+        .bind(a.compat_strict.map(i64::from))
         .execute(&mut *self.writer.acquire().await?)
         .await
         .map_err(conflict)?;
@@ -107,7 +117,7 @@ impl Store {
     /// Writes every mutable field of `a` (keyed by its client_key).
     pub async fn update_app(&self, a: &App) -> Result<()> {
         sqlx::query(
-            "UPDATE apps SET name = $2, secret_hash = $3, secret_generation = $4, audited = $5, audit_requested_at = $6, scopes = $7, redirect_uris = $8, verified_url_prefixes = $9, webhook_url = $10, test_users = $11, active_user_cap = $12, developer_id = $13, pending_scopes = $14, pending_url_prefixes = $15 WHERE client_key = $1",
+            "UPDATE apps SET name = $2, secret_hash = $3, secret_generation = $4, audited = $5, audit_requested_at = $6, scopes = $7, redirect_uris = $8, verified_url_prefixes = $9, webhook_url = $10, test_users = $11, active_user_cap = $12, developer_id = $13, pending_scopes = $14, pending_url_prefixes = $15, compat_profile = $16, compat_strict = $17 WHERE client_key = $1",
         )
         .bind(&a.client_key)
         .bind(&a.name)
@@ -124,6 +134,8 @@ impl Store {
         .bind(&a.developer_id)
         .bind(to_json(&a.pending_scopes))
         .bind(to_json(&a.pending_url_prefixes))
+        .bind(&a.compat_profile)
+        .bind(a.compat_strict.map(i64::from))
         .execute(&mut *self.writer.acquire().await?)
         .await?;
         self.cache.invalidate();

@@ -21,6 +21,10 @@ pub struct ApiCall {
     #[serde(skip)]
     pub injected: Injected,
     pub created_at: i64,
+    /// The leniencies the call relied on (`reelbox_core::compat::Leniency` ids): what TikTok
+    /// would have refused.
+    #[sqlx(skip)]
+    pub lenient: Vec<String>,
 }
 
 /// Stored as 0/1 (sqlx's Any driver decodes no booleans).
@@ -74,18 +78,29 @@ fn unstored_v1(s: StoredCallV1) -> ApiCall {
         summary: s.10,
         injected: Injected(s.11),
         created_at: s.12,
+        lenient: vec![],
     }
 }
 
 /// Bodies of the current format start with this; a body of the first format starts with its
 /// uncompressed size (4 bytes, little-endian), which would have to be 843 MB to collide.
+const FORMAT_V3: &[u8; 4] = b"RBC3";
+/// The second format: as the third without the leniencies. Still read; no longer written.
 const FORMAT_V2: &[u8; 4] = b"RBC2";
 
-/// A call in a v2 segment: the fields that repeat from call to call (app, creator, token,
-/// endpoint, method, code, summary) are indexes into the segment's string table (1-based for
-/// the optional ones, 0 = none), so a busy app's identical summaries are stored once.
+/// A call in a segment: the fields that repeat from call to call (app, creator, token,
+/// endpoint, method, code, summary, leniencies) are indexes into the segment's string table
+/// (1-based for the optional ones, 0 = none), so a busy app's identical summaries are stored once.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredCall<'a> {
+    #[serde(borrow)]
+    v2: StoredCallV2<'a>,
+    /// The leniency ids, comma-separated.
+    lenient: u32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCallV2<'a> {
     id: std::borrow::Cow<'a, str>,
     client_key: u32,
     creator_id: u32,
@@ -102,10 +117,10 @@ struct StoredCall<'a> {
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
-struct SegmentBody<'a> {
+struct SegmentBody<'a, C> {
     #[serde(borrow)]
     strings: Vec<std::borrow::Cow<'a, str>>,
-    calls: Vec<StoredCall<'a>>,
+    calls: Vec<C>,
 }
 
 /// The string table being built for one segment.
@@ -164,24 +179,33 @@ impl Segment {
     }
 
     fn encode(&self) -> Result<Vec<u8>> {
+        let lenient: Vec<String> = self.calls.iter().map(|c| c.lenient.join(",")).collect();
         let mut t = Strings::default();
         let calls = self
             .calls
             .iter()
-            .map(|c| StoredCall {
-                id: std::borrow::Cow::Borrowed(&c.id),
-                client_key: t.of_opt(&c.client_key),
-                creator_id: t.of_opt(&c.creator_id),
-                token_hash: t.of_opt(&c.token_hash),
-                endpoint: t.of(&c.endpoint),
-                method: t.of(&c.method),
-                status: c.status,
-                error_code: t.of(&c.error_code),
-                log_id: std::borrow::Cow::Borrowed(&c.log_id),
-                latency_ms: c.latency_ms,
-                summary: t.of(&c.summary),
-                injected: c.injected.0,
-                created_at: c.created_at,
+            .zip(&lenient)
+            .map(|(c, lenient)| StoredCall {
+                v2: StoredCallV2 {
+                    id: std::borrow::Cow::Borrowed(&c.id),
+                    client_key: t.of_opt(&c.client_key),
+                    creator_id: t.of_opt(&c.creator_id),
+                    token_hash: t.of_opt(&c.token_hash),
+                    endpoint: t.of(&c.endpoint),
+                    method: t.of(&c.method),
+                    status: c.status,
+                    error_code: t.of(&c.error_code),
+                    log_id: std::borrow::Cow::Borrowed(&c.log_id),
+                    latency_ms: c.latency_ms,
+                    summary: t.of(&c.summary),
+                    injected: c.injected.0,
+                    created_at: c.created_at,
+                },
+                lenient: if lenient.is_empty() {
+                    0
+                } else {
+                    t.of(lenient) + 1
+                },
             })
             .collect();
         let body = SegmentBody {
@@ -190,7 +214,7 @@ impl Segment {
         };
         let raw = postcard::to_allocvec(&body)
             .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-        let mut out = FORMAT_V2.to_vec();
+        let mut out = FORMAT_V3.to_vec();
         out.extend_from_slice(&lz4_flex::compress_prepend_size(&raw));
         Ok(out)
     }
@@ -201,18 +225,40 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
-    let Some(v2) = body.strip_prefix(FORMAT_V2) else {
-        let raw = lz4_flex::decompress_size_prepended(body).map_err(corrupt)?;
-        let calls: Vec<StoredCallV1> = postcard::from_bytes(&raw).map_err(corrupt)?;
-        return Ok(calls.into_iter().map(unstored_v1).collect());
-    };
-    let raw = lz4_flex::decompress_size_prepended(v2).map_err(corrupt)?;
-    let seg: SegmentBody = postcard::from_bytes(&raw).map_err(corrupt)?;
+    if let Some(v3) = body.strip_prefix(FORMAT_V3) {
+        let raw = lz4_flex::decompress_size_prepended(v3).map_err(corrupt)?;
+        let seg: SegmentBody<StoredCall> = postcard::from_bytes(&raw).map_err(corrupt)?;
+        return seg
+            .calls
+            .iter()
+            .map(|c| unstored(&seg.strings, &c.v2, c.lenient))
+            .collect();
+    }
+    if let Some(v2) = body.strip_prefix(FORMAT_V2) {
+        let raw = lz4_flex::decompress_size_prepended(v2).map_err(corrupt)?;
+        let seg: SegmentBody<StoredCallV2> = postcard::from_bytes(&raw).map_err(corrupt)?;
+        return seg
+            .calls
+            .iter()
+            .map(|c| unstored(&seg.strings, c, 0))
+            .collect();
+    }
+    let raw = lz4_flex::decompress_size_prepended(body).map_err(corrupt)?;
+    let calls: Vec<StoredCallV1> = postcard::from_bytes(&raw).map_err(corrupt)?;
+    Ok(calls.into_iter().map(unstored_v1).collect())
+}
+
+/// A call of a segment, its strings looked up in the segment's table.
+fn unstored(
+    strings: &[std::borrow::Cow<'_, str>],
+    c: &StoredCallV2<'_>,
+    lenient: u32,
+) -> Result<ApiCall> {
     let get = |i: u32| -> Result<String> {
-        seg.strings
+        strings
             .get(i as usize)
             .map(|s| s.to_string())
-            .ok_or_else(|| corrupt(format!("string {i} of {}", seg.strings.len())))
+            .ok_or_else(|| corrupt(format!("string {i} of {}", strings.len())))
     };
     let get_opt = |i: u32| -> Result<Option<String>> {
         match i {
@@ -220,26 +266,24 @@ fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
             i => get(i - 1).map(Some),
         }
     };
-    seg.calls
-        .iter()
-        .map(|c| {
-            Ok(ApiCall {
-                id: c.id.to_string(),
-                client_key: get_opt(c.client_key)?,
-                creator_id: get_opt(c.creator_id)?,
-                token_hash: get_opt(c.token_hash)?,
-                endpoint: get(c.endpoint)?,
-                method: get(c.method)?,
-                status: c.status,
-                error_code: get(c.error_code)?,
-                log_id: c.log_id.to_string(),
-                latency_ms: c.latency_ms,
-                summary: get(c.summary)?,
-                injected: Injected(c.injected),
-                created_at: c.created_at,
-            })
-        })
-        .collect()
+    Ok(ApiCall {
+        id: c.id.to_string(),
+        client_key: get_opt(c.client_key)?,
+        creator_id: get_opt(c.creator_id)?,
+        token_hash: get_opt(c.token_hash)?,
+        endpoint: get(c.endpoint)?,
+        method: get(c.method)?,
+        status: c.status,
+        error_code: get(c.error_code)?,
+        log_id: c.log_id.to_string(),
+        latency_ms: c.latency_ms,
+        summary: get(c.summary)?,
+        injected: Injected(c.injected),
+        created_at: c.created_at,
+        lenient: get_opt(lenient)?
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
+    })
 }
 
 /// Newest first, as the log is read.
@@ -429,6 +473,11 @@ mod tests_support {
             summary: format!("{{\"t\":\"a \\\"q\\\" \\\\ é\n{i}\"}}"),
             injected: Injected(i % 5 == 0),
             created_at,
+            lenient: if i % 4 == 1 {
+                vec!["client_id_for_client_key".into(), "token_json_body".into()]
+            } else {
+                vec![]
+            },
         }
     }
 }
@@ -460,13 +509,13 @@ mod tests {
             .collect();
         let seg = segment(calls.clone());
         let body = seg.encode().unwrap();
-        assert!(body.starts_with(FORMAT_V2));
+        assert!(body.starts_with(FORMAT_V3));
         assert_eq!(decode(&body).unwrap(), calls);
-        // Two distinct summaries, one endpoint, one method, two codes, one app, one token and
-        // 100 creators for 200 calls: the table holds each once.
+        // Two distinct summaries, one endpoint, one method, two codes, one app, one token, one
+        // set of leniencies and 100 creators for 200 calls: the table holds each once.
         let raw = lz4_flex::decompress_size_prepended(&body[4..]).unwrap();
-        let parsed: SegmentBody = postcard::from_bytes(&raw).unwrap();
-        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 100);
+        let parsed: SegmentBody<StoredCall> = postcard::from_bytes(&raw).unwrap();
+        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 1 + 100);
         let endpoint_and_summary: usize = calls
             .iter()
             .map(|c| c.endpoint.len() + c.summary.len())
@@ -475,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn segments_of_the_first_format_still_read() {
+    fn segments_of_the_first_and_second_formats_still_read() {
         let calls: Vec<ApiCall> = (0..5).map(|i| call(i, Some("app"), 10 + i)).collect();
         let v1: Vec<StoredCallV1> = calls
             .iter()
@@ -498,7 +547,27 @@ mod tests {
                 )
             })
             .collect();
+        let calls: Vec<ApiCall> = calls
+            .into_iter()
+            .map(|c| ApiCall {
+                lenient: vec![],
+                ..c
+            })
+            .collect();
         let body = lz4_flex::compress_prepend_size(&postcard::to_allocvec(&v1).unwrap());
+        assert_eq!(decode(&body).unwrap(), calls);
+        // The second format: a v3 segment without its leniencies.
+        let v3 = segment(calls.clone()).encode().unwrap();
+        let raw = lz4_flex::decompress_size_prepended(&v3[4..]).unwrap();
+        let parsed: SegmentBody<StoredCall> = postcard::from_bytes(&raw).unwrap();
+        let v2 = SegmentBody {
+            strings: parsed.strings,
+            calls: parsed.calls.into_iter().map(|c| c.v2).collect(),
+        };
+        let mut body = FORMAT_V2.to_vec();
+        body.extend_from_slice(&lz4_flex::compress_prepend_size(
+            &postcard::to_allocvec(&v2).unwrap(),
+        ));
         assert_eq!(decode(&body).unwrap(), calls);
         // A damaged body is an error, not a panic.
         let mut bad = segment(calls).encode().unwrap();
@@ -629,7 +698,13 @@ mod tests {
         .execute(&mut *store.writer.acquire().await.unwrap())
         .await
         .unwrap();
-        let old: Vec<ApiCall> = (0..4100).map(|i| call(i, Some("old"), i)).collect();
+        // The legacy table has no column for leniencies: its calls convert with none.
+        let old: Vec<ApiCall> = (0..4100)
+            .map(|i| ApiCall {
+                lenient: vec![],
+                ..call(i, Some("old"), i)
+            })
+            .collect();
         for c in &old {
             sqlx::query(sql!("INSERT INTO api_calls ({LEGACY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
                 .bind(&c.id).bind(&c.client_key).bind(&c.creator_id).bind(&c.token_hash)

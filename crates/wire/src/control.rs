@@ -49,6 +49,30 @@ pub struct UpdateApp {
     /// Per-app cap of distinct posting creators per 24 h; `null` keeps the default.
     #[serde(default)]
     pub active_user_cap: Option<i64>,
+    /// The app's compatibility profile and strict mode, replaced as a whole when given.
+    #[serde(default)]
+    pub compat: Option<CompatChoice>,
+}
+
+/// An app's own choice of TikTok; each `null` follows the platform's `[compat]` setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CompatChoice {
+    /// `tiktok-2026-11` (TikTok's current pages) or `tiktok-2024` (the older pages).
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Refuse every leniency with TikTok's answer.
+    #[serde(default)]
+    pub strict: Option<bool>,
+}
+
+/// The TikTok an app is served, and what the app chose of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppCompat {
+    pub profile: String,
+    /// The month of TikTok's pages the profile follows.
+    pub docs_as_of: String,
+    pub strict: bool,
+    pub chosen: CompatChoice,
 }
 
 /// An app as the control API shows it. `client_secret` only in the answer to its creation.
@@ -66,6 +90,7 @@ pub struct AppView {
     pub test_users: Vec<String>,
     pub active_user_cap: i64,
     pub created_at: i64,
+    pub compat: AppCompat,
 }
 
 /// Body of `POST /_reelbox/creators`.

@@ -6,6 +6,7 @@ use reelbox_core::secrets;
 use reelbox_store::oauth::TokenKind;
 use reelbox_wire::ErrorCode;
 
+use crate::http::compat::judge_noted_for;
 use crate::http::context::CallSlot;
 use crate::http::error::ApiError;
 use crate::state::AppState;
@@ -92,9 +93,11 @@ impl FromRequestParts<AppState> for Caller {
         if grant.revoked_at.is_some() {
             return Err(ApiError::token_invalid());
         }
-        if let Some(slot) = parts.extensions.get::<CallSlot>() {
+        let slot = parts.extensions.get::<CallSlot>();
+        if let Some(slot) = slot {
             slot.set(&t.client_key, Some(&creator_id), Some(&hash));
         }
+        judge_noted_for(st, slot, &t.client_key, parts.uri.path()).await?;
         Ok(Caller {
             token_hash: hash,
             client_key: t.client_key.clone(),
@@ -129,9 +132,11 @@ impl FromRequestParts<AppState> for ClientCaller {
         if t.kind != TokenKind::Client || t.revoked_at.is_some() || st.now() >= t.expires_at {
             return Err(ApiError::token_invalid());
         }
-        if let Some(slot) = parts.extensions.get::<CallSlot>() {
+        let slot = parts.extensions.get::<CallSlot>();
+        if let Some(slot) = slot {
             slot.set(&t.client_key, None, Some(&hash));
         }
+        judge_noted_for(st, slot, &t.client_key, parts.uri.path()).await?;
         Ok(ClientCaller {
             token_hash: hash,
             client_key: t.client_key.clone(),

@@ -7,6 +7,7 @@ use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use reelbox_core::compat::Leniency;
 use reelbox_store::calls::ApiCall;
 
 use crate::http::error::{CodeMark, LOG_ID};
@@ -23,6 +24,8 @@ pub struct CallWho {
     pub token_hash: Option<String>,
     pub summary: Option<String>,
     pub injected: bool,
+    /// What the request relied on that TikTok refuses, in the order met.
+    pub lenient: Vec<Leniency>,
 }
 
 impl CallSlot {
@@ -35,6 +38,38 @@ impl CallSlot {
     /// A short description of the request (the fields the guideline report reads).
     pub fn summarize(&self, summary: String) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).summary = Some(summary);
+    }
+    /// Notes a leniency the request relies on (`service::compat` judges it once the app is known).
+    pub fn note_lenient(&self, l: Leniency) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !w.lenient.contains(&l) {
+            w.lenient.push(l);
+        }
+    }
+    /// Whether the request relied on any leniency so far.
+    pub fn has_lenient(&self) -> bool {
+        !self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .lenient
+            .is_empty()
+    }
+    /// The leniencies noted so far.
+    pub fn lenient(&self) -> Vec<Leniency> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .lenient
+            .clone()
+    }
+    /// The app the call is for, once known.
+    pub fn client_key(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .client_key
+            .clone()
     }
     pub fn mark_injected(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).injected = true;
@@ -51,6 +86,13 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let slot = CallSlot::default();
+    if req
+        .extensions()
+        .get::<crate::http::fallback::SlashAdded>()
+        .is_some()
+    {
+        slot.note_lenient(Leniency::NoTrailingSlash);
+    }
     req.extensions_mut().insert(slot.clone());
     let answer = async {
         let resp = match crate::http::limits::refuse_oversized_headers(&st, &req) {
@@ -76,10 +118,10 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     );
     // Only wire calls an app can be named for: anonymous traffic must not grow the log (it keeps
     // calls for days), and no one could inspect it anyway.
-    let who = path
-        .starts_with("/v2/")
-        .then(|| slot.take())
-        .filter(|w| w.client_key.is_some());
+    // Upload PUTs carry no token: they are kept when they relied on a leniency, for the report.
+    let kept = path.starts_with("/v2/")
+        || (path == crate::http::limits::UPLOAD_PATH && slot.has_lenient());
+    let who = kept.then(|| slot.take()).filter(|w| w.client_key.is_some());
     if let Some(who) = who {
         let call = ApiCall {
             id: reelbox_core::ids::ordered_row_id(),
@@ -95,6 +137,7 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
             summary: bounded_summary(who.summary.unwrap_or_default()),
             injected: reelbox_store::calls::Injected(who.injected),
             created_at: st.now(),
+            lenient: who.lenient.iter().map(|l| l.id().to_string()).collect(),
         };
         st.calls.record(call);
     }
@@ -126,24 +169,23 @@ fn bounded_summary(summary: String) -> String {
 }
 
 /// Answers of the JSON APIs that did not come from our handlers (axum's own rejections of a
-/// malformed query string or path, for instance) are plain text: wrap them in the envelope so
-/// that every `/v2/` and `/_reelbox/` answer is TikTok's shape.
+/// malformed query string or path, for instance) are plain text: rewrite them in the form of
+/// their surface, so that every `/v2/` and reelbox API answer has TikTok's shape.
 async fn into_envelope(path: &str, resp: Response) -> Response {
+    use crate::http::surface::{self, Surface};
     use axum::response::IntoResponse;
     use http_body_util::BodyExt;
     use reelbox_wire::ErrorCode;
-    let json_api = path.starts_with("/v2/post/")
-        || path.starts_with("/v2/user/")
-        || path.starts_with("/v2/video/")
-        || path.starts_with("/v2/research/")
-        || path.starts_with("/_reelbox/");
+    let surface = surface::of(path);
     let status = resp.status();
     let is_json = resp
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !json_api || is_json || !(status.is_client_error() || status.is_server_error()) {
+    // The consent page under /v2/auth/ answers its own errors as HTML pages.
+    let page = surface == Surface::Pages || path.starts_with("/v2/auth/");
+    if page || is_json || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
     let body = resp
@@ -155,21 +197,28 @@ async fn into_envelope(path: &str, resp: Response) -> Response {
     let text = String::from_utf8_lossy(&body[..body.len().min(500)])
         .trim()
         .to_string();
-    let read_side = path.starts_with("/v2/user/")
-        || path.starts_with("/v2/video/")
-        || path.starts_with("/v2/research/");
-    let code = match status.as_u16() {
-        401 => ErrorCode::AccessTokenInvalid,
-        404 => ErrorCode::NotFound,
-        429 => ErrorCode::RateLimitExceeded,
-        s if s >= 500 => ErrorCode::InternalError,
-        _ if read_side => ErrorCode::InvalidParams,
-        _ => ErrorCode::InvalidParam,
-    };
     let message = if text.is_empty() {
         status.canonical_reason().unwrap_or("error").to_string()
     } else {
         text
+    };
+    if surface == Surface::OAuth {
+        let error = match status.as_u16() {
+            429 => "rate_limit_exceeded",
+            s if s >= 500 => "server_error",
+            _ => "invalid_request",
+        };
+        return crate::http::oauth_error::OAuthFailure::new(error, message)
+            .with_status(status)
+            .into_response();
+    }
+    let code = match status.as_u16() {
+        401 => ErrorCode::AccessTokenInvalid,
+        404 if surface == Surface::Own => ErrorCode::NotFound,
+        429 => ErrorCode::RateLimitExceeded,
+        s if s >= 500 => ErrorCode::InternalError,
+        _ if surface == Surface::Reading => ErrorCode::InvalidParams,
+        _ => ErrorCode::InvalidParam,
     };
     crate::http::error::ApiError::new(code, message)
         .with_status(status)

@@ -45,6 +45,25 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let WireBytes(bytes, _) = WireBytes::<D>::from_request(req, state).await?;
+        parse_json_body::<T>(&bytes)
+            .map(|v| WireJson(v, std::marker::PhantomData))
+            .map_err(|m| ApiError::new(D::INVALID, m))
+    }
+}
+
+/// The raw body of a request, for handlers that must look at it before parsing; a body that
+/// cannot be read answers the dialect's code, as [`WireJson`] does.
+pub struct WireBytes<D: Dialect = Posting>(pub Bytes, pub std::marker::PhantomData<D>);
+
+impl<S, D> FromRequest<S> for WireBytes<D>
+where
+    S: Send + Sync,
+    D: Dialect,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let msg = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 "The request body is too large.".to_string()
@@ -53,9 +72,7 @@ where
             };
             ApiError::new(D::INVALID, msg)
         })?;
-        parse_json_body::<T>(&bytes)
-            .map(|v| WireJson(v, std::marker::PhantomData))
-            .map_err(|m| ApiError::new(D::INVALID, m))
+        Ok(WireBytes(bytes, std::marker::PhantomData))
     }
 }
 

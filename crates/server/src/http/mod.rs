@@ -2,6 +2,7 @@
 //! the extractors that resolve who is calling and parse bodies in each surface's dialect, the
 //! error type and the success envelope, and the listener that serves connections.
 pub mod auth;
+pub mod compat;
 pub mod context;
 pub mod envelope;
 pub mod error;
@@ -9,4 +10,6 @@ pub mod extract;
 pub mod fallback;
 pub mod limits;
 pub mod listener;
+pub mod oauth_error;
 pub mod page_headers;
+pub mod surface;

@@ -42,6 +42,7 @@ pub async fn build(st: &AppState, client_key: &str) -> ApiResult<ReportView> {
             log_id: c.log_id,
             summary: c.summary,
             injected: c.injected.0,
+            lenient: c.lenient,
         })
         .collect();
     let deliveries: Vec<Delivery> = st

@@ -25,6 +25,7 @@ pub fn app_view(a: &App, secret: Option<String>, st: &AppState) -> AppView {
             st.cfg.limits.unaudited_active_user_cap
         }),
         created_at: a.created_at,
+        compat: crate::service::compat::view(st, a),
     }
 }
 fn check_app_fields(
@@ -121,6 +122,8 @@ pub async fn create_app(
         created_at: st.now(),
         pending_scopes: scopes.pending,
         pending_url_prefixes: prefixes.pending,
+        compat_profile: None,
+        compat_strict: None,
     };
     st.store.insert_app(&app).await?;
     Ok(app_view(&app, Some(secret), st))
@@ -229,6 +232,10 @@ async fn update(
     }
     if let Some(v) = req.active_user_cap {
         a.active_user_cap = Some(v);
+    }
+    if let Some(c) = req.compat {
+        crate::service::compat::check_choice(&c)?;
+        (a.compat_profile, a.compat_strict) = (c.profile, c.strict);
     }
     check_app_fields(
         &a.scopes,

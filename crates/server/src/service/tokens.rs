@@ -1,6 +1,7 @@
 //! Issuing and revoking a creator's tokens; shared by the token endpoint, the control API's
 //! `POST /_reelbox/tokens` and the web pages.
 use crate::http::error::{ApiError, ApiResult};
+use crate::service::compat::Compat;
 use crate::service::invalid;
 use crate::state::AppState;
 use reelbox_core::{ids, secrets};
@@ -9,8 +10,28 @@ use reelbox_store::oauth::{Token, TokenKind};
 use reelbox_wire::control::MintToken;
 use reelbox_wire::oauth::TokenResponse;
 
-/// Records (or re-activates) the app's grant for the creator and issues an access token (24 h)
-/// and a refresh token (365 d), the first of token family `family_id`.
+/// How long a user's tokens live: the app's profile says (2 h and 180 d on TikTok's current
+/// pages, 24 h and 365 d on the older ones) unless the operator set `limits.*_token_ttl_secs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub access_secs: i64,
+    pub refresh_secs: i64,
+}
+
+pub fn lifetimes(st: &AppState, compat: &Compat) -> Lifetimes {
+    let l = &st.cfg.limits;
+    Lifetimes {
+        access_secs: l
+            .access_token_ttl_secs
+            .unwrap_or(compat.profile.access_token_ttl_secs),
+        refresh_secs: l
+            .refresh_token_ttl_secs
+            .unwrap_or(compat.profile.refresh_token_ttl_secs),
+    }
+}
+
+/// Records (or re-activates) the app's grant for the creator and issues an access token and a
+/// refresh token (lifetimes per the app's profile), the first of token family `family_id`.
 pub async fn issue_user_tokens(
     st: &AppState,
     app: &App,
@@ -34,7 +55,7 @@ pub async fn issue_user_tokens(
     st.store.narrow_grant_tokens(&grant.id, scopes, now).await?;
     let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
     let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
-    let l = &st.cfg.limits;
+    let l = lifetimes(st, &Compat::of(st, app));
     let access = Token {
         hash: secrets::sha256_hex(&access_plain),
         kind: TokenKind::Access,
@@ -42,7 +63,7 @@ pub async fn issue_user_tokens(
         grant_id: Some(grant.id.clone()),
         creator_id: Some(creator_id.to_string()),
         scopes: scopes.to_vec(),
-        expires_at: now + l.access_token_ttl_secs * 1000,
+        expires_at: now + l.access_secs * 1000,
         revoked_at: None,
         parent_hash: None,
         used_at: None,
@@ -52,16 +73,16 @@ pub async fn issue_user_tokens(
     let refresh = Token {
         hash: secrets::sha256_hex(&refresh_plain),
         kind: TokenKind::Refresh,
-        expires_at: now + l.refresh_token_ttl_secs * 1000,
+        expires_at: now + l.refresh_secs * 1000,
         ..access.clone()
     };
     st.store.insert_token(&access).await?;
     st.store.insert_token(&refresh).await?;
     Ok(TokenResponse {
         access_token: access_plain,
-        expires_in: l.access_token_ttl_secs,
+        expires_in: l.access_secs,
         open_id: grant.open_id,
-        refresh_expires_in: l.refresh_token_ttl_secs,
+        refresh_expires_in: l.refresh_secs,
         refresh_token: refresh_plain,
         scope: scopes.join(","),
         token_type: "Bearer".into(),

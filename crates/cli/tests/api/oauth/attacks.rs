@@ -229,7 +229,17 @@ async fn replayed_refresh_token_revokes_its_family() {
 #[tokio::test]
 async fn a_retried_refresh_leaves_one_chain() {
     let w = world().await;
-    // Within the grace a lost answer can be retried; the retry's chain is the only one left.
+    // The older pages' rotation: within the grace a lost answer can be retried; the retry's
+    // chain is the only one left.
+    let key = w.app["client_key"].as_str().unwrap().to_string();
+    super::profiles::choose(&w.s, &key, json!({"profile": "tiktok-2024"})).await;
+    let t =
+        w.s.mint(&key, "alice", &["user.info.basic", "video.publish"])
+            .await;
+    let w = reelbox_testkit::World {
+        refresh: t["refresh_token"].as_str().unwrap().to_string(),
+        ..w
+    };
     let (st, lost) = refresh(&w, &w.refresh).await;
     assert_eq!(st, 200, "{lost}");
     let (st, kept) = refresh(&w, &w.refresh).await;

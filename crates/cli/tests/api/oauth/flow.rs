@@ -53,11 +53,18 @@ async fn oauth2_library_runs_the_whole_flow() {
         .expect("code exchange");
     let access = tok.access_token().secret().clone();
     assert!(access.starts_with("act."));
-    assert_eq!(tok.expires_in().unwrap().as_secs(), 86_400);
+    // TikTok's current pages: access tokens live two hours.
+    assert_eq!(tok.expires_in().unwrap().as_secs(), 7_200);
     let (st, v) = s
         .call(&access, "/v2/post/publish/creator_info/query/", None)
         .await;
     assert_eq!((st, v["error"]["code"].as_str().unwrap()), (200, "ok"));
+    // Two hours and a minute later the access token is refused: refresh it.
+    s.advance_clock(2 * 3600 + 60).await;
+    let (st, _) = s
+        .call(&access, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 401);
     // Refresh through the library, then revoke by hand (TikTok's revoke is not RFC 7009's path).
     let refreshed = client
         .exchange_refresh_token(&RefreshToken::new(
@@ -68,6 +75,11 @@ async fn oauth2_library_runs_the_whole_flow() {
         .expect("refresh");
     let access2 = refreshed.access_token().secret().clone();
     assert_ne!(access2, access);
+    // Rotated: the answer carries the refresh token to keep.
+    assert_ne!(
+        refreshed.refresh_token().unwrap().secret(),
+        tok.refresh_token().unwrap().secret()
+    );
     let (st, _) = s
         .call(&access2, "/v2/post/publish/creator_info/query/", None)
         .await;

@@ -3,6 +3,8 @@
 mod attacks;
 mod authorize;
 mod flow;
+mod leniencies;
+mod profiles;
 mod tokens;
 
 use std::collections::HashMap;

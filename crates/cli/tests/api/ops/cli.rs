@@ -174,3 +174,65 @@ async fn direct_and_over_http_print_the_same() {
         missing_direct.2
     );
 }
+
+#[test]
+fn an_apps_compat_is_chosen_and_shown_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let (code, out, err) = reelbox(
+        &[
+            "app",
+            "create",
+            "--name",
+            "Old client",
+            "--scopes",
+            "video.publish",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let app: Value = serde_json::from_str(&out).unwrap();
+    let key = app["client_key"].as_str().unwrap();
+    assert_eq!(app["compat"]["profile"], "tiktok-2026-11");
+    let compat = |args: &[&str]| {
+        let (code, out, err) = reelbox(
+            &[&["app", "compat", key][..], args, &["--data-dir", d]].concat(),
+            &[],
+        );
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<Value>(&out).unwrap()["compat"].clone()
+    };
+    let c = compat(&["--profile", "tiktok-2024", "--strict", "true"]);
+    assert_eq!(
+        c,
+        serde_json::json!({"profile": "tiktok-2024", "docs_as_of": "2024", "strict": true,
+                           "chosen": {"profile": "tiktok-2024", "strict": true}})
+    );
+    // Only what is given changes; `platform` follows the platform again.
+    let c = compat(&["--profile", "platform"]);
+    assert_eq!(
+        (c["profile"].as_str(), c["strict"].as_bool()),
+        (Some("tiktok-2026-11"), Some(true))
+    );
+    let shown = reelbox(&["app", "show", key, "--data-dir", d], &[]);
+    assert_eq!(
+        serde_json::from_str::<Value>(&shown.1).unwrap()["compat"],
+        c
+    );
+    let (code, _, err) = reelbox(
+        &[
+            "app",
+            "compat",
+            key,
+            "--profile",
+            "tiktok-1999",
+            "--data-dir",
+            d,
+        ],
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("tiktok-2026-11, tiktok-2024"), "{err}");
+}

@@ -128,11 +128,12 @@ async fn malformed_and_oversized_bodies_get_the_envelope() {
         .admin(reqwest::Method::GET, "/_reelbox/publishes", Value::Null)
         .await;
     assert_eq!(list["publishes"].as_array().unwrap().len(), 0);
-    // Unknown route and no trailing slash.
+    // Unknown route (TikTok's code list has no not_found: the posting spelling of a bad
+    // request) and no trailing slash.
     let (st, v) = s.call(&w.token, "/v2/post/publish/nothing/", None).await;
     assert_eq!(
         (st, v["error"]["code"].as_str().unwrap()),
-        (404, "not_found")
+        (404, "invalid_param")
     );
     let (st, _) = s
         .call(&w.token, "/v2/post/publish/creator_info/query", None)

@@ -3,15 +3,19 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Extension;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use reelbox_core::compat::{self, Leniency, Surface};
 use reelbox_core::{ids, oauth as rules, scopes, secrets};
 use reelbox_store::apps::App;
 use reelbox_store::oauth::AuthCode;
 
 use crate::api::pages::render::{MessagePage, render};
 use crate::api::pages::session::{Ctx, Kind};
+use crate::http::compat::Compat;
+use crate::http::context::CallSlot;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -59,7 +63,13 @@ fn error_redirect(redirect_uri: &str, error: &str, description: &str, state: &st
     u.to_string()
 }
 
-async fn validate(st: &AppState, p: &HashMap<String, String>) -> Result<Request, Refusal> {
+/// Checks an authorization request. With `slot` (the page's first request, not the form that
+/// repeats it) the leniencies it relies on are noted and judged by the app's compat.
+async fn validate(
+    st: &AppState,
+    p: &HashMap<String, String>,
+    slot: Option<&CallSlot>,
+) -> Result<Request, Refusal> {
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let client_key = if p.contains_key("client_key") {
         get("client_key")
@@ -90,6 +100,14 @@ async fn validate(st: &AppState, p: &HashMap<String, String>) -> Result<Request,
         ));
     }
     let state = get("state");
+    if let Some(slot) = slot {
+        judge_leniencies(st, &app, p, slot).map_err(|r| match r.surface {
+            Surface::Authorize => {
+                Refusal::Redirect(error_redirect(&redirect_uri, r.code, r.message, &state))
+            }
+            _ => Refusal::Page(StatusCode::BAD_REQUEST, r.message.into()),
+        })?;
+    }
     if get("response_type") != "code" {
         return Err(Refusal::Redirect(error_redirect(
             &redirect_uri,
@@ -148,6 +166,34 @@ async fn validate(st: &AppState, p: &HashMap<String, String>) -> Result<Request,
     })
 }
 
+/// What TikTok's authorize page would refuse: `client_id` for `client_key`, scopes separated by
+/// spaces (or `+`) instead of commas, no `state`. A request relying on one is kept in the call log.
+fn judge_leniencies(
+    st: &AppState,
+    app: &App,
+    p: &HashMap<String, String>,
+    slot: &CallSlot,
+) -> Result<(), compat::Refusal> {
+    let mut relied = Vec::new();
+    if !p.contains_key("client_key") {
+        relied.push(Leniency::ClientIdForClientKey);
+    }
+    if p.get("scope")
+        .is_some_and(|s| s.trim().contains([' ', '+']))
+    {
+        relied.push(Leniency::SpaceSeparatedScopes);
+    }
+    if p.get("state").is_none_or(|s| s.trim().is_empty()) {
+        relied.push(Leniency::MissingState);
+    }
+    if relied.is_empty() {
+        return Ok(());
+    }
+    slot.set(&app.client_key, None, None);
+    let c = Compat::of(st, app);
+    relied.into_iter().try_for_each(|l| c.allow(slot, l))
+}
+
 fn refusal_response(r: Refusal) -> Response {
     match r {
         Refusal::Page(status, msg) => (
@@ -198,8 +244,12 @@ fn session_creator_used(username: &str, password: &str) -> bool {
 #[utoipa::path(get, path = "/v2/auth/authorize/", tag = "OAuth",
     params(("client_key" = String, Query), ("scope" = String, Query), ("redirect_uri" = String, Query), ("state" = Option<String>, Query), ("response_type" = String, Query), ("code_challenge" = Option<String>, Query), ("code_challenge_method" = Option<String>, Query)),
     responses((status = 200, description = "HTML consent page", content_type = "text/html"), (status = 302, description = "redirect with an error"), (status = 400, description = "HTML error page", content_type = "text/html")))]
-pub async fn authorize_page(ctx: Ctx, Query(p): Query<HashMap<String, String>>) -> Response {
-    let req = match validate(&ctx.st, &p).await {
+pub async fn authorize_page(
+    ctx: Ctx,
+    Extension(slot): Extension<CallSlot>,
+    Query(p): Query<HashMap<String, String>>,
+) -> Response {
+    let req = match validate(&ctx.st, &p, Some(&slot)).await {
         Ok(r) => r,
         Err(r) => return ctx.respond(refusal_response(r)),
     };
@@ -245,7 +295,7 @@ pub async fn authorize_submit(ctx: Ctx, body: axum::body::Body) -> Response {
             .into_response();
     }
     p.insert("response_type".into(), "code".into());
-    let req = match validate(&st, &p).await {
+    let req = match validate(&st, &p, None).await {
         Ok(r) => r,
         Err(r) => return refusal_response(r),
     };

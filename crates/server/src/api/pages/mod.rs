@@ -65,6 +65,10 @@ pub fn router() -> Router<AppState> {
             post(portal::rotate_secret),
         )
         .route(
+            "/developers/apps/{client_key}/compat",
+            post(portal::choose_compat),
+        )
+        .route(
             "/developers/apps/{client_key}/report",
             get(portal::report_page),
         )

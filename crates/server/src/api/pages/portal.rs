@@ -9,7 +9,7 @@ use reelbox_core::{ids, scopes, secrets};
 use reelbox_store::StoreError;
 use reelbox_store::apps::App;
 use reelbox_store::web::Developer;
-use reelbox_wire::control::{CreateApp, UpdateApp};
+use reelbox_wire::control::{AppCompat, CompatChoice, CreateApp, UpdateApp};
 
 use super::session::{Ctx, FORM_TOO_LARGE, Kind, read_signin_form};
 use super::{FormData, Nav, PageError, PageResult, html, when};
@@ -284,6 +284,9 @@ struct AppPage {
     error: Option<String>,
     calls: Vec<CallRow>,
     deliveries: Vec<DeliveryRow>,
+    compat: AppCompat,
+    /// (name, month of TikTok's pages, chosen by the app)
+    profiles: Vec<(&'static str, &'static str, bool)>,
 }
 
 async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
@@ -358,6 +361,17 @@ async fn render_app(
         error,
         calls,
         deliveries,
+        compat: crate::service::compat::view(&ctx.st, a),
+        profiles: reelbox_core::compat::PROFILES
+            .iter()
+            .map(|p| {
+                (
+                    p.name,
+                    p.docs_as_of,
+                    a.compat_profile.as_deref() == Some(p.name),
+                )
+            })
+            .collect(),
     });
     Ok(ctx.respond((status, page)))
 }
@@ -381,9 +395,14 @@ pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageR
         webhook_url: Some(f.get("webhook_url")),
         ..Default::default()
     };
+    save(ctx, a, req).await
+}
+
+/// Applies a change of the developer's own app and shows the page again, with what went wrong.
+async fn save(ctx: Ctx, a: App, req: UpdateApp) -> PageResult {
     match crate::service::apps::update_own_app(&ctx.st, &a.client_key, req).await {
         Ok(_) => {
-            let a = owned_app(&ctx, &key).await?;
+            let a = owned_app(&ctx, &a.client_key).await?;
             render_app(ctx, &a, StatusCode::OK, None, Some("Saved.".into()), None).await
         }
         Err(e) if e.cause.is_none() => {
@@ -392,6 +411,22 @@ pub async fn update_app(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageR
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Saves which TikTok the app is served: a profile (or the platform's) and strict mode.
+pub async fn choose_compat(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    let a = owned_app(&ctx, &key).await?;
+    let choice = |v: String| (v != "platform").then_some(v);
+    let req = UpdateApp {
+        compat: Some(CompatChoice {
+            profile: choice(f.get("profile")),
+            strict: choice(f.get("strict")).map(|v| v == "on"),
+        }),
+        ..Default::default()
+    };
+    save(ctx, a, req).await
 }
 
 /// Shows the current client secret (derived again from the master key; never stored).

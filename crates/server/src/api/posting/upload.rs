@@ -1,6 +1,7 @@
 //! The upload URL: `PUT /upload/video/?upload_id=…&upload_token=…` with
 //! `Content-Range: bytes FIRST-LAST/TOTAL`. Each chunk streams to storage and is durable before
 //! its 206/201; the acknowledged offset in the database is the resume point.
+use axum::Extension;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -11,7 +12,10 @@ use reelbox_core::{ids, secrets};
 use reelbox_media::BlobError;
 use serde::Deserialize;
 
+use crate::http::compat::Compat;
+use crate::http::context::CallSlot;
 use crate::state::AppState;
+use reelbox_core::compat::Leniency;
 
 #[derive(Deserialize)]
 pub struct UploadQuery {
@@ -41,6 +45,20 @@ fn reply(status: StatusCode, progress: Option<(u64, u64)>, message: &str) -> Res
     resp
 }
 
+/// The media types TikTok's upload accepts, parameters ignored.
+fn is_video_content_type(headers: &HeaderMap) -> bool {
+    let Some(v) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = v.split(';').next().unwrap_or("").trim();
+    ["video/mp4", "video/quicktime", "video/webm"]
+        .iter()
+        .any(|t| essence.eq_ignore_ascii_case(t))
+}
+
 /// (bytes acknowledged, total) of an upload, for the `Content-Range` of every answer.
 fn progress_of(p: &reelbox_store::publishes::Publish) -> (u64, u64) {
     (
@@ -57,6 +75,7 @@ fn progress_of(p: &reelbox_store::publishes::Publish) -> (u64, u64) {
 pub async fn put_chunk(
     State(st): State<AppState>,
     Query(q): Query<UploadQuery>,
+    Extension(slot): Extension<CallSlot>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -119,6 +138,20 @@ pub async fn put_chunk(
             progress,
             "The upload URL has expired.",
         );
+    }
+    // TikTok: Content-Type "Select from: video/mp4, video/quicktime, video/webm — Required".
+    if !is_video_content_type(&headers) {
+        slot.set(&p.client_key, Some(&p.creator_id), None);
+        let refused = match Compat::of_key(&st, &p.client_key).await {
+            Ok(c) => c.allow(&slot, Leniency::UploadContentType).err(),
+            Err(e) => {
+                tracing::error!(error = %e, "upload app lookup");
+                return reply(StatusCode::INTERNAL_SERVER_ERROR, None, "Retry this chunk.");
+            }
+        };
+        if let Some(r) = refused {
+            return reply(StatusCode::BAD_REQUEST, progress, r.message);
+        }
     }
     // Held until this PUT ends; a publisher over its cap is told before anything about the chunk.
     let max = st.cfg.limits.max_concurrent_uploads_per_token;
