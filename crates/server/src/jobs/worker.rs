@@ -140,6 +140,11 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
         "pull" => crate::jobs::process::run_pull(&st, &job.payload)
             .await
             .map(|_| None),
+        crate::service::posting::EXPIRE_UPLOAD => {
+            crate::jobs::expiry::run_expire_upload(&st, &job.payload)
+                .await
+                .map(|()| None)
+        }
         "make_public" => crate::jobs::process::run_make_public(&st, &job.payload)
             .await
             .map(|_| None),

@@ -49,6 +49,9 @@ pub struct Started {
     pub upload_url: Option<String>,
 }
 
+/// The job that fails an upload still incomplete when its URL expires.
+pub const EXPIRE_UPLOAD: &str = "expire_upload";
+
 /// The numeric part of a publish id, shown as `upload_id` in upload URLs.
 pub fn upload_id(publish_id: &str) -> &str {
     publish_id.rsplit('.').next().unwrap_or(publish_id)
@@ -178,6 +181,12 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     Store::insert_publish_tx(&mut tx, &p).await?;
     if p.source == Source::PullFromUrl.as_str() {
         Store::enqueue_job_tx(&mut tx, &ids::row_id(), "pull", &p.id, now, now).await?;
+    }
+    if let Some(expires_at) = p.upload_expires_at {
+        // An upload abandoned before its URL expires must not stay PROCESSING_UPLOAD for ever
+        // (clients poll to a final status): the job fails it then, on the platform's clock.
+        let at = expires_at + 1;
+        Store::enqueue_job_tx(&mut tx, &ids::row_id(), EXPIRE_UPLOAD, &p.id, at, now).await?;
     }
     tx.commit().await.map_err(reelbox_store::StoreError::from)?;
     st.store.publishes_changed();

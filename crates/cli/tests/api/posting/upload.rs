@@ -224,6 +224,70 @@ async fn upload_urls_expire() {
     );
 }
 
+/// Files under the server's data directory whose name is `name` (local disk; none on S3).
+fn files_named(dir: &std::path::Path, name: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            usize::from(e.file_name().to_string_lossy() == name)
+                + if p.is_dir() { files_named(&p, name) } else { 0 }
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn an_abandoned_upload_fails_once_its_url_expires_and_its_bytes_go() {
+    let (w, l) = world_local(true, false).await;
+    let total = 11_000_000usize;
+    let bytes = padded_mp4(total);
+    let (_, v) = w.s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({
+        "post_info": {"privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "FILE_UPLOAD", "video_size": total, "chunk_size": 5_500_000, "total_chunk_count": 2}}))).await;
+    let id = v["data"]["publish_id"].as_str().unwrap().to_string();
+    let url = v["data"]["upload_url"].as_str().unwrap().to_string();
+    assert_eq!(put(&w.s, &url, &bytes, 0, 5_499_999, total).await.0, 206);
+    let local_disk = std::env::var_os("REELBOX_TEST_S3_ENDPOINT").is_none();
+    assert_eq!(
+        files_named(&w.s.dir, &id) > 0,
+        local_disk,
+        "the first chunk is on disk"
+    );
+    // Within the hour it waits for the rest.
+    w.s.advance_clock(3500).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(status(&w, &id).await["data"]["status"], "PROCESSING_UPLOAD");
+    // Once the URL has expired it is no longer left PROCESSING_UPLOAD for ever.
+    w.s.advance_clock(101).await;
+    let v = settle(&w, &id).await;
+    assert_eq!(
+        (
+            v["data"]["status"].as_str(),
+            v["data"]["fail_reason"].as_str()
+        ),
+        (Some("FAILED"), Some("file_format_check_failed"))
+    );
+    assert_eq!(v["data"]["uploaded_bytes"], 5_500_000);
+    let hook = wait_for_hook(&l, "post.publish.failed").await;
+    assert!(
+        hook["content"]
+            .as_str()
+            .unwrap()
+            .contains("file_format_check_failed"),
+        "{hook}"
+    );
+    if local_disk {
+        assert_eq!(
+            files_named(&w.s.dir, &id),
+            0,
+            "the partial upload is deleted"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_restart_between_chunks_loses_nothing_acknowledged() {
     let (mut w, _l) = world_local(true, false).await;
