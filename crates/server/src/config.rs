@@ -54,6 +54,10 @@ pub struct Compat {
     /// Refuse every leniency with TikTok's answer, for apps that do not choose. Off: leniencies
     /// are served and each use is a finding in the app's guideline report.
     pub strict: bool,
+    /// The name of the event sent when a post stops being public, whatever the profile says:
+    /// TikTok's table prints `post.publish.no_longer_publicaly_available` (every profile's
+    /// default); the clients found in the field match `post.publish.no_longer_publicly_available`.
+    pub no_longer_public_event: Option<String>,
 }
 
 impl Default for Compat {
@@ -61,6 +65,7 @@ impl Default for Compat {
         Compat {
             profile: reelbox_core::compat::DEFAULT_PROFILE.into(),
             strict: false,
+            no_longer_public_event: None,
         }
     }
 }
@@ -320,6 +325,28 @@ impl Config {
                 known.join(", ")
             ));
         }
+        if let Some(e) = &cfg.compat.no_longer_public_event {
+            if !reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.contains(&e.as_str()) {
+                return Err(format!(
+                    "compat.no_longer_public_event {e:?} is neither of TikTok's spellings ({})",
+                    reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.join(", ")
+                ));
+            }
+        }
+        for (name, v) in [
+            (
+                "limits.access_token_ttl_secs",
+                cfg.limits.access_token_ttl_secs,
+            ),
+            (
+                "limits.refresh_token_ttl_secs",
+                cfg.limits.refresh_token_ttl_secs,
+            ),
+        ] {
+            if v.is_some_and(|v| v < 1) {
+                return Err(format!("{name} must be at least 1 (got {v:?})"));
+            }
+        }
         Ok(cfg)
     }
 
@@ -381,6 +408,12 @@ mod tests {
         std::fs::write(&f, "[compat]\nprofile = \"tiktok-1999\"\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("tiktok-2026-11, tiktok-2024"), "{e}");
+        std::fs::write(&f, "[compat]\nno_longer_public_event = \"post.gone\"\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("no_longer_publicaly_available"), "{e}");
+        std::fs::write(&f, "[limits]\naccess_token_ttl_secs = 0\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("limits.access_token_ttl_secs"), "{e}");
         assert!(Config::example_toml().contains("daily_post_cap = 15"));
         assert!(Config::example_toml().contains("lease_secs = 30"));
     }

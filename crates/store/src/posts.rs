@@ -108,6 +108,30 @@ impl Store {
         .await?)
     }
 
+    /// Removes a post from every page and read API (it stays in the table, `deleted_at` set),
+    /// with the webhook deliveries it causes in the same transaction. False when it was gone.
+    pub async fn remove_post(
+        &self,
+        id: &str,
+        now: i64,
+        outbox: &crate::webhooks::Outbox,
+    ) -> Result<bool> {
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = writer_conn.begin().await?;
+        let r =
+            sqlx::query("UPDATE posts SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL")
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::write_outbox_tx(&mut tx, outbox, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// A creator's posts, newest first.
     pub async fn posts_of_creator(&self, creator_id: &str, limit: i64) -> Result<Vec<Post>> {
         Ok(sqlx::query_as(sql!(

@@ -20,7 +20,13 @@ pub mod events {
     pub const PUBLISH_COMPLETE: &str = "post.publish.complete";
     pub const INBOX_DELIVERED: &str = "post.publish.inbox_delivered";
     pub const PUBLICLY_AVAILABLE: &str = "post.publish.publicly_available";
+    /// The spelling TikTok's event table prints (sic), sent by default.
+    pub const NO_LONGER_PUBLICALY_AVAILABLE: &str = "post.publish.no_longer_publicaly_available";
+    /// The spelling the clients found in the field match.
     pub const NO_LONGER_PUBLICLY_AVAILABLE: &str = "post.publish.no_longer_publicly_available";
+    /// Which of the two TikTok sends is unverified: a setting chooses.
+    pub const NO_LONGER_PUBLIC_SPELLINGS: &[&str] =
+        &[NO_LONGER_PUBLICALY_AVAILABLE, NO_LONGER_PUBLICLY_AVAILABLE];
     pub const AUTHORIZATION_REMOVED: &str = "authorization.removed";
 }
 

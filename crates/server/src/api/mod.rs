@@ -88,6 +88,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::publishes::get_publishes))
         .routes(routes!(crate::api::control::publishes::get_inbox))
         .routes(routes!(crate::api::control::publishes::post_inbox_draft))
+        .routes(routes!(crate::api::control::publishes::delete_video))
         .routes(routes!(crate::api::control::inspect::get_webhooks))
         .routes(routes!(crate::api::control::inspect::get_calls))
         .routes(routes!(

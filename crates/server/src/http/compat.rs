@@ -48,6 +48,16 @@ impl Compat {
         })
     }
 
+    /// The event sent when a post stops being public: the platform's setting, else the profile's
+    /// spelling.
+    pub fn no_longer_public_event<'a>(&self, st: &'a AppState) -> &'a str {
+        st.cfg
+            .compat
+            .no_longer_public_event
+            .as_deref()
+            .unwrap_or(self.profile.no_longer_public_event)
+    }
+
     /// A leniency this call relies on: noted for the report, and refused in strict mode with
     /// TikTok's answer.
     pub fn allow(&self, slot: &CallSlot, l: Leniency) -> Result<(), Refusal> {

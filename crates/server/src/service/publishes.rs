@@ -65,6 +65,36 @@ pub async fn fail(
     Ok(true)
 }
 
+/// Removes a post from every page and read API. When it was public and an app posted it, that
+/// app is told with the event its profile spells (`post.publish.no_longer_publicaly_available`
+/// on TikTok's table). False when there was no such post.
+pub async fn remove_post(st: &AppState, post_id: &str) -> Result<bool, StoreError> {
+    let Some(post) = st.store.post(post_id).await? else {
+        return Ok(false);
+    };
+    let publish = match &post.publish_id {
+        Some(id) => st.store.publish(id).await?,
+        None => None,
+    };
+    let mut outbox = reelbox_store::webhooks::Outbox::default();
+    if let Some(p) =
+        publish.filter(|_| post.privacy_level == PrivacyLevel::PublicToEveryone.as_str())
+    {
+        let compat = crate::http::compat::Compat::of_key(st, &p.client_key).await?;
+        outbox = crate::service::events::prepare(
+            st,
+            &p.client_key,
+            &open_id(st, &p).await?,
+            compat.no_longer_public_event(st),
+            serde_json::json!({"publish_id": p.id, "post_id": post.id, "publish_type": kind_of(&p)}),
+        )
+        .await?;
+    }
+    let removed = st.store.remove_post(&post.id, st.now(), &outbox).await?;
+    st.work.notify_one();
+    Ok(removed)
+}
+
 /// A creator revoked the app: its publishes still in flight fail with `auth_removed`.
 pub async fn fail_in_flight_for_grant(
     st: &AppState,

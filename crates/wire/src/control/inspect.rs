@@ -113,6 +113,12 @@ pub struct PostedDraft {
     pub post_id: String,
 }
 
+/// `DELETE /_reelbox/videos/{video_id}` answer: the post is gone from every page and read API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RemovedVideo {
+    pub video_id: String,
+}
+
 /// A webhook delivery and what happened to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryView {

@@ -4,6 +4,7 @@ mod creator_info;
 mod hostile;
 mod inbox;
 mod pull;
+mod removal;
 mod rules;
 mod shapes;
 mod upload;
