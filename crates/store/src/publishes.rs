@@ -414,6 +414,20 @@ impl Store {
         Ok(())
     }
 
+    /// Records how much of a pull has arrived, while it is still downloading: a cancelled pull
+    /// stops counting. False once the publish has left `PROCESSING_DOWNLOAD`.
+    pub async fn record_download_progress(&self, id: &str, bytes: i64, now: i64) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE publishes SET downloaded_bytes = $2, updated_at = $3 WHERE id = $1 AND status = 'PROCESSING_DOWNLOAD'",
+        )
+        .bind(id)
+        .bind(bytes)
+        .bind(now)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
     pub async fn set_inbox_state(&self, id: &str, state: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE publishes SET inbox_state = $2, updated_at = $3 WHERE id = $1")
             .bind(id)

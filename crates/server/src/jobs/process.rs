@@ -111,8 +111,13 @@ async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u6
             )));
         }
         let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen = progress.clone();
+        let stop = cancelled.clone();
         let stream = resp.bytes_stream().map(move |chunk| {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(std::io::Error::other("the pull was cancelled"));
+            }
             let chunk = chunk.map_err(std::io::Error::other)?;
             let total = seen.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed)
                 + chunk.len() as u64;
@@ -125,22 +130,28 @@ async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u6
             let st = st.clone();
             let id = p.id.clone();
             let progress = progress.clone();
+            let cancelled = cancelled.clone();
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     let n = progress.load(std::sync::atomic::Ordering::Relaxed) as i64;
-                    let _ = st
-                        .store
-                        .set_publish_media(&id, None, None, Some(n), st.now())
-                        .await;
+                    // A cancel ends the count and the download.
+                    if let Ok(false) = st.store.record_download_progress(&id, n, st.now()).await {
+                        cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
                 }
             })
         };
         let stored = st.blobs.put_stream(key, Box::pin(stream)).await;
         reporter.abort();
+        if cancelled.load(std::sync::atomic::Ordering::Relaxed) {
+            let _ = st.blobs.delete(key).await;
+            return Err(Download::Cancelled);
+        }
         let n = stored.map_err(|e| Download::Failed(e.to_string()))?;
         st.store
-            .set_publish_media(&p.id, None, None, Some(n as i64), st.now())
+            .record_download_progress(&p.id, n as i64, st.now())
             .await
             .map_err(|e| Download::Failed(e.to_string()))?;
         Ok(n)

@@ -53,6 +53,8 @@ async fn pull_from_url_photos_and_cancel() {
     // Cancel a slow download; a finished publish is not cancellable.
     let (_, v) = s.call(&w.token, "/v2/post/publish/video/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": {"source": "PULL_FROM_URL", "video_url": format!("{}/media/slow.mp4", l.base)}}))).await;
     let slow = v["data"]["publish_id"].as_str().unwrap().to_string();
+    // Let the worker start the download (the server answers after 3 s), then cancel it.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let (st, v) = s
         .call(
             &w.token,
@@ -71,11 +73,16 @@ async fn pull_from_url_photos_and_cancel() {
         ),
         ("FAILED", "publish_cancelled")
     );
+    let counted = v["data"]["downloaded_bytes"].clone();
     tokio::time::sleep(Duration::from_secs(4)).await;
     let v = status(&w, &slow).await;
     assert_eq!(
         v["data"]["status"], "FAILED",
         "the finished download does not undo the cancel"
+    );
+    assert_eq!(
+        v["data"]["downloaded_bytes"], counted,
+        "a cancelled pull stops counting"
     );
     let (st, v) = s
         .call(
