@@ -78,7 +78,8 @@ async fn login_refresh_and_revoke_without_the_user() {
         store.last.lock().unwrap().is_none(),
         "no refresh while valid"
     );
-    s.advance_clock(25 * 3600).await;
+    // Two hours and a minute: past the access token's lifetime on TikTok's current pages.
+    s.advance_clock(2 * 3600 + 60).await;
     let info = client.creator_info().await.unwrap();
     assert_eq!(info.creator_username, "alice");
     let saved = store
@@ -88,7 +89,18 @@ async fn login_refresh_and_revoke_without_the_user() {
         .clone()
         .expect("refreshed tokens saved");
     assert_ne!(saved.access_token, t.access_token);
+    assert_ne!(saved.refresh_token, t.refresh_token, "rotated");
     assert_eq!(holder.tokens().await, saved);
+    // Strict rotation: the next refresh must use the rotated token the holder saved (the first
+    // one presented again would revoke the whole family).
+    s.advance_clock(2 * 3600 + 60).await;
+    assert_eq!(
+        client.creator_info().await.unwrap().creator_username,
+        "alice"
+    );
+    let second = store.last.lock().unwrap().clone().unwrap();
+    assert_ne!(second.refresh_token, saved.refresh_token);
+    let saved = second;
     // The old token is dead: a typed error with the platform's message and log_id.
     let stale = fast(Client::new(
         &s.base,
