@@ -227,6 +227,24 @@ async fn tiktok_style_exchange_and_every_refusal() {
     )
     .await;
     assert_eq!((st, v["error"].as_str().unwrap()), (400, "invalid_grant"));
+    // The wrong verifier burned the code: the right one no longer helps (documented).
+    let (st, v) = token_form(
+        s,
+        &[
+            ("client_key", key),
+            ("client_secret", secret),
+            ("code", &code),
+            ("grant_type", "authorization_code"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str().unwrap()),
+        (400, "invalid_grant"),
+        "{v}"
+    );
     let code = tiktok_code(&w, VERIFIER, REDIRECT).await;
     let (st, v) = token_form(
         s,
