@@ -42,10 +42,16 @@ impl TestServer {
     /// A server on the backend the environment names: SQLite in the temp dir by default, or a
     /// fresh PostgreSQL database of its own when `REELBOX_TEST_DATABASE_URL` points at a server.
     pub async fn start(probe_exe: &Path) -> TestServer {
+        Self::start_adjusted(probe_exe, |_| {}).await
+    }
+
+    /// [`TestServer::start`] with the configuration `adjust`ed first (a limit set small, say).
+    pub async fn start_adjusted(probe_exe: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
         let mut cfg = Self::config(tmp.path(), probe_exe);
         cfg.database_url = fresh_database().await;
         cfg.storage = fresh_bucket().await;
+        adjust(&mut cfg);
         let mut s = Self::start_with(cfg).await;
         s._tmp = Some(tmp);
         s
