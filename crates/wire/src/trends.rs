@@ -177,16 +177,10 @@ pub struct Music {
     #[serde(serialize_with = "id_number")]
     #[schema(value_type = u64)]
     pub music_id: String,
-    pub title: String,
-    pub author: String,
-    /// Seconds.
-    pub duration: i64,
-    pub cover_url: String,
-    pub is_original: bool,
-    pub is_commercial: bool,
+    #[serde(flatten)]
+    pub info: MusicInfo,
     pub video_count: i64,
     pub view_count: i64,
-    pub create_time: i64,
     pub trend: Vec<DayCount>,
 }
 
@@ -218,6 +212,7 @@ pub struct Musics {
 pub struct MusicInfo {
     pub title: String,
     pub author: String,
+    /// Seconds.
     pub duration: i64,
     pub cover_url: String,
     pub is_original: bool,

@@ -11,7 +11,7 @@ use reelbox_wire::display::{
     VideoQueryAnswer,
 };
 
-use crate::api::research::{id_text, invalid};
+use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::auth::Caller;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
@@ -182,8 +182,7 @@ pub async fn video_list(
         cursor.div_euclid(1000) * 1000
     };
     let mut posts = st.store.public_posts_before(&c.id, before, max + 1).await?;
-    let has_more = posts.len() as i64 > max;
-    posts.truncate(max as usize);
+    let has_more = keep_page(&mut posts, max);
     let next = posts
         .last()
         .map(|p| p.created_at.div_euclid(1000) * 1000)

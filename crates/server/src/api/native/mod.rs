@@ -4,12 +4,12 @@ pub mod shop;
 
 use axum::extract::State;
 use reelbox_core::research::{cursor_index, day_of, format_day, name_id, page_size, parse_date};
-use reelbox_store::read::TrendPoint as DayBucket;
+use reelbox_store::read::{TrendPoint as DayBucket, TrendRank};
 use reelbox_wire::trends::{
     self as wire, HashtagQueryBody, HashtagTrendBody, MusicQueryBody, MusicTrendBody,
 };
 
-use crate::api::research::{id_text, invalid};
+use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
@@ -133,8 +133,7 @@ pub async fn hashtag_trend(
         .store
         .trend_ranking("tag", &region, from, to, limit + 1, cursor)
         .await?;
-    let has_more = ranks.len() as i64 > limit;
-    ranks.truncate(limit as usize);
+    let has_more = keep_page(&mut ranks, limit);
     // The previous period's ranking, for rank_diff.
     let prev = st
         .store
@@ -149,24 +148,19 @@ pub async fn hashtag_trend(
             .trend_totals("tag", &r.key, &region)
             .await?
             .unwrap_or((0, 0, 0));
-        hashtags.push(
-            fields.pick(&wire::TrendingHashtag {
-                rank,
-                rank_diff: prev
-                    .iter()
-                    .position(|p| p.key == r.key)
-                    .map(|p| p as i64 + 1 - rank),
-                hashtag_id: name_id(&r.key),
-                hashtag_name: r.key.clone(),
-                video_count: r.videos,
-                view_count: r.views,
-                video_count_all: all.0,
-                view_count_all: all.1,
-                region_code: region.clone(),
-                is_promoted: false,
-                trend,
-            }),
-        );
+        hashtags.push(fields.pick(&wire::TrendingHashtag {
+            rank,
+            rank_diff: rank_diff(&prev, &r.key, rank),
+            hashtag_id: name_id(&r.key),
+            hashtag_name: r.key.clone(),
+            video_count: r.videos,
+            view_count: r.views,
+            video_count_all: all.0,
+            view_count_all: all.1,
+            region_code: region.clone(),
+            is_promoted: false,
+            trend,
+        }));
     }
     Ok(call.answer(wire::HashtagRanking {
         cursor: cursor + ranks.len() as i64,
@@ -175,6 +169,14 @@ pub async fn hashtag_trend(
         period,
         region_code: region,
     }))
+}
+
+/// Places gained since the previous period's ranking `prev` by the entry now at `rank`; `None`
+/// when it was not ranked then.
+fn rank_diff(prev: &[TrendRank], key: &str, rank: i64) -> Option<i64> {
+    prev.iter()
+        .position(|p| p.key == key)
+        .map(|was| was as i64 + 1 - rank)
 }
 
 /// A ranking's region: `US` unless the body names one.
@@ -241,18 +243,11 @@ pub async fn music_query(
             .store
             .trend_series("music", id, "ALL", start, end)
             .await?;
-        let info = music_info(m);
         musics.push(fields.pick(&wire::Music {
             music_id: m.id.clone(),
-            title: info.title,
-            author: info.author,
-            duration: info.duration,
-            cover_url: info.cover_url,
-            is_original: info.is_original,
-            is_commercial: info.is_commercial,
+            info: music_info(m),
             video_count: videos,
             view_count: views,
-            create_time: info.create_time,
             trend: day_counts(&series),
         }));
     }
@@ -319,8 +314,7 @@ pub async fn music_trend(
             .music_ranking(&region, from, to, rank_type, commercial, limit + 1, cursor)
             .await?
     };
-    let has_more = ranks.len() as i64 > limit;
-    ranks.truncate(limit as usize);
+    let has_more = keep_page(&mut ranks, limit);
     let keys: Vec<String> = ranks.iter().map(|r| r.key.clone()).collect();
     let found = st.store.music_by_ids(&keys).await?;
     let mut musics = Vec::new();
@@ -331,21 +325,16 @@ pub async fn music_trend(
             .store
             .music_videos(&r.key, &region, from * reelbox_core::research::DAY_MS, 5)
             .await?;
-        musics.push(
-            fields.pick(&wire::TrendingMusic {
-                rank,
-                rank_diff: prev
-                    .iter()
-                    .position(|p| p.key == r.key)
-                    .map(|p| p as i64 + 1 - rank),
-                music_id: r.key.clone(),
-                info: found.iter().find(|m| m.id == r.key).map(music_info),
-                video_count: r.videos,
-                view_count: r.views,
-                trend,
-                related_video_ids,
-            }),
-        );
+        musics.push(fields.pick(&wire::TrendingMusic {
+            rank,
+            rank_diff: rank_diff(&prev, &r.key, rank),
+            music_id: r.key.clone(),
+            info: found.iter().find(|m| m.id == r.key).map(music_info),
+            video_count: r.videos,
+            view_count: r.views,
+            trend,
+            related_video_ids,
+        }));
     }
     Ok(call.answer(wire::MusicRanking {
         cursor: cursor + ranks.len() as i64,
@@ -381,4 +370,43 @@ async fn trend_points(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ranked(keys: &[&str]) -> Vec<TrendRank> {
+        keys.iter()
+            .map(|k| TrendRank {
+                key: k.to_string(),
+                videos: 0,
+                views: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rank_diff_is_the_places_gained_since_the_previous_period() {
+        let prev = ranked(&["a", "b", "c"]);
+        assert_eq!(rank_diff(&prev, "c", 1), Some(2));
+        assert_eq!(rank_diff(&prev, "a", 2), Some(-1));
+        assert_eq!(rank_diff(&prev, "b", 2), Some(0));
+        assert_eq!(rank_diff(&prev, "new", 1), None);
+    }
+
+    #[test]
+    fn a_date_range_defaults_to_the_last_30_days_and_spans_at_most_120() {
+        assert_eq!(
+            date_range(None, None, 1_000).expect("default"),
+            (971, 1_000)
+        );
+        let e = date_range(Some("20240101"), Some("20241231"), 0).expect_err("too long");
+        assert_eq!(
+            e.message,
+            "end_date must be no more than 120 days after start_date"
+        );
+        let e = date_range(Some("20240102"), Some("20240101"), 0).expect_err("backwards");
+        assert_eq!(e.message, "end_date must not be before start_date");
+    }
 }

@@ -10,8 +10,8 @@ use reelbox_store::shop::{
 use reelbox_wire::shop::{ProductPage, ProductQueryBody, ShopProduct};
 use serde_json::{Value, json};
 
-use crate::api::research::invalid;
 use crate::api::research::videos::SEARCH_TTL_MS;
+use crate::api::research::{invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
@@ -217,8 +217,7 @@ pub async fn product_query(
         }
     };
     let mut rows = st.store.shop_products(&q, limit + 1, cursor).await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit);
     let products = rows
         .iter()
         .map(|p| fields.pick(&product_object(p)))

@@ -13,7 +13,7 @@ use reelbox_wire::research::{
 };
 
 use super::videos::{public_owner, video_object};
-use crate::api::research::{invalid, required_id};
+use crate::api::research::{invalid, keep_page, required_id};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
@@ -129,8 +129,7 @@ pub async fn reposted_videos(
         .store
         .reposted_videos(&owner.id, cursor, limit + 1)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit);
     let user_reposted_videos = videos(&rows, &fields);
     Ok(call.answer(wire::RepostedVideosPage {
         cursor: cursor + rows.len() as i64,

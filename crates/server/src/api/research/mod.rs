@@ -29,6 +29,13 @@ pub(crate) fn id_text(v: &Value) -> Option<String> {
     }
 }
 
+/// Cuts `rows`, read with one row more than a page holds, to the page: whether more follow.
+pub(crate) fn keep_page<T>(rows: &mut Vec<T>, limit: i64) -> bool {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    more
+}
+
 /// A required id of a body: `{name} is required` when absent, `Invalid {name}` when not an id.
 pub(crate) fn required_id(v: Option<&Value>, name: &str) -> Result<String, ApiError> {
     match v.filter(|v| !v.is_null()) {

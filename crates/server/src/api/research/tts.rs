@@ -8,7 +8,7 @@ use axum::extract::State;
 use reelbox_core::tts::{page, price_text, rating_text, shop_limit, star_word};
 use reelbox_wire::research::{self as wire, TtsProductBody, TtsReviewBody, TtsShopBody};
 
-use crate::api::research::{invalid, required_id};
+use crate::api::research::{invalid, keep_page, required_id};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
@@ -72,8 +72,7 @@ pub async fn product(
         .store
         .shop_product_page(&shop_id, offset, size + 1)
         .await?;
-    let has_more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
+    let has_more = keep_page(&mut rows, size);
     let product_data = rows
         .into_iter()
         .map(|p| {
@@ -121,8 +120,7 @@ pub async fn review(
         .await?
         .ok_or_else(|| invalid("product does not exist"))?;
     let mut rows = st.store.review_page(&product_id, offset, size + 1).await?;
-    let has_more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
+    let has_more = keep_page(&mut rows, size);
     let review_data = rows
         .into_iter()
         .map(|r| {

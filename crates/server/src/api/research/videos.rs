@@ -11,7 +11,7 @@ use reelbox_wire::fields::Picked;
 use reelbox_wire::research::{self as wire, CommentListBody, UsernameBody, VideoQueryBody};
 use serde::{Deserialize, Serialize};
 
-use crate::api::research::{id_text, invalid};
+use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
@@ -169,8 +169,7 @@ pub async fn video_query(
         offset: cursor,
     };
     let mut rows = st.store.research_videos(&q, &at, limit + 1, random).await?;
-    let has_more = !random && rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit) && !random;
     if rows.is_empty() && cursor > 0 && body.search_id.is_some() {
         return Err(invalid("Invalid count or cursor"));
     }
@@ -307,8 +306,7 @@ pub async fn comment_list(
         .store
         .research_comments(video.as_deref(), parent.as_deref(), cursor, limit + 1)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit);
     let comments: Vec<_> = rows
         .iter()
         .map(|c| {
@@ -348,8 +346,7 @@ async fn follow_page(
         .store
         .follow_list(&c.id, followers, at, limit + 1)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit);
     let next = rows
         .last()
         .map(|r| r.created_at.div_euclid(1000) - 1)
