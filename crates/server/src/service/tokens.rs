@@ -1,6 +1,5 @@
 //! Issuing and revoking a creator's tokens; shared by the token endpoint, the control API's
 //! `POST /_reelbox/tokens` and the web pages.
-use crate::config::Limits;
 use crate::http::error::{ApiError, ApiResult};
 use crate::service::invalid;
 use crate::state::AppState;
@@ -36,19 +35,26 @@ pub async fn issue_user_tokens(
     let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
     let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
     let l = &st.cfg.limits;
-    let (access, refresh) = token_pair(
-        l,
-        now,
-        (&access_plain, &refresh_plain),
-        Token {
-            client_key: app.client_key.clone(),
-            grant_id: Some(grant.id.clone()),
-            creator_id: Some(creator_id.to_string()),
-            scopes: scopes.to_vec(),
-            family_id: Some(family_id.to_string()),
-            ..unissued()
-        },
-    );
+    let access = Token {
+        hash: secrets::sha256_hex(&access_plain),
+        kind: TokenKind::Access,
+        client_key: app.client_key.clone(),
+        grant_id: Some(grant.id.clone()),
+        creator_id: Some(creator_id.to_string()),
+        scopes: scopes.to_vec(),
+        expires_at: now + l.access_token_ttl_secs * 1000,
+        revoked_at: None,
+        parent_hash: None,
+        used_at: None,
+        created_at: now,
+        family_id: Some(family_id.to_string()),
+    };
+    let refresh = Token {
+        hash: secrets::sha256_hex(&refresh_plain),
+        kind: TokenKind::Refresh,
+        expires_at: now + l.refresh_token_ttl_secs * 1000,
+        ..access.clone()
+    };
     st.store.insert_token(&access).await?;
     st.store.insert_token(&refresh).await?;
     Ok(TokenResponse {
@@ -128,85 +134,4 @@ pub async fn mint_token(st: &AppState, req: MintToken) -> ApiResult<TokenRespons
         crate::service::tokens::issue_user_tokens(st, &app, &creator.id, &scopes_, &ids::row_id())
             .await?,
     )
-}
-
-/// A token with nothing of its own yet, to be filled in by [`token_pair`]'s caller.
-fn unissued() -> Token {
-    Token {
-        hash: String::new(),
-        kind: TokenKind::Access,
-        client_key: String::new(),
-        grant_id: None,
-        creator_id: None,
-        scopes: Vec::new(),
-        expires_at: 0,
-        revoked_at: None,
-        parent_hash: None,
-        used_at: None,
-        created_at: 0,
-        family_id: None,
-    }
-}
-
-/// The access and refresh token of one consent: the same grant, scopes and family, stored as
-/// SHA-256 of their plaintexts, each living as long as `[limits]` says from `now`.
-fn token_pair(l: &Limits, now: i64, plain: (&str, &str), of: Token) -> (Token, Token) {
-    let access = Token {
-        hash: secrets::sha256_hex(plain.0),
-        kind: TokenKind::Access,
-        expires_at: now + l.access_token_ttl_secs * 1000,
-        created_at: now,
-        revoked_at: None,
-        parent_hash: None,
-        used_at: None,
-        ..of
-    };
-    let refresh = Token {
-        hash: secrets::sha256_hex(plain.1),
-        kind: TokenKind::Refresh,
-        expires_at: now + l.refresh_token_ttl_secs * 1000,
-        ..access.clone()
-    };
-    (access, refresh)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_consent_gives_two_tokens_of_one_family_with_the_configured_lifetimes() {
-        let l = Limits {
-            access_token_ttl_secs: 60,
-            refresh_token_ttl_secs: 600,
-            ..Limits::default()
-        };
-        let of = Token {
-            client_key: "ck".into(),
-            grant_id: Some("g".into()),
-            scopes: vec!["video.list".into()],
-            family_id: Some("f".into()),
-            ..unissued()
-        };
-        let (access, refresh) = token_pair(&l, 1_000, ("act.a", "rft.r"), of);
-        assert_eq!(
-            (access.kind, refresh.kind),
-            (TokenKind::Access, TokenKind::Refresh)
-        );
-        assert_eq!((access.expires_at, refresh.expires_at), (61_000, 601_000));
-        assert_eq!(access.created_at, refresh.created_at);
-        for t in [&access, &refresh] {
-            assert_eq!(t.family_id.as_deref(), Some("f"));
-            assert_eq!(t.grant_id.as_deref(), Some("g"));
-            assert_eq!(t.scopes, vec!["video.list".to_string()]);
-        }
-    }
-
-    #[test]
-    fn only_the_hash_of_a_token_is_kept() {
-        let (access, refresh) = token_pair(&Limits::default(), 0, ("act.a", "rft.r"), unissued());
-        assert_eq!(access.hash, secrets::sha256_hex("act.a"));
-        assert_eq!(refresh.hash, secrets::sha256_hex("rft.r"));
-        assert_ne!(access.hash, "act.a");
-    }
 }
