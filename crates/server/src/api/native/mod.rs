@@ -13,7 +13,7 @@ use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
-use crate::http::research::Research;
+use crate::http::gate::Research;
 use crate::state::AppState;
 
 fn region_of(r: Option<&str>) -> String {

@@ -15,7 +15,7 @@ use crate::api::research::{invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
-use crate::http::research::Research;
+use crate::http::gate::Research;
 use crate::state::AppState;
 
 fn field_of(name: &str) -> Option<ProductField> {

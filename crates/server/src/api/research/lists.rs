@@ -17,7 +17,7 @@ use crate::api::research::{invalid, keep_page, required_id};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
-use crate::http::research::Research;
+use crate::http::gate::Research;
 use crate::state::AppState;
 
 /// The most likes one page can hold when a single second holds more than `max_count` likes

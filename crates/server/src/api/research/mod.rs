@@ -1,5 +1,5 @@
 //! The read side: the Research API (client tokens, daily quota; every handler takes the
-//! [`crate::http::research::Research`] gate), TikTok Shop research, and the answer objects the
+//! [`crate::http::gate::Research`] gate), TikTok Shop research, and the answer objects the
 //! research endpoints build from the store's rows. Request and answer types are
 //! `reelbox_wire::research`'s.
 pub mod lists;
@@ -12,7 +12,7 @@ use reelbox_wire::research as wire;
 use serde_json::Value;
 
 use crate::http::error::ApiError;
-use crate::http::research::Records;
+use crate::http::gate::Records;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidParams, msg)

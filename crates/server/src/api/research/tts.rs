@@ -12,7 +12,7 @@ use crate::api::research::{invalid, keep_page, required_id};
 use crate::http::envelope::Data;
 use crate::http::error::ApiResult;
 use crate::http::fields::{Fields, FieldsParam};
-use crate::http::research::Research;
+use crate::http::gate::Research;
 use crate::state::AppState;
 
 /// Shops by name (case-insensitive, part of the name; exact names first, then by items sold).

@@ -15,7 +15,7 @@ use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
-use crate::http::research::{FollowQuota, Research};
+use crate::http::gate::{FollowQuota, Research};
 use crate::state::AppState;
 
 /// How long a result set can be paged: three days (TikTok promises no less than a day).
