@@ -28,10 +28,12 @@ impl TestServer {
     /// A config for tests: ephemeral port, `dir` as data dir, 127.0.0.1 reachable for pulls and
     /// webhooks over plain http, `probe_exe` running the media probe.
     pub fn config(dir: &Path, probe_exe: &Path) -> Config {
-        let mut cfg = Config::default();
-        cfg.listen = "127.0.0.1:0".parse().expect("literal");
-        cfg.data_dir = dir.to_path_buf();
-        cfg.admin_token = Some(ADMIN_TOKEN.into());
+        let mut cfg = Config {
+            listen: "127.0.0.1:0".parse().expect("literal"),
+            data_dir: dir.to_path_buf(),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            ..Config::default()
+        };
         cfg.probe.exe = Some(probe_exe.to_path_buf());
         cfg.network.allow_http = true;
         cfg.network.allow_private = vec!["127.0.0.1/32".into()];

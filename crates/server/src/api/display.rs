@@ -235,10 +235,10 @@ pub async fn video_query(
     let mut videos = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for id in &ids {
-        if let Some(p) = found.iter().find(|p| &p.id == id) {
-            if seen.insert(id.clone()) {
-                videos.push(fields.pick(&video_object(&st, &c.username, p)));
-            }
+        if let Some(p) = found.iter().find(|p| &p.id == id)
+            && seen.insert(id.clone())
+        {
+            videos.push(fields.pick(&video_object(&st, &c.username, p)));
         }
     }
     Ok(Data(VideoQueryAnswer { videos }))

@@ -115,10 +115,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = json_response(status, &body);
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert("retry-after", v);
-            }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert("retry-after", v);
         }
         resp.extensions_mut().insert(CodeMark(self.code));
         resp
