@@ -76,3 +76,52 @@ impl<T: Selectable> Fields<T> {
         select(item, &self.names)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reelbox_wire::research::TtsShop;
+    use serde_json::json;
+
+    fn names(f: ApiResult<Fields<TtsShop>>) -> Vec<String> {
+        f.expect("fields").names().to_vec()
+    }
+
+    #[test]
+    fn the_query_string_wins_over_the_body_and_unknown_names_are_dropped() {
+        let body = json!(["shop_rating"]);
+        assert_eq!(
+            names(Fields::parse_or_body(Some("shop_name,colour"), Some(&body))),
+            ["shop_name"]
+        );
+        assert_eq!(
+            names(Fields::parse_or_body(Some(" , "), Some(&body))),
+            ["shop_rating"]
+        );
+        let comma = json!("shop_id, shop_name");
+        assert_eq!(
+            names(Fields::parse_or_body(None, Some(&comma))),
+            ["shop_id", "shop_name"]
+        );
+    }
+
+    #[test]
+    fn no_known_field_is_a_bad_request() {
+        let e = Fields::<TtsShop>::parse(None).expect_err("none");
+        assert_eq!(e.message, "fields is required");
+        let e = Fields::<TtsShop>::parse(Some("colour")).expect_err("unknown");
+        assert_eq!(e.message, "fields contains no valid field name");
+    }
+
+    #[test]
+    fn a_pick_keeps_only_the_asked_fields() {
+        let f = Fields::<TtsShop>::parse(Some("shop_name")).expect("fields");
+        let shop = TtsShop {
+            shop_id: "7".into(),
+            shop_name: "Corner".into(),
+            ..TtsShop::default()
+        };
+        assert_eq!(f.pick(&shop).json(), &json!({"shop_name": "Corner"}));
+        assert!(f.has("shop_name") && !f.has("shop_id"));
+    }
+}
