@@ -100,12 +100,11 @@ impl Selectable for DisplayVideo {
 }
 
 /// Body of `POST /v2/video/list/`.
-#[derive(Debug, Clone, Deserialize, Default, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, ToSchema)]
+#[serde(default)]
 pub struct VideoListBody {
     /// Epoch ms: videos posted before this time.
-    #[serde(default)]
     pub cursor: Option<i64>,
-    #[serde(default)]
     pub max_count: Option<i64>,
 }
 
@@ -120,20 +119,19 @@ pub struct VideoListPage {
 }
 
 /// Body of `POST /v2/video/query/`.
-#[derive(Debug, Clone, Deserialize, Default, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, ToSchema)]
+#[serde(default)]
 pub struct DisplayVideoQueryBody {
-    #[serde(default)]
     pub filters: Option<VideoFilters>,
     /// Some clients send the field list here instead of the query string.
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub fields: Option<Value>,
 }
 
 /// `filters` of `POST /v2/video/query/`.
-#[derive(Debug, Clone, Deserialize, Default, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, ToSchema)]
+#[serde(default)]
 pub struct VideoFilters {
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub video_ids: Option<Vec<Value>>,
 }

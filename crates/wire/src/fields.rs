@@ -14,6 +14,27 @@ pub trait Selectable: Serialize {
     const FIELDS: &'static [&'static str];
 }
 
+/// `base` followed by `more`: the field list of an object that extends another. `N` must be
+/// their total length (checked when the constant is evaluated).
+pub const fn extend<const N: usize>(
+    base: &[&'static str],
+    more: &[&'static str],
+) -> [&'static str; N] {
+    assert!(base.len() + more.len() == N, "N is the sum of both lengths");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < base.len() {
+        out[i] = base[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < more.len() {
+        out[base.len() + j] = more[j];
+        j += 1;
+    }
+    out
+}
+
 /// An answer object reduced to the fields asked for; serialized as that JSON object. Its
 /// OpenAPI schema is `T`'s (declared with `#[schema(value_type = T)]` where it is used).
 #[derive(Debug, Clone, PartialEq)]

@@ -11,95 +11,78 @@ use crate::fields::{Picked, Selectable, id_number, id_numbers, opt_id_number};
 
 /// A condition as sent: every key optional so that a missing one gets a precise error.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, ToSchema)]
+#[serde(default)]
 pub struct RawCondition {
-    #[serde(default)]
     pub field_name: Option<String>,
-    #[serde(default)]
     pub operation: Option<String>,
     /// Always strings on the wire; numbers are accepted and read as their decimal text.
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub field_values: Option<Vec<Value>>,
 }
 
 /// `{"and": [...], "or": [...], "not": [...]}`; `null` lists read as empty.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, ToSchema)]
+#[serde(default)]
 pub struct RawQuery {
-    #[serde(default)]
     pub and: Option<Vec<RawCondition>>,
-    #[serde(default)]
     pub or: Option<Vec<RawCondition>>,
-    #[serde(default)]
     pub not: Option<Vec<RawCondition>>,
 }
 
 /// The body of `POST /v2/research/video/query/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct VideoQueryBody {
-    #[serde(default)]
     pub query: Option<RawQuery>,
     /// `YYYYMMDD`.
-    #[serde(default)]
     pub start_date: Option<String>,
-    #[serde(default)]
     pub end_date: Option<String>,
-    #[serde(default)]
     pub max_count: Option<i64>,
-    #[serde(default)]
     pub cursor: Option<i64>,
     /// Replays a stored query; the body's query is then ignored.
-    #[serde(default)]
     pub search_id: Option<String>,
-    #[serde(default)]
     pub is_random: Option<bool>,
 }
 
 /// The body of the user info, follower and profile-list requests.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct UsernameBody {
-    #[serde(default)]
     pub username: Option<String>,
-    #[serde(default)]
     pub max_count: Option<i64>,
     /// An index, or unix seconds on the follower and liked-video lists.
-    #[serde(default)]
     pub cursor: Option<i64>,
 }
 
 /// The body of `POST /v2/research/video/comment/list/`: exactly one of the two ids.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct CommentListBody {
     /// A number or a decimal string.
-    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub video_id: Option<Value>,
     /// Lists the replies to this comment.
-    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub comment_id: Option<Value>,
-    #[serde(default)]
     pub max_count: Option<i64>,
-    #[serde(default)]
     pub cursor: Option<i64>,
 }
 
 /// The body of `POST /v2/research/user/pinned_videos/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct PinnedBody {
-    #[serde(default)]
     pub username: Option<String>,
 }
 
 /// The body of `POST /v2/research/playlist/info/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct PlaylistBody {
     /// A number or a decimal string.
-    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub playlist_id: Option<Value>,
-    #[serde(default)]
     pub max_count: Option<i64>,
-    #[serde(default)]
     pub cursor: Option<i64>,
 }
 
@@ -404,47 +387,39 @@ pub struct PlaylistPage {
 }
 
 /// Body of `POST /v2/research/tts/shop/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct TtsShopBody {
-    #[serde(default)]
     pub shop_name: Option<String>,
     /// At most 10.
-    #[serde(default)]
     pub limit: Option<i64>,
     /// A comma-separated string or a list of names; the query string's `fields` wins.
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub fields: Option<Value>,
 }
 
 /// Body of `POST /v2/research/tts/product/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct TtsProductBody {
-    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub shop_id: Option<Value>,
     /// From 1.
-    #[serde(default)]
     pub page_start: Option<i64>,
     /// At most 10.
-    #[serde(default)]
     pub page_size: Option<i64>,
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub fields: Option<Value>,
 }
 
 /// Body of `POST /v2/research/tts/review/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct TtsReviewBody {
-    #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub product_id: Option<Value>,
-    #[serde(default)]
     pub page_start: Option<i64>,
-    #[serde(default)]
     pub page_size: Option<i64>,
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub fields: Option<Value>,
 }

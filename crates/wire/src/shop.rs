@@ -10,20 +10,18 @@ use crate::research::RawQuery;
 
 /// The body of `POST /v2/research/shop/product/query/`. A result set stores the query and sort.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct ProductQueryBody {
-    #[serde(default)]
     pub query: Option<RawQuery>,
     /// `sold_count` (default), `sold_count_7d`, `rating`, `price` or `create_time`.
-    #[serde(default)]
     pub sort_by: Option<String>,
     /// `desc` (default) or `asc`.
-    #[serde(default)]
     pub sort_order: Option<String>,
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub max_count: Option<i64>,
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub cursor: Option<i64>,
-    #[serde(default, skip_serializing)]
+    #[serde(skip_serializing)]
     pub search_id: Option<String>,
 }
 

@@ -5,71 +5,57 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::fields::{Picked, Selectable, id_number, id_numbers};
+use crate::fields::{Picked, Selectable, extend, id_number, id_numbers};
 
 /// The body of `POST /v2/research/hashtag/query/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct HashtagQueryBody {
     /// 1 to 20 names, with or without `#`.
-    #[serde(default)]
     pub hashtag_names: Option<Vec<String>>,
     /// `YYYYMMDD`; default: 29 days before `end_date`.
-    #[serde(default)]
     pub start_date: Option<String>,
     /// `YYYYMMDD`; default: today.
-    #[serde(default)]
     pub end_date: Option<String>,
     /// Default: every region (`ALL`).
-    #[serde(default)]
     pub region_code: Option<String>,
 }
 
 /// The body of `POST /v2/research/hashtag/trend/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct HashtagTrendBody {
     /// Default `US`.
-    #[serde(default)]
     pub region_code: Option<String>,
     /// 7, 30 or 120 days; default 7.
-    #[serde(default)]
     pub period: Option<i64>,
-    #[serde(default)]
     pub max_count: Option<i64>,
-    #[serde(default)]
     pub cursor: Option<i64>,
 }
 
 /// The body of `POST /v2/research/music/query/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct MusicQueryBody {
     /// Numbers or decimal strings.
-    #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub music_ids: Option<Vec<Value>>,
-    #[serde(default)]
     pub start_date: Option<String>,
-    #[serde(default)]
     pub end_date: Option<String>,
 }
 
 /// The body of `POST /v2/research/music/trend/`.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default)]
 pub struct MusicTrendBody {
-    #[serde(default)]
     pub region_code: Option<String>,
-    #[serde(default)]
     pub period: Option<i64>,
     /// `popular` (default) or `surging`.
-    #[serde(default)]
     pub rank_type: Option<String>,
-    #[serde(default)]
     pub commercial_only: Option<bool>,
     /// Leave out the sounds among the previous period's leaders.
-    #[serde(default)]
     pub new_on_board: Option<bool>,
-    #[serde(default)]
     pub max_count: Option<i64>,
-    #[serde(default)]
     pub cursor: Option<i64>,
 }
 
@@ -241,23 +227,12 @@ pub struct TrendingMusic {
     pub related_video_ids: Vec<String>,
 }
 
+/// A ranked sound's fields: the Music object's and the ranking's own.
+const TRENDING_MUSIC_FIELDS: [&str; 14] =
+    extend(Music::FIELDS, &["rank", "rank_diff", "related_video_ids"]);
+
 impl Selectable for TrendingMusic {
-    const FIELDS: &'static [&'static str] = &[
-        "rank",
-        "rank_diff",
-        "music_id",
-        "title",
-        "author",
-        "duration",
-        "cover_url",
-        "is_original",
-        "is_commercial",
-        "video_count",
-        "view_count",
-        "create_time",
-        "trend",
-        "related_video_ids",
-    ];
+    const FIELDS: &'static [&'static str] = &TRENDING_MUSIC_FIELDS;
 }
 
 /// The answer of `POST /v2/research/music/trend/`.

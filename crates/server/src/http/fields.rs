@@ -12,6 +12,7 @@ use crate::http::error::{ApiError, ApiResult};
 
 /// `?fields=` of a read endpoint.
 #[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FieldsParam {
     /// Comma-separated field names.
     #[serde(default)]

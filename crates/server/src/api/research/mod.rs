@@ -113,5 +113,29 @@ mod tests {
                     .is_some_and(|parts| parts.iter().any(|p| p["properties"][field].is_object()));
             assert!(found, "{schema}.{field}: {}", schemas[schema]);
         }
+        // Every reference the typed answers brought in names a schema of the document.
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                        out.push(r.trim_start_matches("#/components/schemas/").to_string());
+                    }
+                    m.values().for_each(|x| refs(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        for r in all {
+            assert!(schemas[&r].is_object(), "dangling $ref {r}");
+        }
+        // `fields` is a query parameter of every read endpoint that takes it.
+        let info = &doc["paths"]["/v2/research/user/info/"]["post"]["parameters"][0];
+        assert_eq!(
+            (&info["name"], &info["in"]),
+            (&"fields".into(), &"query".into())
+        );
     }
 }
