@@ -2,7 +2,6 @@
 //! typed query with exact `invalid_params` messages, and a pure evaluator over in-memory video
 //! facts. The store compiles the same typed query to SQL; the evaluator is the brute-force oracle
 //! the SQL is tested against.
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::RuleError;
@@ -20,47 +19,8 @@ fn invalid(msg: impl Into<String>) -> RuleError {
     RuleError::new(ErrorCode::InvalidParams, msg)
 }
 
-/// A condition as sent: every key optional so that a missing one gets a precise error.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
-pub struct RawCondition {
-    #[serde(default)]
-    pub field_name: Option<String>,
-    #[serde(default)]
-    pub operation: Option<String>,
-    /// Always strings on the wire; numbers are accepted and read as their decimal text.
-    #[serde(default)]
-    pub field_values: Option<Vec<Value>>,
-}
-
-/// `{"and": [...], "or": [...], "not": [...]}`; `null` lists read as empty.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
-pub struct RawQuery {
-    #[serde(default)]
-    pub and: Option<Vec<RawCondition>>,
-    #[serde(default)]
-    pub or: Option<Vec<RawCondition>>,
-    #[serde(default)]
-    pub not: Option<Vec<RawCondition>>,
-}
-
-/// The body of `POST /v2/research/video/query/`.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct VideoQueryBody {
-    #[serde(default)]
-    pub query: Option<RawQuery>,
-    #[serde(default)]
-    pub start_date: Option<String>,
-    #[serde(default)]
-    pub end_date: Option<String>,
-    #[serde(default)]
-    pub max_count: Option<i64>,
-    #[serde(default)]
-    pub cursor: Option<i64>,
-    #[serde(default)]
-    pub search_id: Option<String>,
-    #[serde(default)]
-    pub is_random: Option<bool>,
-}
+/// The query as sent: the wire's types, validated below.
+pub use reelbox_wire::research::{RawCondition, RawQuery, VideoQueryBody};
 
 /// A condition field of the video query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

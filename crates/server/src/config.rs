@@ -110,6 +110,16 @@ pub struct Limits {
     pub rate_research: u32,
     /// Display API requests per app per sliding minute, by endpoint.
     pub rate_display: u32,
+    /// Research API requests per client per UTC day (TikTok: 1,000), every research endpoint
+    /// but the follower lists together. Counts reset at 00:00 UTC of server time.
+    pub research_daily_requests: i64,
+    /// Records (videos, users, comments, …) research answers may hold per client per UTC day
+    /// (TikTok: 100,000).
+    pub research_daily_records: i64,
+    /// The follower and following lists' own daily quota of requests (TikTok: 20,000) …
+    pub research_follow_daily_requests: i64,
+    /// … and of records (TikTok: 2,000,000).
+    pub research_follow_daily_records: i64,
     /// Failed client authentications (wrong `client_secret`) per client_key per sliding minute
     /// at the OAuth token and revoke endpoints, per node; beyond it every attempt for that
     /// client_key, right secret or not, is answered 429 `rate_limit_exceeded`. 0: no limit.
@@ -158,6 +168,10 @@ impl Default for Limits {
             rate_cancel: 30,
             rate_research: 600,
             rate_display: 600,
+            research_daily_requests: 1_000,
+            research_daily_records: 100_000,
+            research_follow_daily_requests: 20_000,
+            research_follow_daily_records: 2_000_000,
             rate_token_failures: 10,
             request_timeout_secs: 60,
             max_header_bytes: 32 * 1024,
@@ -167,6 +181,29 @@ impl Default for Limits {
             call_log_retention_days: 30,
             shared_rate_limits: None,
             lookup_cache_ttl_ms: None,
+        }
+    }
+}
+
+impl Limits {
+    /// The limits that only make sense above zero: a research quota of 0 would refuse every
+    /// request, which no platform means to do.
+    fn validate(&self) -> Result<(), String> {
+        let quotas = [
+            ("research_daily_requests", self.research_daily_requests),
+            ("research_daily_records", self.research_daily_records),
+            (
+                "research_follow_daily_requests",
+                self.research_follow_daily_requests,
+            ),
+            (
+                "research_follow_daily_records",
+                self.research_follow_daily_records,
+            ),
+        ];
+        match quotas.iter().find(|(_, v)| *v < 1) {
+            Some((name, v)) => Err(format!("limits.{name} must be at least 1 (got {v})")),
+            None => Ok(()),
         }
     }
 }
@@ -314,6 +351,7 @@ impl Config {
                 cfg.jobs.lease_secs
             ));
         }
+        cfg.limits.validate()?;
         if reelbox_core::compat::profile(&cfg.compat.profile).is_none() {
             let known: Vec<_> = reelbox_core::compat::PROFILES
                 .iter()
@@ -405,6 +443,9 @@ mod tests {
         std::fs::write(&f, "[jobs]\nlease_secs = 0\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("jobs.lease_secs"), "{e}");
+        std::fs::write(&f, "[limits]\nresearch_daily_records = 0\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("limits.research_daily_records"), "{e}");
         std::fs::write(&f, "[compat]\nprofile = \"tiktok-1999\"\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("tiktok-2026-11, tiktok-2024"), "{e}");

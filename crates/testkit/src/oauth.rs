@@ -107,3 +107,13 @@ pub async fn client_token(s: &TestServer, key: &str, secret: &str) -> String {
         .expect("client token")
         .to_string()
 }
+
+/// [`client_token`] of an app as the control API answered its creation.
+pub async fn app_client_token(s: &TestServer, app: &Value) -> String {
+    client_token(
+        s,
+        app["client_key"].as_str().expect("client_key"),
+        app["client_secret"].as_str().expect("client_secret"),
+    )
+    .await
+}

@@ -63,8 +63,13 @@ pub fn today() -> i64 {
 /// `s` with a seeded corpus (seed 1: 30 creators, 600 videos over 10 days) and a research
 /// client.
 pub async fn read_world(s: TestServer) -> Read {
+    read_world_with(s, SCOPES).await
+}
+
+/// [`read_world`] with an app holding `scopes` instead of [`SCOPES`].
+pub async fn read_world_with(s: TestServer, scopes: &[&str]) -> Read {
     let app = s
-        .create_app(json!({"name": "Analyst", "audited": true, "scopes": SCOPES,
+        .create_app(json!({"name": "Analyst", "audited": true, "scopes": scopes,
             "redirect_uris": ["https://app.example.com/callback/"]}))
         .await;
     let rep = s

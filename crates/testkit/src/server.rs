@@ -28,10 +28,12 @@ impl TestServer {
     /// A config for tests: ephemeral port, `dir` as data dir, 127.0.0.1 reachable for pulls and
     /// webhooks over plain http, `probe_exe` running the media probe.
     pub fn config(dir: &Path, probe_exe: &Path) -> Config {
-        let mut cfg = Config::default();
-        cfg.listen = "127.0.0.1:0".parse().expect("literal");
-        cfg.data_dir = dir.to_path_buf();
-        cfg.admin_token = Some(ADMIN_TOKEN.into());
+        let mut cfg = Config {
+            listen: "127.0.0.1:0".parse().expect("literal"),
+            data_dir: dir.to_path_buf(),
+            admin_token: Some(ADMIN_TOKEN.into()),
+            ..Config::default()
+        };
         cfg.probe.exe = Some(probe_exe.to_path_buf());
         cfg.network.allow_http = true;
         cfg.network.allow_private = vec!["127.0.0.1/32".into()];
@@ -42,10 +44,16 @@ impl TestServer {
     /// A server on the backend the environment names: SQLite in the temp dir by default, or a
     /// fresh PostgreSQL database of its own when `REELBOX_TEST_DATABASE_URL` points at a server.
     pub async fn start(probe_exe: &Path) -> TestServer {
+        Self::start_adjusted(probe_exe, |_| {}).await
+    }
+
+    /// [`TestServer::start`] with the configuration `adjust`ed first (a limit set small, say).
+    pub async fn start_adjusted(probe_exe: &Path, adjust: impl FnOnce(&mut Config)) -> TestServer {
         let tmp = tempfile::tempdir().expect("temp dir");
         let mut cfg = Self::config(tmp.path(), probe_exe);
         cfg.database_url = fresh_database().await;
         cfg.storage = fresh_bucket().await;
+        adjust(&mut cfg);
         let mut s = Self::start_with(cfg).await;
         s._tmp = Some(tmp);
         s

@@ -6,9 +6,13 @@ pub mod control;
 pub mod display;
 pub mod envelope;
 pub mod error;
+pub mod fields;
 pub mod json;
 pub mod oauth;
 pub mod posting;
+pub mod research;
+pub mod shop;
+pub mod trends;
 pub mod webhook;
 
 pub use envelope::{Envelope, ErrorBody, ErrorOnly};

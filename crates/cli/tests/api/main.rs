@@ -45,6 +45,11 @@ pub async fn server() -> TestServer {
     TestServer::start(probe_exe()).await
 }
 
+/// A fresh server whose configuration `adjust` changes first (see [`TestServer::start_adjusted`]).
+pub async fn server_with(adjust: impl FnOnce(&mut reelbox_server::Config)) -> TestServer {
+    TestServer::start_adjusted(probe_exe(), adjust).await
+}
+
 /// A fresh server with the app `app_body`, the creator `creator_body` and that creator's tokens
 /// with `scopes` (see [`World::new`]).
 pub async fn world_with(app_body: Value, creator_body: Value, scopes: &[&str]) -> World {

@@ -48,6 +48,16 @@ impl ApiError {
         self
     }
 
+    /// A read endpoint's per-minute limit was reached; `wait` seconds until a request is let in.
+    pub fn rate_limited(wait: u64) -> Self {
+        let mut e = ApiError::new(
+            ErrorCode::RateLimitExceeded,
+            "The API rate limit was exceeded. Please try again later.",
+        );
+        e.retry_after = Some(wait);
+        e
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         ApiError {
             code: ErrorCode::InternalError,
@@ -105,10 +115,10 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = json_response(status, &body);
-        if let Some(secs) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert("retry-after", v);
-            }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert("retry-after", v);
         }
         resp.extensions_mut().insert(CodeMark(self.code));
         resp

@@ -7,6 +7,7 @@ use reelbox_store::publishes::UsageCounts;
 use reelbox_store::{Store, StoreError};
 use sqlx::Any;
 
+use crate::config::Limits;
 use crate::state::AppState;
 
 /// Counts what the caps look at: inside the caller's transaction when the caps are enforced
@@ -32,10 +33,21 @@ pub fn usage_of(
     audited: bool,
     app_cap: Option<i64>,
 ) -> Usage {
-    let l = &st.cfg.limits;
+    caps_usage(&st.cfg.limits, c, creator.daily_post_cap, audited, app_cap)
+}
+
+/// The rule behind [`usage_of`]: a creator's own daily cap and an app's own active-user cap
+/// win over the platform's; otherwise an app's audit decides which active-user cap applies.
+fn caps_usage(
+    l: &Limits,
+    c: UsageCounts,
+    creator_cap: Option<i64>,
+    audited: bool,
+    app_cap: Option<i64>,
+) -> Usage {
     Usage {
         creator_posts_24h: c.creator_posts,
-        daily_post_cap: creator.daily_post_cap.unwrap_or(l.daily_post_cap),
+        daily_post_cap: creator_cap.unwrap_or(l.daily_post_cap),
         app_active_creators_24h: c.app_active_creators,
         creator_already_active: c.creator_already_active,
         active_user_cap: app_cap.unwrap_or(if audited {
@@ -45,5 +57,52 @@ pub fn usage_of(
         }),
         pending_shares_24h: c.pending_shares,
         pending_share_cap: l.pending_share_cap,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts() -> UsageCounts {
+        UsageCounts {
+            creator_posts: 3,
+            app_active_creators: 4,
+            creator_already_active: true,
+            pending_shares: 2,
+        }
+    }
+
+    #[test]
+    fn an_unaudited_app_is_held_to_the_unaudited_cap_and_an_audited_one_to_its_own() {
+        let l = Limits::default();
+        let u = caps_usage(&l, counts(), None, false, None);
+        assert_eq!(u.active_user_cap, l.unaudited_active_user_cap);
+        let u = caps_usage(&l, counts(), None, true, None);
+        assert_eq!(u.active_user_cap, l.audited_active_user_cap);
+    }
+
+    #[test]
+    fn a_creator_or_app_cap_of_its_own_wins_over_the_platform_limits() {
+        let l = Limits::default();
+        let u = caps_usage(&l, counts(), Some(2), false, Some(50));
+        assert_eq!((u.daily_post_cap, u.active_user_cap), (2, 50));
+        let u = caps_usage(&l, counts(), None, true, None);
+        assert_eq!(u.daily_post_cap, l.daily_post_cap);
+        assert_eq!(u.pending_share_cap, l.pending_share_cap);
+    }
+
+    #[test]
+    fn the_counts_pass_through_unchanged() {
+        let u = caps_usage(&Limits::default(), counts(), None, true, None);
+        assert_eq!(
+            (
+                u.creator_posts_24h,
+                u.app_active_creators_24h,
+                u.creator_already_active,
+                u.pending_shares_24h
+            ),
+            (3, 4, true, 2)
+        );
     }
 }

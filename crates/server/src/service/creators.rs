@@ -140,3 +140,31 @@ pub async fn update_creator(
     st.store.update_creator(&c).await?;
     Ok(creator_view(&c))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_username_is_2_to_24_letters_digits_underscores_or_dots() {
+        for ok in ["ab", "user_1.x", &"a".repeat(24)] {
+            assert!(valid_username(ok), "{ok}");
+        }
+        for bad in [
+            "a",
+            &"a".repeat(25),
+            "with space",
+            "dash-ed",
+            "émile",
+            "@at",
+        ] {
+            assert!(!valid_username(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_password_shorter_than_8_characters_is_refused_before_hashing() {
+        let e = hash("short").expect_err("too short");
+        assert_eq!(e.message, "password must be at least 8 characters");
+    }
+}

@@ -177,3 +177,16 @@ pub async fn calls(st: &AppState, q: AppQuery) -> ApiResult<CallList> {
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_holds_100_by_default_and_1_to_1000_when_asked() {
+        assert_eq!(limit(None), 100);
+        assert_eq!(limit(Some(0)), 1);
+        assert_eq!(limit(Some(5_000)), 1000);
+        assert_eq!(limit(Some(42)), 42);
+    }
+}

@@ -88,3 +88,18 @@ pub async fn create_shop(st: &AppState, b: ShopIn) -> ApiResult<ShopView> {
         shop_id: id_num(&shop.id),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rating_is_kept_in_tenths_and_only_from_0_to_5() {
+        assert_eq!(tenths(4.66, "rating").expect("valid"), 47);
+        assert_eq!(tenths(0.0, "rating").expect("valid"), 0);
+        assert_eq!(tenths(5.0, "rating").expect("valid"), 50);
+        let e = tenths(5.1, "shop_rating").expect_err("above 5");
+        assert_eq!(e.message, "shop_rating should be between 0 and 5");
+        assert!(tenths(-0.1, "rating").is_err());
+    }
+}

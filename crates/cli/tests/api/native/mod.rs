@@ -44,41 +44,8 @@ fn shape(v: Value) -> Value {
 
 /// A seeded server (seed 1: 30 creators, 600 videos over 10 days) and a research client token.
 async fn native_world(scopes: &[&str]) -> (TestServer, String) {
-    let s = server().await;
-    let app = s
-        .create_app(json!({"name": "Analyst", "audited": true, "scopes": scopes,
-            "redirect_uris": ["https://app.example.com/callback/"]}))
-        .await;
-    let rep = s
-        .admin(
-            reqwest::Method::POST,
-            "/_reelbox/seed",
-            json!({"creators": 30, "videos": 600, "days": 10, "seed": 1}),
-        )
-        .await;
-    assert_eq!(rep["videos"], 600);
-    let r: Value = s
-        .http
-        .post(s.url("/v2/oauth/token/"))
-        .form(&[
-            ("client_key", app["client_key"].as_str().expect("key")),
-            (
-                "client_secret",
-                app["client_secret"].as_str().expect("secret"),
-            ),
-            ("grant_type", "client_credentials"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    let clt = r["access_token"]
-        .as_str()
-        .expect("client token")
-        .to_string();
-    (s, clt)
+    let r = reelbox_testkit::read::read_world_with(server().await, scopes).await;
+    (r.s, r.clt)
 }
 
 async fn rows<T>(s: &TestServer, sql: &str) -> Vec<T>

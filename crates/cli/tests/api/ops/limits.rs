@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reelbox_server::config::Limits;
 use reelbox_testkit::TestServer;
+use reelbox_testkit::oauth::app_client_token;
 use reelbox_testkit::redact::redact;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -59,7 +60,7 @@ async fn oversized_bodies_are_refused_in_the_envelope() {
     assert_eq!(st, 200, "{v}");
 
     // The read side answers in its own dialect (`invalid_params`).
-    let clt = client_token(&s, &app).await;
+    let clt = app_client_token(&s, &app).await;
     let (st, v) = s
         .call(
             &clt,
@@ -71,30 +72,6 @@ async fn oversized_bodies_are_refused_in_the_envelope() {
     assert_eq!(st, 400, "{v}");
     assert_eq!(v["error"]["code"], "invalid_params");
     assert_eq!(v["error"]["message"], "The request body is too large.");
-}
-
-async fn client_token(s: &TestServer, app: &Value) -> String {
-    let r: Value = s
-        .http
-        .post(s.url("/v2/oauth/token/"))
-        .form(&[
-            ("client_key", app["client_key"].as_str().expect("key")),
-            (
-                "client_secret",
-                app["client_secret"].as_str().expect("secret"),
-            ),
-            ("grant_type", "client_credentials"),
-        ])
-        .send()
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    r["access_token"]
-        .as_str()
-        .expect("client token")
-        .to_string()
 }
 
 #[tokio::test]
@@ -379,7 +356,7 @@ async fn every_list_caps_max_count() {
         json!({"creators": 5, "videos": 40, "days": 3, "seed": 3}),
     )
     .await;
-    let clt = client_token(&s, &app).await;
+    let clt = app_client_token(&s, &app).await;
     let list_token = s
         .mint(
             app["client_key"].as_str().expect("key"),

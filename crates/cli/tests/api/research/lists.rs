@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use super::{
     LIKED, PINNED, PLAYLIST, REPOSTED, VISIBLE, admin_raw, all_pages, hidden_post, id_of, ids,
-    now_ms, page_ids, shape, store, world,
+    now_ms, page_ids, shape, world, world_on,
 };
+use crate::server_with;
 
 const ALL_VIDEO_FIELDS: &str = "id,create_time,username,region_code,video_description,music_id,like_count,comment_count,share_count,view_count,hashtag_names,is_stem_verified,favorites_count,video_duration,hashtag_info_list,sticker_info_list,effect_info_list,video_mention_list,video_label,video_tag";
 
@@ -334,7 +335,10 @@ async fn profile_lists_only_for_public_adults_and_public_liked_lists() {
 
 #[tokio::test]
 async fn profile_list_errors_scope_and_quota() {
-    let w = world().await;
+    // The served requests of the quota part below, and one more.
+    const DAILY_REQUESTS: i64 = 5;
+    let w =
+        world_on(server_with(|c| c.limits.research_daily_requests = DAILY_REQUESTS).await).await;
     for path in [LIKED, PINNED, REPOSTED] {
         let cases = [
             (
@@ -493,10 +497,11 @@ async fn profile_list_errors_scope_and_quota() {
     let (st, _) = w.s.call(&w.clt, LIKED, Some(body.clone())).await;
     assert_eq!(st, 400);
     assert_eq!(usage().await, after, "refused requests are not counted");
-    store(&w.s)
-        .put_setting("research.daily_requests", &(after.0 + 1).to_string())
-        .await
-        .unwrap();
+    assert_eq!(
+        after.0 + 1,
+        DAILY_REQUESTS,
+        "one request is left of the configured quota"
+    );
     let (st, _) =
         w.s.call(&w.clt, &format!("{LIKED}?fields=id"), Some(body.clone()))
             .await;

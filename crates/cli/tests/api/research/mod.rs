@@ -11,9 +11,8 @@ mod users;
 mod videos;
 
 use reelbox_testkit::TestServer;
-use reelbox_testkit::oauth::client_token;
 use reelbox_testkit::redact::redact_keys;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::server;
 
@@ -34,11 +33,8 @@ fn shape(v: Value) -> Value {
     )
 }
 
-struct W {
-    s: TestServer,
-    clt: String,
-    client_key: String,
-}
+/// A seeded corpus and a research client (`s`, `clt`, `client_key`).
+type W = reelbox_testkit::read::Read;
 
 const LIKED: &str = "/v2/research/user/liked_videos/";
 
@@ -50,26 +46,12 @@ const PLAYLIST: &str = "/v2/research/playlist/info/";
 
 /// A seeded corpus (seed 1: 30 creators, 600 videos over 10 days) and a research client.
 async fn world() -> W {
-    let s = server().await;
-    let app = s
-        .create_app(
-            json!({"name": "Analyst", "audited": true, "scopes": ["research.data.basic"],
-            "redirect_uris": ["https://app.example.com/callback/"]}),
-        )
-        .await;
-    s.admin(
-        reqwest::Method::POST,
-        "/_reelbox/seed",
-        json!({"creators": 30, "videos": 600, "days": 10, "seed": 1}),
-    )
-    .await;
-    let key = app["client_key"].as_str().expect("key").to_string();
-    let clt = client_token(&s, &key, app["client_secret"].as_str().expect("secret")).await;
-    W {
-        s,
-        clt,
-        client_key: key,
-    }
+    world_on(server().await).await
+}
+
+/// [`world`] on a server of its own configuration.
+async fn world_on(s: TestServer) -> W {
+    reelbox_testkit::read::read_world_with(s, &["research.data.basic"]).await
 }
 
 fn store(s: &TestServer) -> &reelbox_store::Store {

@@ -3,16 +3,11 @@ use reelbox_testkit::oauth::client_token;
 use reelbox_testkit::read::{read_world, shape};
 use serde_json::json;
 
-use crate::server;
+use crate::server_with;
 
 #[tokio::test]
 async fn research_daily_quota_resets_at_midnight_utc() {
-    let mut r = read_world(server().await).await;
-    let st = &r.s.handle.as_ref().unwrap().state;
-    st.store
-        .put_setting("research.daily_requests", "3")
-        .await
-        .unwrap();
+    let mut r = read_world(server_with(|c| c.limits.research_daily_requests = 3).await).await;
     let body = json!({"username": "user1_0"});
     for _ in 0..3 {
         let (code, v) =

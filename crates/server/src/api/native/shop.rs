@@ -1,62 +1,22 @@
 //! reelbox-native cross-shop product search (`POST /v2/research/shop/product/query/`): the
 //! condition grammar of the research video query over product fields, structured prices, and
 //! `search_id` result sets that replay their stored query.
-use axum::extract::{Query, State};
-use reelbox_core::research::{RawCondition, RawQuery, cursor_index, page_size, select_fields};
+use axum::extract::State;
+use reelbox_core::research::{RawCondition, cursor_index, page_size};
 use reelbox_store::read::Search;
 use reelbox_store::shop::{
     Product, ProductCond, ProductField, ProductOp, ProductQuery, ProductSort, ProductValue,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use reelbox_wire::shop::{ProductPage, ProductQueryBody, ShopProduct};
+use serde_json::{Value, json};
 
-use crate::api::research::{FieldsParam, id_num, invalid, pick, research_count, research_gate};
-use crate::http::auth::ClientCaller;
+use crate::api::research::videos::SEARCH_TTL_MS;
+use crate::api::research::{invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Reading, WireJson};
+use crate::http::fields::{Fields, FieldsParam};
+use crate::http::gate::Research;
 use crate::state::AppState;
-
-/// How long a product `search_id` can be replayed (as the video query's).
-const SEARCH_TTL_MS: i64 = 72 * 3_600_000;
-
-const PRODUCT_FIELDS: &[&str] = &[
-    "product_id",
-    "title",
-    "description",
-    "price",
-    "original_price",
-    "currency",
-    "sold_count",
-    "sold_count_7d",
-    "rating",
-    "review_count",
-    "shop_id",
-    "shop_name",
-    "region_code",
-    "category",
-    "image_url",
-    "product_url",
-    "related_video_count",
-    "create_time",
-];
-
-/// The body of `POST /v2/research/shop/product/query/`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct ProductQueryBody {
-    #[serde(default)]
-    pub query: Option<RawQuery>,
-    #[serde(default)]
-    pub sort_by: Option<String>,
-    #[serde(default)]
-    pub sort_order: Option<String>,
-    #[serde(default, skip_serializing)]
-    pub max_count: Option<i64>,
-    #[serde(default, skip_serializing)]
-    pub cursor: Option<i64>,
-    #[serde(default, skip_serializing)]
-    pub search_id: Option<String>,
-}
 
 fn field_of(name: &str) -> Option<ProductField> {
     Some(match name {
@@ -190,53 +150,50 @@ pub fn validate(body: &ProductQueryBody) -> Result<ProductQuery, ApiError> {
     })
 }
 
-/// A product as the wire object, every field present.
-fn product_object(p: &Product) -> Map<String, Value> {
-    let mut o = Map::new();
-    o.insert("product_id".into(), id_num(&p.id));
-    o.insert("title".into(), json!(p.title));
-    o.insert("description".into(), json!(p.description));
-    o.insert("price".into(), json!(p.price));
-    o.insert("original_price".into(), json!(p.original_price));
-    o.insert("currency".into(), json!(p.currency));
-    o.insert("sold_count".into(), json!(p.sold_count));
-    o.insert("sold_count_7d".into(), json!(p.sold_count_7d));
-    o.insert("rating".into(), json!(p.rating_x10 as f64 / 10.0));
-    o.insert("review_count".into(), json!(p.review_count));
-    o.insert("shop_id".into(), id_num(&p.shop_id));
-    o.insert("shop_name".into(), json!(p.shop_name));
-    o.insert("region_code".into(), json!(p.region_code));
-    let category = serde_json::from_str::<Value>(&p.category).unwrap_or_else(|_| json!({}));
-    o.insert("category".into(), category);
-    o.insert("image_url".into(), json!(p.image_url));
-    o.insert("product_url".into(), json!(p.product_url));
-    o.insert("related_video_count".into(), json!(p.related_video_count));
-    o.insert("create_time".into(), json!(p.created_at / 1000));
-    o
+/// A product as the wire object.
+fn product_object(p: &Product) -> ShopProduct {
+    ShopProduct {
+        product_id: p.id.clone(),
+        title: p.title.clone(),
+        description: p.description.clone(),
+        price: p.price,
+        original_price: p.original_price,
+        currency: p.currency.clone(),
+        sold_count: p.sold_count,
+        sold_count_7d: p.sold_count_7d,
+        rating: p.rating_x10 as f64 / 10.0,
+        review_count: p.review_count,
+        shop_id: p.shop_id.clone(),
+        shop_name: p.shop_name.clone(),
+        region_code: p.region_code.clone(),
+        category: serde_json::from_str::<Value>(&p.category).unwrap_or_else(|_| json!({})),
+        image_url: p.image_url.clone(),
+        product_url: p.product_url.clone(),
+        related_video_count: p.related_video_count,
+        create_time: p.created_at / 1000,
+    }
 }
 
 /// Cross-shop product search with structured prices.
 #[utoipa::path(post, path = "/v2/research/shop/product/query/", tag = "reelbox research extensions", params(FieldsParam),
-    request_body(content = Value, description = "`{query: {and, or, not}, sort_by, sort_order, max_count, cursor, search_id}`"),
-    responses((status = 200, description = "`{products, cursor, has_more, search_id}`")),
+    request_body = ProductQueryBody,
+    responses((status = 200, body = reelbox_wire::Envelope<ProductPage>)),
     security(("bearer" = [])))]
 pub async fn product_query(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    Query(f): Query<FieldsParam>,
-    WireJson(body, _): WireJson<ProductQueryBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    research_gate(&st, &caller, "data").await?;
-    let fields = select_fields(f.fields.as_deref(), PRODUCT_FIELDS).map_err(super::rule)?;
-    let limit = page_size(body.max_count, 20, 100).map_err(super::rule)?;
-    let cursor = cursor_index(body.cursor).map_err(super::rule)?;
+    call: Research<ProductQueryBody>,
+) -> ApiResult<Data<ProductPage>> {
+    let body = &call.body;
+    let fields = Fields::<ShopProduct>::parse(call.fields.as_deref())?;
+    let limit = page_size(body.max_count, 20, 100)?;
+    let cursor = cursor_index(body.cursor)?;
     let now = st.now();
     // A given search_id replays its stored query and sort; the body's are then ignored.
     let (q, search_id) = match body.search_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => {
             let s = st
                 .store
-                .search(id, &caller.client_key, now - SEARCH_TTL_MS)
+                .search(id, &call.caller.client_key, now - SEARCH_TTL_MS)
                 .await?
                 .ok_or_else(|| invalid("Invalid search_id"))?;
             let stored: Value = serde_json::from_str(&s.query).map_err(ApiError::internal)?;
@@ -245,10 +202,10 @@ pub async fn product_query(
             (validate(&stored)?, s.id)
         }
         None => {
-            let q = validate(&body)?;
+            let q = validate(body)?;
             let s = Search {
                 id: reelbox_core::ids::post_id(now).to_string(),
-                client_key: caller.client_key.clone(),
+                client_key: call.caller.client_key.clone(),
                 query: json!({"shop_product": body}).to_string(),
                 max_id: String::new(),
                 snapshot_at: now,
@@ -260,19 +217,17 @@ pub async fn product_query(
         }
     };
     let mut rows = st.store.shop_products(&q, limit + 1, cursor).await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let products: Vec<Value> = rows
+    let has_more = keep_page(&mut rows, limit);
+    let products = rows
         .iter()
-        .map(|p| pick(product_object(p), &fields))
+        .map(|p| fields.pick(&product_object(p)))
         .collect();
-    research_count(&st, &caller, "data", products.len());
-    Ok(Data(json!({
-        "products": products,
-        "cursor": cursor + rows.len() as i64,
-        "has_more": has_more,
-        "search_id": search_id,
-    })))
+    Ok(call.answer(ProductPage {
+        cursor: cursor + rows.len() as i64,
+        has_more,
+        products,
+        search_id,
+    }))
 }
 
 #[cfg(test)]

@@ -1,41 +1,21 @@
-//! The read side: the Display API (user tokens), the Research API (client tokens, daily quota),
-//! reelbox-native hashtag and trend endpoints, and the control endpoints that seed a synthetic
-//! corpus and simulate activity.
+//! The read side: the Research API (client tokens, daily quota; every handler takes the
+//! [`crate::http::gate::Research`] gate), TikTok Shop research, and the answer objects the
+//! research endpoints build from the store's rows. Request and answer types are
+//! `reelbox_wire::research`'s.
 pub mod lists;
 pub mod tts;
 pub mod videos;
 
-use axum::http::StatusCode;
-use reelbox_core::RuleError;
-use reelbox_core::research::day_of;
 use reelbox_wire::ErrorCode;
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use reelbox_wire::fields::Picked;
+use reelbox_wire::research as wire;
+use serde_json::Value;
 
-use crate::http::auth::ClientCaller;
-use crate::http::error::{ApiError, ApiResult};
-use crate::state::AppState;
-
-/// `?fields=` of a read endpoint.
-#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
-pub struct FieldsParam {
-    /// Comma-separated field names.
-    #[serde(default)]
-    pub fields: Option<String>,
-}
-
-/// A rule error as a read endpoint answers it.
-pub(crate) fn rule(e: RuleError) -> ApiError {
-    ApiError::new(e.code, e.message)
-}
+use crate::http::error::ApiError;
+use crate::http::gate::Records;
 
 pub(crate) fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidParams, msg)
-}
-
-/// A decimal id as a JSON number (ids exceed 2^53; serde_json keeps u64 exact).
-pub(crate) fn id_num(s: &str) -> Value {
-    s.parse::<u64>().map(Value::from).unwrap_or(Value::Null)
 }
 
 /// An id sent as a JSON number or a decimal string.
@@ -49,94 +29,113 @@ pub(crate) fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-/// Keeps only the requested keys, in the requested order; absent values stay absent.
-pub(crate) fn pick(all: Map<String, Value>, fields: &[String]) -> Value {
-    let mut out = Map::new();
-    for f in fields {
-        if let Some(v) = all.get(f) {
-            out.insert(f.clone(), v.clone());
+/// Cuts `rows`, read with one row more than a page holds, to the page: whether more follow.
+pub(crate) fn keep_page<T>(rows: &mut Vec<T>, limit: i64) -> bool {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    more
+}
+
+/// A required id of a body: `{name} is required` when absent, `Invalid {name}` when not an id.
+pub(crate) fn required_id(v: Option<&Value>, name: &str) -> Result<String, ApiError> {
+    match v.filter(|v| !v.is_null()) {
+        None => Err(invalid(format!("{name} is required"))),
+        Some(v) => id_text(v).ok_or_else(|| invalid(format!("Invalid {name}"))),
+    }
+}
+
+/// The quota counts one record per item of a list answer.
+macro_rules! records_of_list {
+    ($($answer:ty => $list:ident),* $(,)?) => {
+        $(impl Records for $answer {
+            fn records(&self) -> usize {
+                self.$list.len()
+            }
+        })*
+    };
+}
+
+records_of_list! {
+    wire::VideoQueryPage => videos,
+    wire::CommentPage => comments,
+    wire::FollowersPage => user_followers,
+    wire::FollowingPage => user_following,
+    wire::LikedVideosPage => user_liked_videos,
+    wire::PinnedVideos => pinned_videos_list,
+    wire::RepostedVideosPage => user_reposted_videos,
+    wire::TtsShops => shop_data,
+    wire::TtsProductPage => product_data,
+    wire::TtsReviewPage => review_data,
+    reelbox_wire::trends::Hashtags => hashtags,
+    reelbox_wire::trends::HashtagRanking => hashtags,
+    reelbox_wire::trends::Musics => musics,
+    reelbox_wire::trends::MusicRanking => musics,
+    reelbox_wire::shop::ProductPage => products,
+}
+
+/// A user's profile is one record.
+impl Records for Picked<wire::ResearchUser> {
+    fn records(&self) -> usize {
+        1
+    }
+}
+
+/// A playlist is one record, however many of its ids the page holds.
+impl Records for wire::PlaylistPage {
+    fn records(&self) -> usize {
+        1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The read side's answers are typed so that the OpenAPI document shows their fields.
+    #[test]
+    fn the_openapi_document_shows_the_fields_of_read_answers() {
+        let doc = serde_json::to_value(crate::api::openapi()).expect("json");
+        let schemas = &doc["components"]["schemas"];
+        for (schema, field) in [
+            ("ResearchVideo", "video_description"),
+            ("VideoQueryPage", "search_id"),
+            ("PlaylistPage", "has_more"),
+            ("Comment", "parent_comment_id"),
+            ("TtsReview", "review_rating"),
+            ("TrendingMusic", "related_video_ids"),
+            ("ShopProduct", "sold_count_7d"),
+            ("DisplayUser", "union_id"),
+            ("VideoListPage", "videos"),
+        ] {
+            let props = &schemas[schema]["properties"];
+            let all_of = &schemas[schema]["allOf"];
+            let found = props[field].is_object()
+                || all_of
+                    .as_array()
+                    .is_some_and(|parts| parts.iter().any(|p| p["properties"][field].is_object()));
+            assert!(found, "{schema}.{field}: {}", schemas[schema]);
         }
+        // Every reference the typed answers brought in names a schema of the document.
+        fn refs(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                        out.push(r.trim_start_matches("#/components/schemas/").to_string());
+                    }
+                    m.values().for_each(|x| refs(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        for r in all {
+            assert!(schemas[&r].is_object(), "dangling $ref {r}");
+        }
+        // `fields` is a query parameter of every read endpoint that takes it.
+        let info = &doc["paths"]["/v2/research/user/info/"]["post"]["parameters"][0];
+        assert_eq!(
+            (&info["name"], &info["in"]),
+            (&"fields".into(), &"query".into())
+        );
     }
-    Value::Object(out)
-}
-
-/// Research quota per client and UTC day (overridable through the settings table for tests and
-/// operators: `research.daily_requests`, `research.daily_records`, and the `follow_` pair).
-pub(crate) async fn quota_limits(st: &AppState, kind: &str) -> (i64, i64) {
-    let (rk, ck, dr, dc) = if kind == "follow" {
-        (
-            "research.follow_daily_requests",
-            "research.follow_daily_records",
-            20_000,
-            2_000_000,
-        )
-    } else {
-        (
-            "research.daily_requests",
-            "research.daily_records",
-            1_000,
-            100_000,
-        )
-    };
-    let get = |k: &'static str, d: i64| async move {
-        st.store
-            .setting(k)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .unwrap_or(d)
-    };
-    (get(rk, dr).await, get(ck, dc).await)
-}
-
-/// A research client: the token must carry `research.data.basic`, the per-minute limit and the
-/// daily quota must allow one more request.
-pub(crate) async fn research_gate(
-    st: &AppState,
-    c: &ClientCaller,
-    kind: &'static str,
-) -> ApiResult<()> {
-    if !c
-        .scopes
-        .iter()
-        .any(|s| s == reelbox_core::scopes::RESEARCH_DATA_BASIC)
-    {
-        return Err(ApiError::new(
-            ErrorCode::ScopeNotAuthorized,
-            "The user did not authorize the scope required for completing this request.",
-        ));
-    }
-    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research)
-        .await
-        .map_err(|wait| {
-            let mut e = ApiError::new(
-                ErrorCode::RateLimitExceeded,
-                "The API rate limit was exceeded. Please try again later.",
-            );
-            e.retry_after = Some(wait);
-            e
-        })?;
-    let (max_req, max_rec) = quota_limits(st, kind).await;
-    let (req, rec) = st
-        .research_tally
-        .usage(&st.store, &c.client_key, day_of(st.now()), kind)
-        .await?;
-    if req >= max_req || rec >= max_rec {
-        let mut e = ApiError::new(
-            ErrorCode::DailyQuotaLimitExceeded,
-            "Daily quota limit exceeded. Quota resets at 00:00 UTC.",
-        )
-        .with_status(StatusCode::TOO_MANY_REQUESTS);
-        let next = (day_of(st.now()) + 1) * reelbox_core::research::DAY_MS;
-        e.retry_after = Some(((next - st.now()) / 1000).max(1) as u64);
-        return Err(e);
-    }
-    Ok(())
-}
-
-/// Counts a served research request and its records (in memory; written by the tally).
-pub(crate) fn research_count(st: &AppState, c: &ClientCaller, kind: &'static str, records: usize) {
-    st.research_tally
-        .add(&c.client_key, day_of(st.now()), kind, records as i64);
 }

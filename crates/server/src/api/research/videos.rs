@@ -1,109 +1,93 @@
 //! Research API: video query with the query language and cached result sets, user info, comment
 //! lists, followers and following. Client access tokens with `research.data.basic`; every served
-//! request counts against the daily quota.
-use axum::extract::{Query, State};
+//! request counts against the daily quota (the [`Research`] gate).
+use axum::extract::State;
 use reelbox_core::research::{
-    self, DEFAULT_COUNT, MAX_COUNT, RawQuery, VideoQueryBody, cursor_index, name_id, page_size,
-    select_fields,
+    self, DEFAULT_COUNT, MAX_COUNT, RawQuery, cursor_index, name_id, page_size,
 };
+use reelbox_store::lists::ListOwner;
 use reelbox_store::read::{PageAt, ResearchVideo, Search};
+use reelbox_wire::fields::Picked;
+use reelbox_wire::research::{self as wire, CommentListBody, UsernameBody, VideoQueryBody};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
 
-use crate::api::research::{
-    FieldsParam, id_num, id_text, invalid, pick, research_count, research_gate, rule,
-};
-use crate::http::auth::ClientCaller;
+use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Reading, WireJson};
+use crate::http::fields::{Fields, FieldsParam};
+use crate::http::gate::{FollowQuota, Research};
 use crate::state::AppState;
 
-/// Research Video Object fields (both spellings of favourites).
-pub const VIDEO_FIELDS: &[&str] = &[
-    "id",
-    "video_description",
-    "create_time",
-    "region_code",
-    "share_count",
-    "view_count",
-    "like_count",
-    "comment_count",
-    "music_id",
-    "hashtag_names",
-    "username",
-    "effect_ids",
-    "playlist_id",
-    "voice_to_text",
-    "is_stem_verified",
-    "favorites_count",
-    "favourites_count",
-    "video_duration",
-    "hashtag_info_list",
-    "sticker_info_list",
-    "effect_info_list",
-    "video_mention_list",
-    "video_label",
-    "video_tag",
-];
-
 /// How long a result set can be paged: three days (TikTok promises no less than a day).
-const SEARCH_TTL_MS: i64 = 72 * 3_600_000;
+pub(crate) const SEARCH_TTL_MS: i64 = 72 * 3_600_000;
 
-pub(crate) fn video_object(v: &ResearchVideo) -> Map<String, Value> {
+/// The Research Video Object of a stored video (its playlist is added by the video query, and
+/// only when asked for).
+pub(crate) fn video_object(v: &ResearchVideo) -> wire::ResearchVideo {
     let tags: Vec<String> = serde_json::from_str(&v.hashtags).unwrap_or_default();
     let mentions: Vec<String> = serde_json::from_str(&v.mentions).unwrap_or_default();
     let effects: Vec<String> = serde_json::from_str(&v.effect_ids).unwrap_or_default();
-    let desc = match (v.title.is_empty(), v.description.is_empty()) {
+    let video_description = match (v.title.is_empty(), v.description.is_empty()) {
         (_, true) => v.title.clone(),
         (true, false) => v.description.clone(),
         (false, false) => format!("{} {}", v.title, v.description),
     };
-    let mut m = Map::new();
-    m.insert("id".into(), id_num(&v.id));
-    m.insert("video_description".into(), json!(desc));
-    m.insert("create_time".into(), json!(v.created_at.div_euclid(1000)));
-    m.insert("region_code".into(), json!(v.region_code));
-    m.insert("share_count".into(), json!(v.share_count));
-    m.insert("view_count".into(), json!(v.view_count));
-    m.insert("like_count".into(), json!(v.like_count));
-    m.insert("comment_count".into(), json!(v.comment_count));
-    if let Some(mid) = &v.music_id {
-        m.insert("music_id".into(), id_num(mid));
+    let mut video_tag = Vec::new();
+    if v.is_aigc != 0 {
+        video_tag.push(tag("AIGC"));
     }
-    m.insert("hashtag_names".into(), json!(tags));
-    m.insert("username".into(), json!(v.username));
-    m.insert(
-        "effect_ids".into(),
-        json!(if effects.is_empty() {
+    if v.brand_content_toggle != 0 {
+        video_tag.push(tag("Branded"));
+    }
+    wire::ResearchVideo {
+        id: v.id.clone(),
+        video_description,
+        create_time: v.created_at.div_euclid(1000),
+        region_code: v.region_code.clone(),
+        share_count: v.share_count,
+        view_count: v.view_count,
+        like_count: v.like_count,
+        comment_count: v.comment_count,
+        music_id: v.music_id.clone(),
+        hashtag_info_list: tags
+            .iter()
+            .map(|t| wire::HashtagInfo {
+                hashtag_id: name_id(t),
+                hashtag_name: t.clone(),
+                hashtag_description: String::new(),
+            })
+            .collect(),
+        hashtag_names: tags,
+        username: v.username.clone(),
+        effect_ids: if effects.is_empty() {
             vec!["0".to_string()]
         } else {
             effects.clone()
-        }),
-    );
-    m.insert("is_stem_verified".into(), json!(false));
-    m.insert("favorites_count".into(), json!(v.favorite_count));
-    m.insert("favourites_count".into(), json!(v.favorite_count));
-    m.insert("video_duration".into(), json!((v.duration_ms + 500) / 1000));
-    m.insert(
-        "hashtag_info_list".into(),
-        json!(tags.iter().map(|t| json!({"hashtag_id": name_id(t), "hashtag_name": t, "hashtag_description": ""})).collect::<Vec<_>>()),
-    );
-    m.insert("sticker_info_list".into(), json!([]));
-    m.insert(
-        "effect_info_list".into(),
-        json!(effects.iter().map(|e| json!({"effect_id": e, "effect_name": format!("Effect {e}"), "effect_photo_url": ""})).collect::<Vec<_>>()),
-    );
-    m.insert("video_mention_list".into(), json!(mentions));
-    let mut tags_out = Vec::new();
-    if v.is_aigc != 0 {
-        tags_out.push(json!({"type": "AIGC", "number": 1}));
+        },
+        playlist_id: None,
+        is_stem_verified: false,
+        favorites_count: v.favorite_count,
+        favourites_count: v.favorite_count,
+        video_duration: (v.duration_ms + 500) / 1000,
+        sticker_info_list: Vec::new(),
+        effect_info_list: effects
+            .iter()
+            .map(|e| wire::EffectInfo {
+                effect_id: e.clone(),
+                effect_name: format!("Effect {e}"),
+                effect_photo_url: String::new(),
+            })
+            .collect(),
+        video_mention_list: mentions,
+        video_tag,
     }
-    if v.brand_content_toggle != 0 {
-        tags_out.push(json!({"type": "Branded", "number": 1}));
+}
+
+fn tag(kind: &str) -> wire::VideoTag {
+    wire::VideoTag {
+        kind: kind.into(),
+        number: 1,
     }
-    m.insert("video_tag".into(), json!(tags_out));
-    m
 }
 
 /// What a result set remembers of the request that created it.
@@ -116,19 +100,17 @@ struct StoredQuery {
 
 /// Query videos.
 #[utoipa::path(post, path = "/v2/research/video/query/", tag = "Research API", params(FieldsParam),
-    request_body(content = Value, description = "`{query: {and, or, not}, start_date, end_date, max_count, cursor, search_id, is_random}`"),
-    responses((status = 200, description = "`{videos, cursor, has_more, search_id}`")),
+    request_body = VideoQueryBody,
+    responses((status = 200, body = reelbox_wire::Envelope<wire::VideoQueryPage>)),
     security(("bearer" = [])))]
 pub async fn video_query(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    Query(f): Query<FieldsParam>,
-    WireJson(body, _): WireJson<VideoQueryBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    research_gate(&st, &caller, "data").await?;
-    let fields = select_fields(f.fields.as_deref(), VIDEO_FIELDS).map_err(rule)?;
-    let limit = page_size(body.max_count, DEFAULT_COUNT, MAX_COUNT).map_err(rule)?;
-    let cursor = cursor_index(body.cursor).map_err(rule)?;
+    call: Research<VideoQueryBody>,
+) -> ApiResult<Data<wire::VideoQueryPage>> {
+    let (caller, body) = (&call.caller, &call.body);
+    let fields = Fields::<wire::ResearchVideo>::parse(call.fields.as_deref())?;
+    let limit = page_size(body.max_count, DEFAULT_COUNT, MAX_COUNT)?;
+    let cursor = cursor_index(body.cursor)?;
     let now = st.now();
     let random = body.is_random.unwrap_or(false);
     // A given search_id replays its stored query; the body's query is then ignored.
@@ -148,8 +130,7 @@ pub async fn video_query(
                 Some(&stored.query),
                 Some(&stored.start_date),
                 Some(&stored.end_date),
-            )
-            .map_err(rule)?;
+            )?;
             (q, s)
         }
         None => {
@@ -157,8 +138,7 @@ pub async fn video_query(
                 body.query.as_ref(),
                 body.start_date.as_deref(),
                 body.end_date.as_deref(),
-            )
-            .map_err(rule)?;
+            )?;
             let stored = StoredQuery {
                 query: body.query.clone().unwrap_or_default(),
                 start_date: body.start_date.clone().unwrap_or_default(),
@@ -189,8 +169,7 @@ pub async fn video_query(
         offset: cursor,
     };
     let mut rows = st.store.research_videos(&q, &at, limit + 1, random).await?;
-    let has_more = !random && rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit) && !random;
     if rows.is_empty() && cursor > 0 && body.search_id.is_some() {
         return Err(invalid("Invalid count or cursor"));
     }
@@ -207,156 +186,105 @@ pub async fn video_query(
             .await?;
     }
     // Read only when asked for: one lookup for the page, not a join in every query plan.
-    let playlists = if fields.iter().any(|f| f == "playlist_id") {
+    let playlists = if fields.has("playlist_id") {
         let ids: Vec<String> = rows.iter().map(|v| v.id.clone()).collect();
         st.store.playlists_of_posts(&ids).await?
     } else {
         Default::default()
     };
-    let videos: Vec<Value> = rows
+    let videos = rows
         .iter()
         .map(|v| {
-            let mut m = video_object(v);
-            if let Some(pl) = playlists.get(&v.id) {
-                m.insert("playlist_id".into(), id_num(pl));
-            }
-            pick(m, &fields)
+            let mut video = video_object(v);
+            video.playlist_id = playlists.get(&v.id).cloned();
+            fields.pick(&video)
         })
         .collect();
-    research_count(&st, &caller, "data", videos.len());
-    Ok(Data(json!({
-        "videos": videos,
-        "cursor": next,
-        "has_more": has_more,
-        "search_id": search.id,
-    })))
+    Ok(call.answer(wire::VideoQueryPage {
+        cursor: next,
+        has_more,
+        search_id: search.id,
+        videos,
+    }))
 }
 
-/// Research User Info fields.
-const USER_FIELDS: &[&str] = &[
-    "display_name",
-    "bio_description",
-    "avatar_url",
-    "is_verified",
-    "follower_count",
-    "following_count",
-    "likes_count",
-    "video_count",
-    "bio_url",
-    "username",
-];
-
-#[derive(Debug, Deserialize, Default)]
-pub struct UsernameBody {
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub max_count: Option<i64>,
-    #[serde(default)]
-    pub cursor: Option<i64>,
-}
-
-async fn public_creator(
-    st: &AppState,
-    username: Option<&str>,
-) -> ApiResult<reelbox_store::creators::Creator> {
+/// The account behind `username` (with or without `@`), when research may show it: public
+/// adults only.
+pub(crate) async fn public_owner(st: &AppState, username: Option<&str>) -> ApiResult<ListOwner> {
     let name = username
         .map(|u| u.trim().trim_start_matches('@'))
         .filter(|u| !u.is_empty())
         .ok_or_else(|| invalid("username is required"))?;
-    let hidden = || invalid("user does not exist or is private");
-    // Research lists public adults only (the birth date lives with the profile-list columns);
-    // the whole profile then comes by id, from the lookup cache when it is warm.
-    let owner = st
-        .store
+    st.store
         .list_owner(name)
         .await?
         .filter(|o| {
             !o.private_account && reelbox_core::lists::is_adult(o.birth_date.as_deref(), st.now())
         })
-        .ok_or_else(hidden)?;
+        .ok_or_else(|| invalid(PRIVATE_USER))
+}
+
+pub(crate) const PRIVATE_USER: &str = "user does not exist or is private";
+
+/// A public adult's whole profile. The birth date lives with the profile-list columns; the
+/// profile then comes by id, from the lookup cache when it is warm.
+async fn public_creator(
+    st: &AppState,
+    username: Option<&str>,
+) -> ApiResult<reelbox_store::creators::Creator> {
+    let owner = public_owner(st, username).await?;
     st.store
         .creator(&owner.id)
         .await?
         .map(std::sync::Arc::unwrap_or_clone)
-        .ok_or_else(hidden)
+        .ok_or_else(|| invalid(PRIVATE_USER))
 }
 
 /// Query a public user's profile.
 #[utoipa::path(post, path = "/v2/research/user/info/", tag = "Research API", params(FieldsParam),
-    request_body(content = Value, description = "`{username}`"),
-    responses((status = 200, description = "User Info Object (not nested)")),
+    request_body = UsernameBody,
+    responses((status = 200, description = "The User Info Object, not nested", body = reelbox_wire::Envelope<wire::ResearchUser>)),
     security(("bearer" = [])))]
 pub async fn user_info(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    Query(f): Query<FieldsParam>,
-    WireJson(body, _): WireJson<UsernameBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    research_gate(&st, &caller, "data").await?;
-    let fields = select_fields(f.fields.as_deref(), USER_FIELDS).map_err(rule)?;
-    let c = public_creator(&st, body.username.as_deref()).await?;
+    call: Research<UsernameBody>,
+) -> ApiResult<Data<Picked<wire::ResearchUser>>> {
+    let fields = Fields::<wire::ResearchUser>::parse(call.fields.as_deref())?;
+    let c = public_creator(&st, call.body.username.as_deref()).await?;
     let s = st.store.creator_stats(&c.id).await?;
-    let avatar = if c.avatar_url.is_empty() {
+    let avatar_url = if c.avatar_url.is_empty() {
         format!("{}/@{}/avatar", st.public_url, c.username)
     } else {
         c.avatar_url.clone()
     };
-    let mut m = Map::new();
-    m.insert("display_name".into(), json!(c.nickname));
-    m.insert("bio_description".into(), json!(c.bio));
-    m.insert("avatar_url".into(), json!(avatar));
-    m.insert("is_verified".into(), json!(false));
-    m.insert("follower_count".into(), json!(s.follower_count));
-    m.insert("following_count".into(), json!(s.following_count));
-    m.insert("likes_count".into(), json!(s.likes_count));
-    m.insert("video_count".into(), json!(s.video_count));
-    m.insert(
-        "bio_url".into(),
-        json!(format!("{}/@{}", st.public_url, c.username)),
-    );
-    m.insert("username".into(), json!(c.username));
-    research_count(&st, &caller, "data", 1);
-    Ok(Data(pick(m, &fields)))
-}
-
-const COMMENT_FIELDS: &[&str] = &[
-    "id",
-    "video_id",
-    "text",
-    "like_count",
-    "reply_count",
-    "parent_comment_id",
-    "create_time",
-];
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CommentListBody {
-    #[serde(default)]
-    pub video_id: Option<Value>,
-    #[serde(default)]
-    pub comment_id: Option<Value>,
-    #[serde(default)]
-    pub max_count: Option<i64>,
-    #[serde(default)]
-    pub cursor: Option<i64>,
+    let user = wire::ResearchUser {
+        display_name: c.nickname,
+        bio_description: c.bio,
+        avatar_url,
+        is_verified: false,
+        follower_count: s.follower_count,
+        following_count: s.following_count,
+        likes_count: s.likes_count,
+        video_count: s.video_count,
+        bio_url: format!("{}/@{}", st.public_url, c.username),
+        username: c.username,
+    };
+    Ok(call.answer(fields.pick(&user)))
 }
 
 /// Comments of a video, or replies to a comment.
 #[utoipa::path(post, path = "/v2/research/video/comment/list/", tag = "Research API", params(FieldsParam),
-    request_body(content = Value, description = "`{video_id | comment_id, max_count, cursor}`"),
-    responses((status = 200, description = "`{comments, cursor, has_more}`")),
+    request_body = CommentListBody,
+    responses((status = 200, body = reelbox_wire::Envelope<wire::CommentPage>)),
     security(("bearer" = [])))]
 pub async fn comment_list(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    Query(f): Query<FieldsParam>,
-    WireJson(body, _): WireJson<CommentListBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    research_gate(&st, &caller, "data").await?;
-    let fields = select_fields(f.fields.as_deref(), COMMENT_FIELDS).map_err(rule)?;
-    let limit = page_size(body.max_count, 10, 100).map_err(rule)?;
-    let cursor = cursor_index(body.cursor).map_err(rule)?;
+    call: Research<CommentListBody>,
+) -> ApiResult<Data<wire::CommentPage>> {
+    let body = &call.body;
+    let fields = Fields::<wire::Comment>::parse(call.fields.as_deref())?;
+    let limit = page_size(body.max_count, 10, 100)?;
+    let cursor = cursor_index(body.cursor)?;
     let vid = body.video_id.as_ref().filter(|v| !v.is_null());
     let cid = body.comment_id.as_ref().filter(|v| !v.is_null());
     let (video, parent) = match (vid, cid) {
@@ -378,39 +306,36 @@ pub async fn comment_list(
         .store
         .research_comments(video.as_deref(), parent.as_deref(), cursor, limit + 1)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let comments: Vec<Value> = rows
+    let has_more = keep_page(&mut rows, limit);
+    let comments: Vec<_> = rows
         .iter()
         .map(|c| {
-            let mut m = Map::new();
-            m.insert("id".into(), id_num(&c.id));
-            m.insert("video_id".into(), id_num(&c.post_id));
-            m.insert("text".into(), json!(c.text));
-            m.insert("like_count".into(), json!(c.like_count));
-            m.insert("reply_count".into(), json!(c.reply_count));
-            m.insert(
-                "parent_comment_id".into(),
-                id_num(c.parent_id.as_deref().unwrap_or(&c.post_id)),
-            );
-            m.insert("create_time".into(), json!(c.created_at.div_euclid(1000)));
-            pick(m, &fields)
+            fields.pick(&wire::Comment {
+                id: c.id.clone(),
+                video_id: c.post_id.clone(),
+                text: c.text.clone(),
+                like_count: c.like_count,
+                reply_count: c.reply_count,
+                parent_comment_id: c.parent_id.clone().unwrap_or_else(|| c.post_id.clone()),
+                create_time: c.created_at.div_euclid(1000),
+            })
         })
         .collect();
-    research_count(&st, &caller, "data", comments.len());
-    Ok(Data(
-        json!({"comments": comments, "cursor": cursor + comments.len() as i64, "has_more": has_more}),
-    ))
+    let cursor = cursor + comments.len() as i64;
+    Ok(call.answer(wire::CommentPage {
+        comments,
+        cursor,
+        has_more,
+    }))
 }
 
+/// A page of a follower list: (accounts, next cursor, has_more).
 async fn follow_page(
     st: &AppState,
-    caller: &ClientCaller,
-    body: UsernameBody,
+    body: &UsernameBody,
     followers: bool,
-) -> ApiResult<Data<Value>> {
-    research_gate(st, caller, "follow").await?;
-    let limit = page_size(body.max_count, 20, 100).map_err(rule)?;
+) -> ApiResult<(Vec<wire::Follower>, i64, bool)> {
+    let limit = page_size(body.max_count, 20, 100)?;
     let c = public_creator(st, body.username.as_deref()).await?;
     let at = match body.cursor {
         None | Some(0) => st.now(),
@@ -421,49 +346,51 @@ async fn follow_page(
         .store
         .follow_list(&c.id, followers, at, limit + 1)
         .await?;
-    let has_more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
+    let has_more = keep_page(&mut rows, limit);
     let next = rows
         .last()
         .map(|r| r.created_at.div_euclid(1000) - 1)
         .unwrap_or(at.div_euclid(1000));
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| json!({"display_name": r.nickname, "username": r.username}))
+    let list = rows
+        .into_iter()
+        .map(|r| wire::Follower {
+            display_name: r.nickname,
+            username: r.username,
+        })
         .collect();
-    research_count(st, caller, "follow", list.len());
-    let key = if followers {
-        "user_followers"
-    } else {
-        "user_following"
-    };
-    Ok(Data(
-        json!({key: list, "cursor": next, "has_more": has_more}),
-    ))
+    Ok((list, next, has_more))
 }
 
 /// A public user's followers, newest first.
 #[utoipa::path(post, path = "/v2/research/user/followers/", tag = "Research API",
-    request_body(content = Value, description = "`{username, max_count, cursor (unix seconds)}`"),
-    responses((status = 200, description = "`{user_followers, cursor, has_more}`")),
+    request_body(content = UsernameBody, description = "`cursor` in unix seconds"),
+    responses((status = 200, body = reelbox_wire::Envelope<wire::FollowersPage>)),
     security(("bearer" = [])))]
 pub async fn followers(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    WireJson(body, _): WireJson<UsernameBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    follow_page(&st, &caller, body, true).await
+    call: Research<UsernameBody, FollowQuota>,
+) -> ApiResult<Data<wire::FollowersPage>> {
+    let (user_followers, cursor, has_more) = follow_page(&st, &call.body, true).await?;
+    Ok(call.answer(wire::FollowersPage {
+        cursor,
+        has_more,
+        user_followers,
+    }))
 }
 
 /// The accounts a public user follows, newest first.
 #[utoipa::path(post, path = "/v2/research/user/following/", tag = "Research API",
-    request_body(content = Value, description = "`{username, max_count, cursor (unix seconds)}`"),
-    responses((status = 200, description = "`{user_following, cursor, has_more}`")),
+    request_body(content = UsernameBody, description = "`cursor` in unix seconds"),
+    responses((status = 200, body = reelbox_wire::Envelope<wire::FollowingPage>)),
     security(("bearer" = [])))]
 pub async fn following(
     State(st): State<AppState>,
-    caller: ClientCaller,
-    WireJson(body, _): WireJson<UsernameBody, Reading>,
-) -> ApiResult<Data<Value>> {
-    follow_page(&st, &caller, body, false).await
+    call: Research<UsernameBody, FollowQuota>,
+) -> ApiResult<Data<wire::FollowingPage>> {
+    let (user_following, cursor, has_more) = follow_page(&st, &call.body, false).await?;
+    Ok(call.answer(wire::FollowingPage {
+        cursor,
+        has_more,
+        user_following,
+    }))
 }

@@ -1,0 +1,177 @@
+//! The research gate, as one extractor: a research endpoint takes [`Research`] and so cannot
+//! forget a step. In the order TikTok answers them: the client token, the query string's
+//! `fields`, the body, then the scope, the per-minute limit and the daily quota; the handler
+//! answers through [`Research::answer`], which counts the request and its records.
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use reelbox_core::research::{DAY_MS, day_of};
+use reelbox_wire::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::config::Limits;
+use crate::http::auth::ClientCaller;
+use crate::http::envelope::Data;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Reading, WireJson};
+use crate::http::fields::FieldsParam;
+use crate::state::AppState;
+
+/// Which daily quota a research endpoint counts against.
+pub trait Quota: Send + Sync + 'static {
+    /// The tally's name for it.
+    const KIND: &'static str;
+    /// Whether its endpoints read `?fields=` (the follower lists have no fields to pick).
+    const TAKES_FIELDS: bool;
+    /// Its (requests, records) per client and UTC day.
+    fn limits(l: &Limits) -> (i64, i64);
+}
+
+/// The quota of the data endpoints: videos, users, comments, lists, shops, trends.
+pub struct DataQuota;
+impl Quota for DataQuota {
+    const KIND: &'static str = "data";
+    const TAKES_FIELDS: bool = true;
+    fn limits(l: &Limits) -> (i64, i64) {
+        (l.research_daily_requests, l.research_daily_records)
+    }
+}
+
+/// The follower and following lists' own quota.
+pub struct FollowQuota;
+impl Quota for FollowQuota {
+    const KIND: &'static str = "follow";
+    const TAKES_FIELDS: bool = false;
+    fn limits(l: &Limits) -> (i64, i64) {
+        (
+            l.research_follow_daily_requests,
+            l.research_follow_daily_records,
+        )
+    }
+}
+
+/// How many records an answer serves, as the daily quota counts them.
+pub trait Records {
+    fn records(&self) -> usize;
+}
+
+/// A research request let through the gate: its client, its `?fields=` and its body.
+pub struct Research<B, Q: Quota = DataQuota> {
+    pub caller: ClientCaller,
+    /// The query string's `fields`, unparsed (some endpoints also read the body's).
+    pub fields: Option<String>,
+    pub body: B,
+    st: AppState,
+    quota: std::marker::PhantomData<Q>,
+}
+
+impl<B, Q: Quota> Research<B, Q> {
+    /// The answer, counted against the client's quota: one request and its records (in memory;
+    /// the tally writes them). Refused requests never get here, so they count nothing.
+    pub fn answer<A: Records>(self, answer: A) -> Data<A> {
+        let now = self.st.now();
+        self.st.research_tally.add(
+            &self.caller.client_key,
+            day_of(now),
+            Q::KIND,
+            answer.records() as i64,
+        );
+        Data(answer)
+    }
+}
+
+impl<B, Q> FromRequest<AppState> for Research<B, Q>
+where
+    B: DeserializeOwned + Send,
+    Q: Quota,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let caller = ClientCaller::from_request_parts(&mut parts, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields = if Q::TAKES_FIELDS {
+            Query::<FieldsParam>::from_request_parts(&mut parts, st)
+                .await
+                .map_err(IntoResponse::into_response)?
+                .0
+                .fields
+        } else {
+            None
+        };
+        let WireJson(body, _) =
+            WireJson::<B, Reading>::from_request(Request::from_parts(parts, body), st)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        gate::<Q>(st, &caller)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Research {
+            caller,
+            fields,
+            body,
+            st: st.clone(),
+            quota: std::marker::PhantomData,
+        })
+    }
+}
+
+/// The token must carry `research.data.basic`, and the per-minute limit and the daily quota
+/// must allow one more request.
+async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
+    if !c
+        .scopes
+        .iter()
+        .any(|s| s == reelbox_core::scopes::RESEARCH_DATA_BASIC)
+    {
+        return Err(ApiError::new(
+            ErrorCode::ScopeNotAuthorized,
+            "The user did not authorize the scope required for completing this request.",
+        ));
+    }
+    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research)
+        .await
+        .map_err(ApiError::rate_limited)?;
+    let now = st.now();
+    let used = st
+        .research_tally
+        .usage(&st.store, &c.client_key, day_of(now), Q::KIND)
+        .await?;
+    if let Some(wait) = quota_wait(used, Q::limits(&st.cfg.limits), now) {
+        let mut e = ApiError::new(
+            ErrorCode::DailyQuotaLimitExceeded,
+            "Daily quota limit exceeded. Quota resets at 00:00 UTC.",
+        )
+        .with_status(StatusCode::TOO_MANY_REQUESTS);
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Seconds until the quota lets a request in again (midnight UTC, at least one), or `None`
+/// when `used` (requests, records) is below `limits`.
+fn quota_wait(used: (i64, i64), limits: (i64, i64), now_ms: i64) -> Option<u64> {
+    if used.0 < limits.0 && used.1 < limits.1 {
+        return None;
+    }
+    let midnight = (day_of(now_ms) + 1) * DAY_MS;
+    Some(((midnight - now_ms) / 1000).max(1) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quota_refuses_at_either_limit_until_midnight_utc() {
+        let noon = 20_000 * DAY_MS + DAY_MS / 2;
+        assert_eq!(quota_wait((2, 10), (3, 100), noon), None);
+        assert_eq!(quota_wait((3, 10), (3, 100), noon), Some(43_200));
+        assert_eq!(quota_wait((0, 100), (3, 100), noon), Some(43_200));
+        // The last moment of a day still waits a whole second.
+        assert_eq!(quota_wait((3, 0), (3, 100), 20_001 * DAY_MS - 1), Some(1));
+    }
+}
