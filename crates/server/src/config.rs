@@ -115,6 +115,9 @@ pub struct Limits {
     /// Seconds a client may take to send a request's header block, and the longest a kept-alive
     /// connection may sit idle; then the connection is closed (slow-loris protection).
     pub header_read_timeout_secs: u64,
+    /// Connections open at once from one client address; more are closed as soon as they are
+    /// accepted (an idle-socket flood cannot use up the server's file descriptors). 0: no cap.
+    pub max_connections_per_address: usize,
     /// Chunk PUTs in flight at once per publisher (app and creator: the grant behind the access
     /// token that made the upload URLs); more → 429 `rate_limit_exceeded`. 0: no cap.
     pub max_concurrent_uploads_per_token: usize,
@@ -155,6 +158,7 @@ impl Default for Limits {
             max_header_bytes: 32 * 1024,
             max_headers: 100,
             header_read_timeout_secs: 10,
+            max_connections_per_address: 64,
             max_concurrent_uploads_per_token: 6,
             call_log_retention_days: 30,
             shared_rate_limits: None,

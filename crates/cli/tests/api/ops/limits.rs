@@ -448,3 +448,98 @@ async fn every_list_caps_max_count() {
     insta::assert_json_snapshot!("limits_max_count_refusals", refusals);
     let _ = token;
 }
+
+/// Reads until the server closes the connection; `false` when it is still open after `bound`.
+async fn closed_within(c: &mut TcpStream, bound: Duration) -> bool {
+    let mut buf = Vec::new();
+    match tokio::time::timeout(bound, c.read_to_end(&mut buf)).await {
+        Ok(_) => true,
+        Err(_) => false,
+    }
+}
+
+#[tokio::test]
+async fn silent_and_idle_h2c_connections_are_closed_after_the_header_timeout() {
+    let (s, _tmp, _app, _token) = limited(|l| l.header_read_timeout_secs = 1).await;
+    // A socket that never sends a byte.
+    let mut silent = TcpStream::connect(host_port(&s)).await.expect("connect");
+    // Half of HTTP/2's connection preface, then nothing.
+    let mut partial = TcpStream::connect(host_port(&s)).await.expect("connect");
+    partial.write_all(b"PRI * HTTP/2.0").await.expect("write");
+    // A whole h2c (prior knowledge) connection: preface and an empty SETTINGS frame, then idle.
+    let mut h2c = TcpStream::connect(host_port(&s)).await.expect("connect");
+    h2c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("write");
+    // Bounds on the test, not measurements: the server closes each after about a second.
+    let bound = Duration::from_secs(20);
+    assert!(closed_within(&mut silent, bound).await, "silent socket kept open");
+    assert!(closed_within(&mut partial, bound).await, "partial preface kept open");
+    assert!(closed_within(&mut h2c, bound).await, "idle h2c connection kept open");
+    assert_eq!(s.http.get(s.url("/healthz")).send().await.expect("healthz").status(), 200);
+}
+
+/// A connection from `ip` (any 127.x.y.z reaches the loopback listener), so the test's own
+/// client, on 127.0.0.1, does not count against the cap under test.
+async fn connect_from(ip: &str, s: &TestServer) -> TcpStream {
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.bind(format!("{ip}:0").parse().expect("address"))
+        .expect("bind");
+    sock.connect(host_port(s).parse().expect("server address"))
+        .await
+        .expect("connect")
+}
+
+/// Sends a keep-alive `GET /healthz` and reads its answer's status line; `None` when the
+/// server closed the connection instead.
+async fn healthz_on(c: &mut TcpStream, s: &TestServer) -> Option<String> {
+    let req = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", host_port(s));
+    c.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(10), c.read(&mut buf))
+        .await
+        .expect("an answer or a close")
+        .ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    text.lines().next().map(str::to_string)
+}
+
+#[tokio::test]
+async fn connections_beyond_the_per_address_cap_are_closed_at_once() {
+    let (s, _tmp, _app, _token) = limited(|l| {
+        l.max_connections_per_address = 3;
+        // Long enough that only the cap can close a connection within the test.
+        l.header_read_timeout_secs = 60;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = connect_from("127.0.0.2", &s).await;
+        let status = healthz_on(&mut c, &s).await;
+        assert_eq!(status.as_deref(), Some("HTTP/1.1 200 OK"));
+        held.push(c);
+    }
+    let mut extra = connect_from("127.0.0.2", &s).await;
+    assert!(
+        closed_within(&mut extra, Duration::from_secs(5)).await,
+        "the fourth connection from one address is closed at once"
+    );
+    // Another address is not affected.
+    let mut other = connect_from("127.0.0.3", &s).await;
+    assert_eq!(
+        healthz_on(&mut other, &s).await.as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
+    // Once one of the three is closed, the address may connect again.
+    drop(held.pop());
+    let mut served = None;
+    for _ in 0..50 {
+        let mut c = connect_from("127.0.0.2", &s).await;
+        served = healthz_on(&mut c, &s).await;
+        if served.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(served.as_deref(), Some("HTTP/1.1 200 OK"));
+}
