@@ -227,11 +227,21 @@ pub struct Jobs {
     /// that died (or lost the database) lets it lapse; then another node, or the restarted one,
     /// takes the job over. Seconds of server time.
     pub lease_secs: i64,
+    /// Jobs one node runs at once, of every kind (webhook deliveries included). 0: no bound.
+    pub concurrency: usize,
+    /// Media jobs (processing an upload: probe, cover; pulling a URL) one node runs at once,
+    /// within `concurrency`: each may hold a probe or ffmpeg child of up to
+    /// `probe.max_memory_mb`. At least 1.
+    pub media_concurrency: usize,
 }
 
 impl Default for Jobs {
     fn default() -> Self {
-        Jobs { lease_secs: 30 }
+        Jobs {
+            lease_secs: 30,
+            concurrency: 16,
+            media_concurrency: 2,
+        }
     }
 }
 

@@ -543,3 +543,49 @@ async fn connections_beyond_the_per_address_cap_are_closed_at_once() {
     }
     assert_eq!(served.as_deref(), Some("HTTP/1.1 200 OK"));
 }
+
+#[tokio::test]
+async fn media_jobs_run_at_most_media_concurrency_at_once() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // A probe that notes how many probes run beside it, takes a second, then probes for real.
+    let running = tmp.path().join("running");
+    std::fs::create_dir(&running).expect("mkdir");
+    let seen = tmp.path().join("seen");
+    let script = tmp.path().join("probe.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{r}'/$$\nls '{r}' | wc -l >> '{s}'\nsleep 1\nrm -f '{r}'/$$\nexec '{exe}' \"$@\"\n",
+            r = running.display(),
+            s = seen.display(),
+            exe = probe_exe().display()
+        ),
+    )
+    .expect("write script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let data = tmp.path().join("data");
+    let mut cfg = TestServer::config(&data, &script);
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    cfg.jobs.media_concurrency = 2;
+    cfg.limits.pending_share_cap = 20;
+    cfg.limits.rate_init = 20;
+    let w = reelbox_testkit::World::posting(TestServer::start_with(cfg).await).await;
+    let video = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).expect("fixture");
+    // Six uploads finished together: six processing jobs due at once.
+    let uploads = (0..6).map(|_| reelbox_testkit::posting::upload_to_inbox(&w, &video));
+    for (_, v) in futures::future::join_all(uploads).await {
+        assert_eq!(v["data"]["status"], "SEND_TO_USER_INBOX", "{v}");
+    }
+    let counts: Vec<usize> = std::fs::read_to_string(&seen)
+        .expect("the probe ran")
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    assert!(
+        counts.iter().all(|&n| n <= 2),
+        "at most two probes at once: {counts:?}"
+    );
+}
