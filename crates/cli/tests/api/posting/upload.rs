@@ -254,3 +254,40 @@ async fn a_restart_between_chunks_loses_nothing_acknowledged() {
             .await;
     assert!(stored == bytes);
 }
+
+/// Every file under `dir` (none when it does not exist).
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        match std::fs::read_dir(&p) {
+            Ok(entries) => todo.extend(entries.map(|e| e.expect("entry").path())),
+            Err(_) if p.is_file() => files.push(p),
+            Err(_) => {}
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn media_that_processing_rejects_is_deleted() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut cfg = reelbox_testkit::TestServer::config(tmp.path(), crate::probe_exe());
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    // Media on local disk, so the test can list what is stored.
+    cfg.storage = None;
+    let w = reelbox_testkit::World::posting(reelbox_testkit::TestServer::start_with(cfg).await)
+        .await;
+    // Refused by the probe (an HTML page), and by the rules (a video below the 360 px minimum).
+    let html = b"<html><script>alert(document.cookie)</script></html>".repeat(200);
+    let small = std::fs::read(fixture("h264_200x200.mp4")).expect("fixture");
+    for bytes in [html, small] {
+        let (_, v) = reelbox_testkit::posting::upload_to_inbox(&w, &bytes).await;
+        assert_eq!(v["data"]["status"], "FAILED", "{v}");
+    }
+    assert_eq!(
+        files_under(&tmp.path().join("media")),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing of a rejected upload is kept"
+    );
+}
