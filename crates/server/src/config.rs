@@ -121,6 +121,9 @@ pub struct Limits {
     /// Chunk PUTs in flight at once per publisher (app and creator: the grant behind the access
     /// token that made the upload URLs); more → 429 `rate_limit_exceeded`. 0: no cap.
     pub max_concurrent_uploads_per_token: usize,
+    /// Seconds a chunk PUT may send no body bytes before it is cut off (answered 408) and its
+    /// upload's writer slot freed. 0: no limit.
+    pub upload_body_idle_timeout_secs: u64,
     /// How long the call log keeps each wire call (days of server time).
     pub call_log_retention_days: i64,
     /// Keep rate-limit windows in the database so several nodes enforce one limit. Default: on
@@ -160,6 +163,7 @@ impl Default for Limits {
             header_read_timeout_secs: 10,
             max_connections_per_address: 64,
             max_concurrent_uploads_per_token: 6,
+            upload_body_idle_timeout_secs: 30,
             call_log_retention_days: 30,
             shared_rate_limits: None,
             lookup_cache_ttl_ms: None,
