@@ -69,9 +69,9 @@ async fn extract_with(
 ) -> Result<CoverOutcome, io::Error> {
     let first = run_ffmpeg(run, video, at_ms, out_jpeg).await?;
     match first {
-        Attempt::NoFrame if at_ms > 0 => Ok(run_ffmpeg(run, video, 0, out_jpeg)
-            .await?
-            .into_outcome()),
+        Attempt::NoFrame if at_ms > 0 => {
+            Ok(run_ffmpeg(run, video, 0, out_jpeg).await?.into_outcome())
+        }
         other => Ok(other.into_outcome()),
     }
 }
@@ -95,7 +95,12 @@ impl Attempt {
     }
 }
 
-async fn run_ffmpeg(run: &Run<'_>, video: &Path, at_ms: u64, out_jpeg: &Path) -> io::Result<Attempt> {
+async fn run_ffmpeg(
+    run: &Run<'_>,
+    video: &Path,
+    at_ms: u64,
+    out_jpeg: &Path,
+) -> io::Result<Attempt> {
     // A stale file from an earlier try must not pass for this run's output.
     match tokio::fs::remove_file(out_jpeg).await {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -258,7 +263,14 @@ mod tests {
             "vp9_720x1280_30fps.webm",
             "hevc_720x1280_30fps.mov",
         ] {
-            let got = extract_cover(&fixture(name), 1_000, &out, Duration::from_secs(30), TEST_MEMORY).await;
+            let got = extract_cover(
+                &fixture(name),
+                1_000,
+                &out,
+                Duration::from_secs(30),
+                TEST_MEMORY,
+            )
+            .await;
             assert_eq!(got.expect("ffmpeg runs"), CoverOutcome::Extracted, "{name}");
             // 720x1280 scaled so the long side is 720.
             assert_eq!(jpeg_size(&out), (406, 720), "{name}");
@@ -314,7 +326,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("cover.jpg");
         for name in ["not_a_video.mp4", "truncated.mp4"] {
-            let got = extract_cover(&fixture(name), 0, &out, Duration::from_secs(30), TEST_MEMORY).await;
+            let got = extract_cover(
+                &fixture(name),
+                0,
+                &out,
+                Duration::from_secs(30),
+                TEST_MEMORY,
+            )
+            .await;
             assert!(
                 matches!(got, Ok(CoverOutcome::Failed(_))),
                 "{name}: {got:?}"

@@ -312,7 +312,10 @@ mod tests {
         let store = Store::open(&crate::sqlite_url_for(&dir.path().join("k.db")))
             .await
             .unwrap();
-        store.enqueue_job("j1", "process", "p1", 0, 0).await.unwrap();
+        store
+            .enqueue_job("j1", "process", "p1", 0, 0)
+            .await
+            .unwrap();
         store.enqueue_job("j2", "pull", "p2", 1, 0).await.unwrap();
         store.enqueue_job("j3", "webhook", "w", 2, 0).await.unwrap();
         let job = store

@@ -198,7 +198,8 @@ impl Store {
                     )));
                 };
                 for file in [url, log_url.as_str()] {
-                    make_sqlite_file_private(file).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+                    make_sqlite_file_private(file)
+                        .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
                 }
                 let url = sqlite_url_with_create(url);
                 let log_url = sqlite_url_with_create(&log_url);

@@ -287,7 +287,11 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
     let photo_limits = ImageLimits::default();
     // A photo over the photo rule's size is refused however large it is, so the download stops
     // there rather than at the general pull cap.
-    let limit = st.cfg.limits.pull_max_bytes.min(photo_limits.max_size_bytes);
+    let limit = st
+        .cfg
+        .limits
+        .pull_max_bytes
+        .min(photo_limits.max_size_bytes);
     for (i, url) in urls.iter().enumerate() {
         let key = ids::publish_photo_key(&p.id, i);
         let reason = match download(st, p, url, &key, limit).await {

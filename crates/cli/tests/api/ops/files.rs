@@ -51,7 +51,11 @@ async fn the_data_dir_databases_and_media_are_readable_by_their_owner_only() {
     let media = data.join("media");
     assert_eq!(mode(&media), 0o700);
     let objects: Vec<_> = walk_files(&media);
-    assert!(!objects.is_empty(), "the upload is stored under {}", media.display());
+    assert!(
+        !objects.is_empty(),
+        "the upload is stored under {}",
+        media.display()
+    );
     assert_eq!(open_to_others(&data), Vec::<(String, u32)>::new());
 }
 

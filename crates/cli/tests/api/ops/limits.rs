@@ -452,10 +452,9 @@ async fn every_list_caps_max_count() {
 /// Reads until the server closes the connection; `false` when it is still open after `bound`.
 async fn closed_within(c: &mut TcpStream, bound: Duration) -> bool {
     let mut buf = Vec::new();
-    match tokio::time::timeout(bound, c.read_to_end(&mut buf)).await {
-        Ok(_) => true,
-        Err(_) => false,
-    }
+    tokio::time::timeout(bound, c.read_to_end(&mut buf))
+        .await
+        .is_ok()
 }
 
 #[tokio::test]
@@ -473,10 +472,27 @@ async fn silent_and_idle_h2c_connections_are_closed_after_the_header_timeout() {
         .expect("write");
     // Bounds on the test, not measurements: the server closes each after about a second.
     let bound = Duration::from_secs(20);
-    assert!(closed_within(&mut silent, bound).await, "silent socket kept open");
-    assert!(closed_within(&mut partial, bound).await, "partial preface kept open");
-    assert!(closed_within(&mut h2c, bound).await, "idle h2c connection kept open");
-    assert_eq!(s.http.get(s.url("/healthz")).send().await.expect("healthz").status(), 200);
+    assert!(
+        closed_within(&mut silent, bound).await,
+        "silent socket kept open"
+    );
+    assert!(
+        closed_within(&mut partial, bound).await,
+        "partial preface kept open"
+    );
+    assert!(
+        closed_within(&mut h2c, bound).await,
+        "idle h2c connection kept open"
+    );
+    assert_eq!(
+        s.http
+            .get(s.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
 }
 
 /// A connection from `ip` (any 127.x.y.z reaches the loopback listener), so the test's own
@@ -572,7 +588,8 @@ async fn media_jobs_run_at_most_media_concurrency_at_once() {
     cfg.limits.pending_share_cap = 20;
     cfg.limits.rate_init = 20;
     let w = reelbox_testkit::World::posting(TestServer::start_with(cfg).await).await;
-    let video = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).expect("fixture");
+    let video =
+        std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).expect("fixture");
     // Six uploads finished together: six processing jobs due at once.
     let uploads = (0..6).map(|_| reelbox_testkit::posting::upload_to_inbox(&w, &video));
     for (_, v) in futures::future::join_all(uploads).await {

@@ -276,8 +276,8 @@ async fn media_that_processing_rejects_is_deleted() {
     cfg.database_url = reelbox_testkit::fresh_database().await;
     // Media on local disk, so the test can list what is stored.
     cfg.storage = None;
-    let w = reelbox_testkit::World::posting(reelbox_testkit::TestServer::start_with(cfg).await)
-        .await;
+    let w =
+        reelbox_testkit::World::posting(reelbox_testkit::TestServer::start_with(cfg).await).await;
     // Refused by the probe (an HTML page), and by the rules (a video below the 360 px minimum).
     let html = b"<html><script>alert(document.cookie)</script></html>".repeat(200);
     let small = std::fs::read(fixture("h264_200x200.mp4")).expect("fixture");
@@ -305,7 +305,8 @@ async fn impatient_world() -> (reelbox_testkit::World, tempfile::TempDir) {
 
 /// Inits a one-chunk upload of `n` bytes: its upload URL.
 async fn one_chunk_upload(w: &reelbox_testkit::World, n: usize) -> String {
-    let file = json!({"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1});
+    let file =
+        json!({"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1});
     let (st, v) =
         w.s.call(
             &w.token,
@@ -314,15 +315,24 @@ async fn one_chunk_upload(w: &reelbox_testkit::World, n: usize) -> String {
         )
         .await;
     assert_eq!(st, 200, "{v}");
-    v["data"]["upload_url"].as_str().expect("upload url").to_string()
+    v["data"]["upload_url"]
+        .as_str()
+        .expect("upload url")
+        .to_string()
 }
 
 /// Opens a raw connection and sends a PUT of `n` bytes to `upload_url` with only `sent` of them.
 async fn start_put(upload_url: &str, n: usize, sent: usize) -> tokio::net::TcpStream {
     use tokio::io::AsyncWriteExt;
     let u = url::Url::parse(upload_url).expect("upload url");
-    let host = format!("{}:{}", u.host_str().expect("host"), u.port().expect("port"));
-    let mut c = tokio::net::TcpStream::connect(&host).await.expect("connect");
+    let host = format!(
+        "{}:{}",
+        u.host_str().expect("host"),
+        u.port().expect("port")
+    );
+    let mut c = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
     let head = format!(
         "PUT {}?{} HTTP/1.1\r\nHost: {host}\r\nContent-Type: video/mp4\r\nContent-Range: bytes 0-{}/{n}\r\nContent-Length: {n}\r\n\r\n",
         u.path(),
@@ -330,7 +340,9 @@ async fn start_put(upload_url: &str, n: usize, sent: usize) -> tokio::net::TcpSt
         n - 1
     );
     c.write_all(head.as_bytes()).await.expect("head");
-    c.write_all(&vec![7u8; sent]).await.expect("part of the body");
+    c.write_all(&vec![7u8; sent])
+        .await
+        .expect("part of the body");
     c
 }
 
@@ -355,7 +367,10 @@ async fn a_stalled_chunk_put_is_cut_off_and_the_chunk_can_be_sent_again() {
     let url = one_chunk_upload(&w, 1000).await;
     // Half the body, then silence: the upload's one writer slot must not be held for ever.
     let mut stalled = start_put(&url, 1000, 500).await;
-    assert_eq!(status_line(&mut stalled).await, "HTTP/1.1 408 Request Timeout");
+    assert_eq!(
+        status_line(&mut stalled).await,
+        "HTTP/1.1 408 Request Timeout"
+    );
     let (code, range) = put(&w.s, &url, &[7u8; 1000], 0, 999, 1000).await;
     assert_eq!((code, range.as_str()), (201, "bytes 0-999/1000"));
 }
