@@ -112,8 +112,9 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Most header fields in one request; more → 431.
     pub max_headers: usize,
-    /// Seconds a client may take to send a request's header block, and the longest a kept-alive
-    /// connection may sit idle; then the connection is closed (slow-loris protection).
+    /// Seconds a client may take to send a request's header block, and the longest a connection
+    /// may sit with no request started or in flight (a kept-alive one, one that sent nothing yet,
+    /// an idle HTTP/2 one); then the connection is closed (slow-loris protection).
     pub header_read_timeout_secs: u64,
     /// Connections open at once from one client address; more are closed as soon as they are
     /// accepted (an idle-socket flood cannot use up the server's file descriptors). 0: no cap.
