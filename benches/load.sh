@@ -35,9 +35,11 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 HPID=$!
 
 # The spec's per-token limits (20 creator_info a minute, …) would refuse most of the load: raise
-# them for the run. Everything else is the default configuration.
+# them for the run, and lift the per-address connection cap (every connection comes from
+# 127.0.0.1). Everything else is the default configuration.
 REELBOX_LIMITS__RATE_CREATOR_INFO=100000000 REELBOX_LIMITS__RATE_INIT=100000000 \
 REELBOX_LIMITS__RATE_STATUS=100000000 REELBOX_LIMITS__RATE_CANCEL=100000000 \
+REELBOX_LIMITS__MAX_CONNECTIONS_PER_ADDRESS=0 \
 REELBOX_LOG=${REELBOX_LOG:-warn} \
   "$BIN" serve --mode sandbox --listen "127.0.0.1:$PORT_R" --data-dir "$DIR/reelbox-data" > "$DIR/serve.log" 2>&1 &
 RPID=$!

@@ -33,7 +33,9 @@ const FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm";
 
 /// Writes the frame at `at_ms` of `video` to `out_jpeg` (long side ≤ 720 px, rotation applied).
 /// When `at_ms` lies past the end (no frame comes out) it retries with the first frame. `timeout`
-/// bounds the whole call; a still-running ffmpeg is killed.
+/// bounds the whole call; a still-running ffmpeg is killed. ffmpeg's address space is capped at
+/// `max_memory_bytes` (0 = no cap), as the probe's is: a frame too large for it fails the cover
+/// (the placeholder is shown) instead of taking the host's memory.
 ///
 /// `Err` only for local I/O trouble (spawning, removing a stale output); a video ffmpeg cannot
 /// decode is `Ok(CoverOutcome::Failed(..))`.
@@ -42,23 +44,34 @@ pub async fn extract_cover(
     at_ms: u64,
     out_jpeg: &Path,
     timeout: Duration,
+    max_memory_bytes: u64,
 ) -> Result<CoverOutcome, io::Error> {
-    extract_with(OsStr::new("ffmpeg"), video, at_ms, out_jpeg, timeout).await
+    let run = Run {
+        ffmpeg: OsStr::new("ffmpeg"),
+        deadline: Instant::now() + timeout,
+        max_memory_bytes,
+    };
+    extract_with(&run, video, at_ms, out_jpeg).await
+}
+
+/// How ffmpeg is run: which binary, until when, within how much memory.
+struct Run<'a> {
+    ffmpeg: &'a OsStr,
+    deadline: Instant,
+    max_memory_bytes: u64,
 }
 
 async fn extract_with(
-    ffmpeg: &OsStr,
+    run: &Run<'_>,
     video: &Path,
     at_ms: u64,
     out_jpeg: &Path,
-    timeout: Duration,
 ) -> Result<CoverOutcome, io::Error> {
-    let deadline = Instant::now() + timeout;
-    let first = run_ffmpeg(ffmpeg, video, at_ms, out_jpeg, deadline).await?;
+    let first = run_ffmpeg(run, video, at_ms, out_jpeg).await?;
     match first {
-        Attempt::NoFrame if at_ms > 0 => Ok(run_ffmpeg(ffmpeg, video, 0, out_jpeg, deadline)
-            .await?
-            .into_outcome()),
+        Attempt::NoFrame if at_ms > 0 => {
+            Ok(run_ffmpeg(run, video, 0, out_jpeg).await?.into_outcome())
+        }
         other => Ok(other.into_outcome()),
     }
 }
@@ -83,11 +96,10 @@ impl Attempt {
 }
 
 async fn run_ffmpeg(
-    ffmpeg: &OsStr,
+    run: &Run<'_>,
     video: &Path,
     at_ms: u64,
     out_jpeg: &Path,
-    deadline: Instant,
 ) -> io::Result<Attempt> {
     // A stale file from an earlier try must not pass for this run's output.
     match tokio::fs::remove_file(out_jpeg).await {
@@ -105,10 +117,12 @@ async fn run_ffmpeg(
     );
     let seek = format!("{}.{:03}", at_ms / 1000, at_ms % 1000);
 
-    let mut cmd = tokio::process::Command::new(ffmpeg);
+    let mut cmd = tokio::process::Command::new(run.ffmpeg);
+    // One decoding thread: a single frame gains nothing from more, and each thread's buffers and
+    // stack would count against the address-space cap, so the cap would depend on the host's cores.
     cmd.args(["-hide_banner", "-nostdin", "-loglevel", "error", "-y"])
         .args(["-protocol_whitelist", "file", "-format_whitelist", FORMATS])
-        .args(["-ss", &seek, "-i"])
+        .args(["-threads", "1", "-ss", &seek, "-i"])
         .arg(&input)
         .args(["-frames:v", "1", "-an", "-sn", "-dn", "-vf", &scale])
         .args(["-q:v", "3", "-f", "image2", "-update", "1"])
@@ -117,13 +131,14 @@ async fn run_ffmpeg(
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    crate::probe::limit_address_space(&mut cmd, run.max_memory_bytes);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Attempt::Missing),
         Err(e) => return Err(e),
     };
     let mut stderr = child.stderr.take();
-    let run = async {
+    let wait = async {
         let mut err = Vec::new();
         if let Some(pipe) = stderr.as_mut() {
             // Bounded: a pathological file could make ffmpeg log without end.
@@ -133,7 +148,7 @@ async fn run_ffmpeg(
         drop(stderr);
         (child.wait().await, err)
     };
-    let Ok((status, err)) = tokio::time::timeout_at(deadline, run).await else {
+    let Ok((status, err)) = tokio::time::timeout_at(run.deadline, wait).await else {
         let _ = child.kill().await;
         return Ok(Attempt::Failed("ffmpeg timed out".into()));
     };
@@ -168,6 +183,9 @@ mod tests {
             .join(name)
     }
 
+    /// The probe's default cap: a cover must come out within it.
+    const TEST_MEMORY: u64 = 1024 * 1024 * 1024;
+
     fn has_ffmpeg() -> bool {
         std::process::Command::new("ffmpeg")
             .arg("-version")
@@ -198,10 +216,38 @@ mod tests {
     async fn reports_a_missing_ffmpeg() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("cover.jpg");
-        let missing = OsStr::new("/nonexistent/reelbox-no-ffmpeg");
+        let run = Run {
+            ffmpeg: OsStr::new("/nonexistent/reelbox-no-ffmpeg"),
+            deadline: Instant::now() + Duration::from_secs(5),
+            max_memory_bytes: 0,
+        };
         let video = fixture("h264_200x200.mp4");
-        let got = extract_with(missing, &video, 0, &out, Duration::from_secs(5)).await;
+        let got = extract_with(&run, &video, 0, &out).await;
         assert_eq!(got.expect("no I/O error"), CoverOutcome::FfmpegMissing);
+    }
+
+    #[tokio::test]
+    async fn ffmpeg_runs_under_the_address_space_cap() {
+        // A stand-in for ffmpeg that writes its own `ulimit -v` (KiB) where the cover would go.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fake = dir.path().join("ffmpeg");
+        std::fs::write(
+            &fake,
+            "#!/bin/sh\nfor a; do out=\"$a\"; done\nulimit -v > \"${out#file:}\"\n",
+        )
+        .expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let out = dir.path().join("cover.jpg");
+        let run = Run {
+            ffmpeg: fake.as_os_str(),
+            deadline: Instant::now() + Duration::from_secs(10),
+            max_memory_bytes: 256 * 1024 * 1024,
+        };
+        let got = extract_with(&run, &fixture("h264_200x200.mp4"), 0, &out).await;
+        assert_eq!(got.expect("runs"), CoverOutcome::Extracted);
+        let kib = std::fs::read_to_string(&out).expect("limit written");
+        assert_eq!(kib.trim(), (256 * 1024).to_string());
     }
 
     #[tokio::test]
@@ -217,7 +263,14 @@ mod tests {
             "vp9_720x1280_30fps.webm",
             "hevc_720x1280_30fps.mov",
         ] {
-            let got = extract_cover(&fixture(name), 1_000, &out, Duration::from_secs(30)).await;
+            let got = extract_cover(
+                &fixture(name),
+                1_000,
+                &out,
+                Duration::from_secs(30),
+                TEST_MEMORY,
+            )
+            .await;
             assert_eq!(got.expect("ffmpeg runs"), CoverOutcome::Extracted, "{name}");
             // 720x1280 scaled so the long side is 720.
             assert_eq!(jpeg_size(&out), (406, 720), "{name}");
@@ -237,6 +290,7 @@ mod tests {
             60_000,
             &out,
             Duration::from_secs(30),
+            TEST_MEMORY,
         )
         .await;
         assert_eq!(got.expect("ffmpeg runs"), CoverOutcome::Extracted);
@@ -256,6 +310,7 @@ mod tests {
             0,
             &out,
             Duration::from_secs(30),
+            TEST_MEMORY,
         )
         .await;
         assert_eq!(got.expect("ffmpeg runs"), CoverOutcome::Extracted);
@@ -271,7 +326,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("cover.jpg");
         for name in ["not_a_video.mp4", "truncated.mp4"] {
-            let got = extract_cover(&fixture(name), 0, &out, Duration::from_secs(30)).await;
+            let got = extract_cover(
+                &fixture(name),
+                0,
+                &out,
+                Duration::from_secs(30),
+                TEST_MEMORY,
+            )
+            .await;
             assert!(
                 matches!(got, Ok(CoverOutcome::Failed(_))),
                 "{name}: {got:?}"

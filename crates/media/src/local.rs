@@ -130,6 +130,24 @@ async fn sync_dir(dir: &Path) -> io::Result<()> {
     blocking(move || std::fs::File::open(dir)?.sync_all()).await
 }
 
+/// Media is private to the server's user (drafts and private posts): directories 0700, files
+/// 0600, whatever the umask.
+const DIR_MODE: u32 = 0o700;
+const FILE_MODE: u32 = 0o600;
+
+fn private_dirs() -> tokio::fs::DirBuilder {
+    let mut b = tokio::fs::DirBuilder::new();
+    b.mode(DIR_MODE);
+    b
+}
+
+/// Opens a new or existing file for writing; one it creates is private.
+fn private_file() -> tokio::fs::OpenOptions {
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).mode(FILE_MODE);
+    o
+}
+
 /// Creates `dir` and any missing directories between it and `base`, syncing the parent of each
 /// one it creates (a missing `base` itself is created with its parents, unsynced: that is setup).
 async fn create_dirs(base: &Path, dir: &Path) -> io::Result<()> {
@@ -137,7 +155,7 @@ async fn create_dirs(base: &Path, dir: &Path) -> io::Result<()> {
         return Ok(());
     }
     if tokio::fs::metadata(base).await.is_err() {
-        tokio::fs::create_dir_all(base).await?;
+        private_dirs().recursive(true).create(base).await?;
     }
     let mut missing = Vec::new();
     let mut cur = dir;
@@ -149,7 +167,7 @@ async fn create_dirs(base: &Path, dir: &Path) -> io::Result<()> {
         }
     }
     for d in missing.iter().rev() {
-        match tokio::fs::create_dir(d).await {
+        match private_dirs().create(d).await {
             Ok(()) => {}
             // A concurrent writer made it first.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -313,7 +331,11 @@ impl BlobStore for LocalBlobStore {
         let path = self.upload_path(upload_key)?;
         let parent = path.parent().unwrap_or(&self.root);
         create_dirs(&self.root, parent).await?;
-        let file = tokio::fs::File::create(&path).await?;
+        let file = private_file()
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await?;
         file.sync_all().await?;
         sync_dir(parent).await?;
         Ok(String::new())
@@ -417,11 +439,7 @@ impl BlobStore for LocalBlobStore {
             std::process::id(),
             TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .await?;
+        let file = private_file().create_new(true).open(&tmp).await?;
         let file = Arc::new(file.into_std().await);
         let result = async {
             let written = write_at(&file, 0, body, None).await?;

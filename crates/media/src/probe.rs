@@ -399,6 +399,30 @@ async fn read_prefix(pipe: Option<impl AsyncRead + Unpin>, keep: usize) -> Vec<u
     }
 }
 
+/// Caps the address space of the child `cmd` starts at `max_bytes` (`RLIMIT_AS`; 0 = no cap), so
+/// a runaway allocation on hostile media aborts the child instead of exhausting the host. Every
+/// child that reads untrusted media (the probe, ffmpeg for covers) gets it.
+pub(crate) fn limit_address_space(cmd: &mut tokio::process::Command, max_bytes: u64) {
+    if max_bytes == 0 {
+        return;
+    }
+    let limit: libc::rlim_t = max_bytes;
+    // SAFETY: the closure runs in the forked child before exec; it only calls setrlimit (async-
+    // signal-safe) on a stack value and builds an io::Error without allocating.
+    unsafe {
+        cmd.pre_exec(move || {
+            let rl = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// Runs `<exe> probe <file> [--image]` with a wall-clock limit and an address-space limit, and
 /// decodes its JSON line.
 async fn run_isolated<T: DeserializeOwned>(
@@ -417,23 +441,7 @@ async fn run_isolated<T: DeserializeOwned>(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    if max_memory_bytes > 0 {
-        let limit: libc::rlim_t = max_memory_bytes;
-        // SAFETY: the closure runs in the forked child before exec; it only calls setrlimit (async-
-        // signal-safe) on a stack value and builds an io::Error without allocating.
-        unsafe {
-            cmd.pre_exec(move || {
-                let rl = libc::rlimit {
-                    rlim_cur: limit,
-                    rlim_max: limit,
-                };
-                if libc::setrlimit(libc::RLIMIT_AS, &rl) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
+    limit_address_space(&mut cmd, max_memory_bytes);
     let mut child = cmd.spawn()?;
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();

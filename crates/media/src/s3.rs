@@ -239,11 +239,21 @@ impl BlobStore for S3BlobStore {
     }
 
     async fn local_copy(&self, object_key: &str) -> Result<LocalFile, BlobError> {
-        tokio::fs::create_dir_all(&self.tmp).await?;
+        // Copies of private media: private to the server's user, as the local store's are.
+        tokio::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.tmp)
+            .await?;
         let dest = self
             .tmp
             .join(format!("copy-{}-{}", std::process::id(), uuid_like()));
-        let mut f = tokio::fs::File::create(&dest).await?;
+        let mut f = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&dest)
+            .await?;
         let mut s = self.read(object_key, None).await?;
         while let Some(b) = s.next().await {
             let b: Bytes = b?;

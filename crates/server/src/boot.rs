@@ -26,9 +26,20 @@ pub struct Started {
     pub admin_token_file: Option<std::path::PathBuf>,
 }
 
+/// Creates the data directory, or narrows an existing one, to 0700: it holds the databases,
+/// media and secrets, none of which other local users may read.
+fn make_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
 /// Opens storage and builds the shared state (also used by the CLI's direct-database commands).
 pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String>)> {
-    std::fs::create_dir_all(&cfg.data_dir)
+    make_private_dir(&cfg.data_dir)
         .with_context(|| format!("creating {}", cfg.data_dir.display()))?;
     let store = Store::open(&cfg.database_url())
         .await

@@ -130,12 +130,19 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// Most header fields in one request; more → 431.
     pub max_headers: usize,
-    /// Seconds a client may take to send a request's header block, and the longest a kept-alive
-    /// connection may sit idle; then the connection is closed (slow-loris protection).
+    /// Seconds a client may take to send a request's header block, and the longest a connection
+    /// may sit with no request started or in flight (a kept-alive one, one that sent nothing yet,
+    /// an idle HTTP/2 one); then the connection is closed (slow-loris protection).
     pub header_read_timeout_secs: u64,
+    /// Connections open at once from one client address; more are closed as soon as they are
+    /// accepted (an idle-socket flood cannot use up the server's file descriptors). 0: no cap.
+    pub max_connections_per_address: usize,
     /// Chunk PUTs in flight at once per publisher (app and creator: the grant behind the access
     /// token that made the upload URLs); more → 429 `rate_limit_exceeded`. 0: no cap.
     pub max_concurrent_uploads_per_token: usize,
+    /// Seconds a chunk PUT may send no body bytes before it is cut off (answered 408) and its
+    /// upload's writer slot freed. 0: no limit.
+    pub upload_body_idle_timeout_secs: u64,
     /// How long the call log keeps each wire call (days of server time).
     pub call_log_retention_days: i64,
     /// Keep rate-limit windows in the database so several nodes enforce one limit. Default: on
@@ -177,7 +184,9 @@ impl Default for Limits {
             max_header_bytes: 32 * 1024,
             max_headers: 100,
             header_read_timeout_secs: 10,
+            max_connections_per_address: 64,
             max_concurrent_uploads_per_token: 6,
+            upload_body_idle_timeout_secs: 30,
             call_log_retention_days: 30,
             shared_rate_limits: None,
             lookup_cache_ttl_ms: None,
@@ -268,11 +277,21 @@ pub struct Jobs {
     /// that died (or lost the database) lets it lapse; then another node, or the restarted one,
     /// takes the job over. Seconds of server time.
     pub lease_secs: i64,
+    /// Jobs one node runs at once, of every kind (webhook deliveries included). 0: no bound.
+    pub concurrency: usize,
+    /// Media jobs (processing an upload: probe, cover; pulling a URL) one node runs at once,
+    /// within `concurrency`: each may hold a probe or ffmpeg child of up to
+    /// `probe.max_memory_mb`. At least 1.
+    pub media_concurrency: usize,
 }
 
 impl Default for Jobs {
     fn default() -> Self {
-        Jobs { lease_secs: 30 }
+        Jobs {
+            lease_secs: 30,
+            concurrency: 16,
+            media_concurrency: 2,
+        }
     }
 }
 

@@ -6,6 +6,18 @@ use sqlx::{Any, FromRow, Transaction};
 
 use crate::{Result, Store};
 
+/// The kinds of job that read media: each may run a probe or ffmpeg child, so a node bounds how
+/// many run at once apart from the rest.
+pub const MEDIA_JOB_KINDS: [&str; 2] = ["process", "pull"];
+
+/// Which due jobs a claim may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimable {
+    Any,
+    /// Every kind but [`MEDIA_JOB_KINDS`]: the node runs as many media jobs as it may.
+    NotMedia,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct Job {
     pub id: String,
@@ -57,6 +69,12 @@ impl Store {
     /// Frees every lease. Only for a node that starts on a database no other node shares
     /// (SQLite: one process owns the file), where any lease left is a dead process's: its jobs
     /// run again now rather than when the lease would have lapsed.
+    /// The id of the job that fails an upload still incomplete when its URL expires: known from
+    /// the publish, so the upload's last chunk settles it in its own transaction.
+    pub fn upload_expiry_job_id(publish_id: &str) -> String {
+        format!("expire_upload:{publish_id}")
+    }
+
     pub async fn release_job_leases(&self) -> Result<u64> {
         let r = sqlx::query(
             "UPDATE jobs SET locked_until = NULL WHERE done_at IS NULL AND locked_until IS NOT NULL",
@@ -76,9 +94,29 @@ impl Store {
         lease_now: i64,
         lease_ms: i64,
     ) -> Result<Option<Job>> {
+        self.claim_job_of(Claimable::Any, worker, now, lease_now, lease_ms)
+            .await
+    }
+
+    /// [`Store::claim_job`] among the jobs `which` allows.
+    pub async fn claim_job_of(
+        &self,
+        which: Claimable,
+        worker: &str,
+        now: i64,
+        lease_now: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Job>> {
+        let kinds = match which {
+            Claimable::Any => String::new(),
+            Claimable::NotMedia => format!(
+                " AND kind NOT IN ({})",
+                MEDIA_JOB_KINDS.map(|k| format!("'{k}'")).join(", ")
+            ),
+        };
         let q = sql!(
             "UPDATE jobs SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $4) \
+             WHERE id = (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $4){kinds} \
                          ORDER BY run_at, id LIMIT 1{}) \
              RETURNING id, kind, payload, run_at, attempts, last_error, created_at",
             self.backend.skip_locked()
@@ -270,6 +308,41 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_claim_without_media_leaves_media_jobs_for_later() {
+        use super::Claimable;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::sqlite_url_for(&dir.path().join("k.db")))
+            .await
+            .unwrap();
+        store
+            .enqueue_job("j1", "process", "p1", 0, 0)
+            .await
+            .unwrap();
+        store.enqueue_job("j2", "pull", "p2", 1, 0).await.unwrap();
+        store.enqueue_job("j3", "webhook", "w", 2, 0).await.unwrap();
+        let job = store
+            .claim_job_of(Claimable::NotMedia, "node-a", 1_000, 1_000, 3_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.id, "j3", "the webhook, though due last");
+        assert_eq!(
+            store
+                .claim_job_of(Claimable::NotMedia, "node-a", 1_000, 1_000, 3_000)
+                .await
+                .unwrap(),
+            None
+        );
+        let job = store
+            .claim_job_of(Claimable::Any, "node-a", 1_000, 1_000, 3_000)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.id, "j1");
         store.close().await;
     }
 

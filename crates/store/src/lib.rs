@@ -197,6 +197,10 @@ impl Store {
                         "{url}: SQLite needs a database file"
                     )));
                 };
+                for file in [url, log_url.as_str()] {
+                    make_sqlite_file_private(file)
+                        .map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+                }
                 let url = sqlite_url_with_create(url);
                 let log_url = sqlite_url_with_create(&log_url);
                 // Durability is promised for acknowledged chunks: WAL with FULL sync.
@@ -329,6 +333,22 @@ async fn sqlite_pool(url: &str, max: u32, pragmas: &'static str) -> Result<AnyPo
 /// The URL of the call log's own file beside a SQLite database file (`reelbox.db` →
 /// `reelbox-calls.db`, same options); `None` for an in-memory database or another engine.
 pub fn call_log_url(url: &str) -> Option<String> {
+    let (slashes, path, query) = sqlite_url_parts(url)?;
+    let p = std::path::Path::new(path);
+    let stem = p.file_stem()?.to_str()?;
+    let name = match p.extension().and_then(|e| e.to_str()) {
+        Some(ext) => format!("{stem}-calls.{ext}"),
+        None => format!("{stem}-calls.db"),
+    };
+    let log_path = p.with_file_name(name);
+    Some(match query {
+        Some(q) => format!("sqlite:{slashes}{}?{q}", log_path.display()),
+        None => format!("sqlite:{slashes}{}", log_path.display()),
+    })
+}
+
+/// The `//` (or nothing), the file path and the query of a SQLite URL that names a file.
+fn sqlite_url_parts(url: &str) -> Option<(&str, &str, Option<&str>)> {
     let rest = url.strip_prefix("sqlite:")?;
     let (path, query) = match rest.split_once('?') {
         Some((p, q)) => (p, Some(q)),
@@ -341,17 +361,35 @@ pub fn call_log_url(url: &str) -> Option<String> {
     if path.is_empty() || path == ":memory:" || query.is_some_and(|q| q.contains("mode=memory")) {
         return None;
     }
-    let p = std::path::Path::new(path);
-    let stem = p.file_stem()?.to_str()?;
-    let name = match p.extension().and_then(|e| e.to_str()) {
-        Some(ext) => format!("{stem}-calls.{ext}"),
-        None => format!("{stem}-calls.db"),
+    Some((slashes, path, query))
+}
+
+/// Makes the database file of a SQLite URL private to this user (0600), creating it empty (a
+/// new database to SQLite) when missing: it holds password hashes and private posts. SQLite gives
+/// its `-wal` and `-shm` files the database's mode; ones left by an older version are narrowed too.
+fn make_sqlite_file_private(url: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let Some((_, path, query)) = sqlite_url_parts(url) else {
+        return Ok(());
     };
-    let log_path = p.with_file_name(name);
-    Some(match query {
-        Some(q) => format!("sqlite:{slashes}{}?{q}", log_path.display()),
-        None => format!("sqlite:{slashes}{}", log_path.display()),
-    })
+    let private = std::fs::Permissions::from_mode(0o600);
+    if query.is_some_and(|q| q.contains("mode=ro")) && !std::path::Path::new(path).exists() {
+        // Read-only: SQLite answers the missing file itself.
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, private.clone())?;
+    for suffix in ["-wal", "-shm"] {
+        let side = format!("{path}{suffix}");
+        if std::path::Path::new(&side).exists() {
+            std::fs::set_permissions(&side, private.clone())?;
+        }
+    }
+    Ok(())
 }
 
 fn sqlite_url_with_create(url: &str) -> String {

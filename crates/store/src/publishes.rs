@@ -326,6 +326,12 @@ impl Store {
         .await?;
         if let Some((job_id, payload)) = completed_with_job {
             Self::enqueue_job_tx(&mut tx, job_id, "process", payload, now, now).await?;
+            // Complete: nothing is left for the expiry job to do.
+            sqlx::query("UPDATE jobs SET done_at = $2 WHERE id = $1 AND done_at IS NULL")
+                .bind(Self::upload_expiry_job_id(publish_id))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         drop(writer_conn);

@@ -47,11 +47,12 @@ pub(crate) fn probe<R: Read + Seek>(
         frames as f64 * f64::from(timescale) / units as f64
     };
 
-    let (mut width, mut height) = (u32::from(track.width), u32::from(track.height));
-    if width == 0 || height == 0 {
-        // Some muxers leave tkhd's presentation size empty; the sample entry has the coded size.
-        (width, height) = coded_size(&trak.mdia.minf.stbl.stsd.contents).unwrap_or((width, height));
-    }
+    // The sample entry's coded size is what a decoder (and ffmpeg cutting a cover) allocates
+    // for; tkhd's presentation size is only a claim, which a file can set to anything (or leave
+    // empty). tkhd counts only when the codec gives no size.
+    let (mut width, mut height) = coded_size(&trak.mdia.minf.stbl.stsd.contents)
+        .filter(|&(w, h)| w > 0 && h > 0)
+        .unwrap_or((u32::from(track.width), u32::from(track.height)));
     let rotation = rotation(trak.tkhd.matrix.a, trak.tkhd.matrix.b);
     if rotation == 90 || rotation == 270 {
         std::mem::swap(&mut width, &mut height);

@@ -244,6 +244,45 @@ fn rotation_swaps_width_and_height() {
     assert_eq!((p.width, p.height, p.rotation), (1280, 720, 90));
 }
 
+/// Writes sizes into the fixture's tkhd (16.16 fixed point, 84 bytes into the version 0 box) and
+/// its avc1 sample entry (u16s, 32 bytes in).
+fn with_sizes(mut bytes: Vec<u8>, tkhd: (u32, u32), avc1: (u16, u16)) -> Vec<u8> {
+    let t = find_box(&bytes, b"tkhd") + 84;
+    bytes[t..t + 4].copy_from_slice(&(tkhd.0 << 16).to_be_bytes());
+    bytes[t + 4..t + 8].copy_from_slice(&(tkhd.1 << 16).to_be_bytes());
+    // The sample entry inside stsd (ftyp names "avc1" too, as a brand).
+    let stsd = find_box(&bytes, b"stsd");
+    let a = stsd + find_box(&bytes[stsd..], b"avc1") + 32;
+    bytes[a..a + 2].copy_from_slice(&avc1.0.to_be_bytes());
+    bytes[a + 2..a + 4].copy_from_slice(&avc1.1.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn a_video_is_judged_by_its_coded_size_not_the_size_its_header_claims() {
+    // An 8192×8192 stream under a track header that says 720×1280: the decoder (and ffmpeg's
+    // cover) allocates for the coded size, so the rules must see that one.
+    let bytes = with_sizes(
+        fixture_bytes("h264_720x1280_30fps.mp4"),
+        (720, 1280),
+        (8192, 8192),
+    );
+    let file = temp_with(&bytes);
+    let p = probe_video_file(file.path()).expect("probe");
+    assert_eq!((p.width, p.height), (8192, 8192));
+    assert!(crate::check_video(&p, 600, &crate::VideoLimits::default()).is_err());
+
+    // A header smaller than the coded size counts no more than a larger one.
+    let bytes = with_sizes(
+        fixture_bytes("h264_720x1280_30fps.mp4"),
+        (360, 640),
+        (720, 1280),
+    );
+    let file = temp_with(&bytes);
+    let p = probe_video_file(file.path()).expect("probe");
+    assert_eq!((p.width, p.height), (720, 1280));
+}
+
 #[test]
 fn a_parser_panic_is_a_crash() {
     let mut bytes = fixture_bytes("h264_720x1280_30fps.mp4");

@@ -62,10 +62,10 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
     }
     let key = media_key(&p);
     let url = p.video_url.clone().unwrap_or_default();
-    match download(st, &p, &url, &key).await {
+    match download(st, &p, &url, &key, st.cfg.limits.pull_max_bytes).await {
         Ok(_) => {}
         Err(Download::Cancelled) => return Ok(()),
-        Err(Download::Failed(why)) => {
+        Err(Download::TooLarge(why) | Download::Failed(why)) => {
             tracing::info!(publish_id = %p.id, reason = %why, "pull failed");
             fail(
                 st,
@@ -85,13 +85,20 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
 
 enum Download {
     Cancelled,
+    /// Larger than the cap: stopped there, nothing kept.
+    TooLarge(String),
     Failed(String),
 }
 
-/// Streams `url` into the object `key`, size- and time-capped, recording progress; stops when
-/// the publish is cancelled meanwhile.
-async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u64, Download> {
-    let limit = st.cfg.limits.pull_max_bytes;
+/// Streams `url` into the object `key`, capped at `limit` bytes and in time, recording progress;
+/// stops when the publish is cancelled meanwhile.
+async fn download(
+    st: &AppState,
+    p: &Publish,
+    url: &str,
+    key: &str,
+    limit: u64,
+) -> Result<u64, Download> {
     let deadline = Duration::from_secs(st.cfg.limits.pull_timeout_secs.max(1) as u64);
     let fetch = async {
         let resp = st
@@ -105,15 +112,16 @@ async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u6
                 resp.status()
             )));
         }
+        let too_large = || Download::TooLarge(format!("{url} is larger than {limit} bytes"));
         if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(Download::Failed(format!(
-                "{url} is larger than {limit} bytes"
-            )));
+            return Err(too_large());
         }
         let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let over = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen = progress.clone();
         let stop = cancelled.clone();
+        let overflowed = over.clone();
         let stream = resp.bytes_stream().map(move |chunk| {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(std::io::Error::other("the pull was cancelled"));
@@ -122,6 +130,7 @@ async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u6
             let total = seen.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed)
                 + chunk.len() as u64;
             if total > limit {
+                overflowed.store(true, std::sync::atomic::Ordering::Relaxed);
                 return Err(std::io::Error::other("download exceeds the size limit"));
             }
             Ok(chunk)
@@ -149,7 +158,13 @@ async fn download(st: &AppState, p: &Publish, url: &str, key: &str) -> Result<u6
             let _ = st.blobs.delete(key).await;
             return Err(Download::Cancelled);
         }
-        let n = stored.map_err(|e| Download::Failed(e.to_string()))?;
+        let n = stored.map_err(|e| {
+            if over.load(std::sync::atomic::Ordering::Relaxed) {
+                too_large()
+            } else {
+                Download::Failed(e.to_string())
+            }
+        })?;
         st.store
             .record_download_progress(&p.id, n as i64, st.now())
             .await
@@ -194,8 +209,8 @@ async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> a
                 .map(|r| r.as_wire())
                 .unwrap_or(fail_reason::INTERNAL);
             tracing::info!(publish_id = %p.id, error = %e, reason, "probe refused the media");
-            fail(st, p, from, reason).await?;
-            return Ok(());
+            drop(local);
+            return reject(st, p, from, reason, &[key]).await;
         }
     };
     st.store
@@ -211,12 +226,12 @@ async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> a
         .max_video_post_duration_sec
         .clamp(0, u32::MAX as i64) as u32;
     if let Err(reason) = reelbox_media::check_video(&probe, max, &VideoLimits::default()) {
-        fail(st, p, from, reason.as_wire()).await?;
-        return Ok(());
+        drop(local);
+        return reject(st, p, from, reason.as_wire(), &[key]).await;
     }
     if let Some(r) = crate::sandbox::faults::processing_failure(st, p).await {
-        fail(st, p, from, &r).await?;
-        return Ok(());
+        drop(local);
+        return reject(st, p, from, &r, &[key]).await;
     }
     if p.mode == "DIRECT_POST" {
         let settings: PostSettings = serde_json::from_str(p.settings.as_deref().unwrap_or("null"))?;
@@ -231,6 +246,26 @@ async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> a
         complete(st, p, from, &settings, media, false).await?;
     } else {
         deliver_to_inbox(st, p, from).await?;
+    }
+    Ok(())
+}
+
+/// Fails the publish for `reason` and deletes the media it stored under `keys`: rejected media is
+/// never posted nor played, so nothing is kept of it (a run that lost the transition to another
+/// outcome leaves the media to that one).
+async fn reject(
+    st: &AppState,
+    p: &Publish,
+    from: &[&str],
+    reason: &str,
+    keys: &[&str],
+) -> anyhow::Result<()> {
+    if fail(st, p, from, reason).await? {
+        for key in keys {
+            if let Err(e) = st.blobs.delete(key).await {
+                tracing::warn!(publish_id = %p.id, key, error = %e, "deleting rejected media failed");
+            }
+        }
     }
     Ok(())
 }
@@ -258,35 +293,52 @@ async fn deliver_to_inbox(st: &AppState, p: &Publish, from: &[&str]) -> anyhow::
 /// Photos: download each, check format and size, then post or deliver.
 async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
     let urls: Vec<String> = serde_json::from_str(p.photo_images.as_deref().unwrap_or("[]"))?;
-    let mut keys = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
     let mut total = 0u64;
+    let photo_limits = ImageLimits::default();
+    // A photo over the photo rule's size is refused however large it is, so the download stops
+    // there rather than at the general pull cap.
+    let limit = st
+        .cfg
+        .limits
+        .pull_max_bytes
+        .min(photo_limits.max_size_bytes);
     for (i, url) in urls.iter().enumerate() {
         let key = ids::publish_photo_key(&p.id, i);
-        match download(st, p, url, &key).await {
-            Ok(n) => total += n,
-            Err(Download::Cancelled) => return Ok(()),
-            Err(Download::Failed(why)) => {
-                tracing::info!(publish_id = %p.id, reason = %why, "photo pull failed");
-                fail(
-                    st,
-                    p,
-                    &["PROCESSING_DOWNLOAD"],
-                    fail_reason::PHOTO_PULL_FAILED,
-                )
-                .await?;
+        let reason = match download(st, p, url, &key, limit).await {
+            Ok(n) => {
+                total += n;
+                None
+            }
+            Err(Download::Cancelled) => {
+                // The cancel made the publish FAILED; the photos before this one go with it.
+                for k in &keys {
+                    let _ = st.blobs.delete(k).await;
+                }
                 return Ok(());
             }
+            // The answer the photo rule gives a file over its size.
+            Err(Download::TooLarge(_)) => Some(FailReason::FileFormat.as_wire()),
+            Err(Download::Failed(why)) => {
+                tracing::info!(publish_id = %p.id, reason = %why, "photo pull failed");
+                Some(fail_reason::PHOTO_PULL_FAILED)
+            }
+        };
+        if let Some(reason) = reason {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            return reject(st, p, &["PROCESSING_DOWNLOAD"], reason, &keys).await;
         }
         let local = st.blobs.local_copy(&key).await?;
         let verdict = match reelbox_media::probe_image_file(&local.path) {
-            Ok(img) => reelbox_media::check_image(&img, &ImageLimits::default()).map(|_| img),
+            Ok(img) => reelbox_media::check_image(&img, &photo_limits).map(|_| img),
             Err(e) => Err(FailReason::from_probe_error(&e).unwrap_or(FailReason::FileFormat)),
         };
-        if let Err(reason) = verdict {
-            fail(st, p, &["PROCESSING_DOWNLOAD"], reason.as_wire()).await?;
-            return Ok(());
-        }
+        drop(local);
         keys.push(key);
+        if let Err(reason) = verdict {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            return reject(st, p, &["PROCESSING_DOWNLOAD"], reason.as_wire(), &keys).await;
+        }
     }
     st.store
         .set_publish_media(&p.id, None, None, Some(total as i64), st.now())

@@ -2,9 +2,17 @@
 //! work and at least every second. A claim is a short lease (`jobs.lease_secs`) that a heartbeat
 //! renews for every job still running, so a live node keeps a long job however long it takes,
 //! while a dead node's jobs are taken over within one lease.
+//!
+//! A node runs at most `jobs.concurrency` jobs at once, and of those at most
+//! `jobs.media_concurrency` media jobs (processing, pulls: each may hold a probe or ffmpeg child
+//! of up to `probe.max_memory_mb`). The permits are taken before the claim, so a job is claimed
+//! only when it can start: one this node cannot run yet stays in the queue for another node.
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use reelbox_store::jobs::{Claimable, MEDIA_JOB_KINDS};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::state::AppState;
 
@@ -18,6 +26,7 @@ pub async fn run(
     let me = format!("node-{}", reelbox_core::ids::random_alnum(8));
     let lease_ms = st.cfg.jobs.lease_secs * 1000;
     let running = Running::default();
+    let slots = Slots::new(&st.cfg.jobs);
     jobs.spawn(heartbeat(
         st.clone(),
         me.clone(),
@@ -29,27 +38,75 @@ pub async fn run(
         if shutdown.is_cancelled() {
             return;
         }
+        let any = tokio::select! {
+            p = slots.any() => p,
+            _ = shutdown.cancelled() => return,
+        };
+        let media = slots.media();
+        let which = if media.is_some() {
+            Claimable::Any
+        } else {
+            Claimable::NotMedia
+        };
         let lease_now = reelbox_core::clock::system_now_ms();
-        match st.store.claim_job(&me, st.now(), lease_now, lease_ms).await {
+        match st
+            .store
+            .claim_job_of(which, &me, st.now(), lease_now, lease_ms)
+            .await
+        {
             Ok(Some(job)) => {
                 let st2 = st.clone();
                 // Jobs run concurrently; the queue's lease keeps each with one runner. The
                 // guard leaves the heartbeat's list when the job ends, panics included.
                 let guard = running.enter(&job.id);
+                let media = media.filter(|_| MEDIA_JOB_KINDS.contains(&job.kind.as_str()));
                 jobs.spawn(async move {
-                    run_job(st2, job).await;
+                    run_job(st2.clone(), job).await;
                     drop(guard);
+                    drop((any, media));
+                    // A job held back for want of a permit may be claimed now.
+                    st2.work.notify_one();
                 });
                 continue;
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "worker: claiming a job failed"),
         }
+        drop((any, media));
         tokio::select! {
             _ = st.work.notified() => {}
             _ = tokio::time::sleep(Duration::from_millis(1000)) => {}
             _ = shutdown.cancelled() => return,
         }
+    }
+}
+
+/// The node's job permits: all jobs (`None`: unbounded) and media jobs.
+struct Slots {
+    any: Option<Arc<Semaphore>>,
+    media: Arc<Semaphore>,
+}
+
+impl Slots {
+    fn new(cfg: &crate::config::Jobs) -> Self {
+        Slots {
+            any: (cfg.concurrency > 0).then(|| Arc::new(Semaphore::new(cfg.concurrency))),
+            media: Arc::new(Semaphore::new(cfg.media_concurrency.max(1))),
+        }
+    }
+
+    /// Waits for a place among all jobs.
+    async fn any(&self) -> Option<OwnedSemaphorePermit> {
+        match &self.any {
+            // The semaphore is never closed, so acquiring only fails in theory.
+            Some(s) => s.clone().acquire_owned().await.ok(),
+            None => None,
+        }
+    }
+
+    /// A place among media jobs, if one is free now.
+    fn media(&self) -> Option<OwnedSemaphorePermit> {
+        self.media.clone().try_acquire_owned().ok()
     }
 }
 

@@ -16,6 +16,7 @@ pub mod posting;
 pub mod publishes;
 pub mod shops;
 pub mod tokens;
+pub mod uploads;
 
 /// 400 `invalid_param` with a message naming the field.
 pub use crate::http::error::invalid_param as invalid;

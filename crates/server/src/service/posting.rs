@@ -186,7 +186,8 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         // An upload abandoned before its URL expires must not stay PROCESSING_UPLOAD for ever
         // (clients poll to a final status): the job fails it then, on the platform's clock.
         let at = expires_at + 1;
-        Store::enqueue_job_tx(&mut tx, &ids::row_id(), EXPIRE_UPLOAD, &p.id, at, now).await?;
+        let job = Store::upload_expiry_job_id(&p.id);
+        Store::enqueue_job_tx(&mut tx, &job, EXPIRE_UPLOAD, &p.id, at, now).await?;
     }
     tx.commit().await.map_err(reelbox_store::StoreError::from)?;
     st.store.publishes_changed();

@@ -176,7 +176,14 @@ pub(crate) async fn cover(
     at_ms: u64,
 ) -> Option<String> {
     let out = std::env::temp_dir().join(format!("reelbox-cover-{}.jpg", ids::row_id()));
-    let outcome = reelbox_media::extract_cover(local, at_ms, &out, Duration::from_secs(30)).await;
+    let outcome = reelbox_media::extract_cover(
+        local,
+        at_ms,
+        &out,
+        Duration::from_secs(30),
+        st.cfg.probe.max_memory_mb * 1024 * 1024,
+    )
+    .await;
     let result = match outcome {
         Ok(CoverOutcome::Extracted) => {
             let cover_key = format!("covers/{}.jpg", key.trim_start_matches("media/"));

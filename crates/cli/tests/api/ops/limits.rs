@@ -425,3 +425,161 @@ async fn every_list_caps_max_count() {
     insta::assert_json_snapshot!("limits_max_count_refusals", refusals);
     let _ = token;
 }
+
+/// Reads until the server closes the connection; `false` when it is still open after `bound`.
+async fn closed_within(c: &mut TcpStream, bound: Duration) -> bool {
+    let mut buf = Vec::new();
+    tokio::time::timeout(bound, c.read_to_end(&mut buf))
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn silent_and_idle_h2c_connections_are_closed_after_the_header_timeout() {
+    let (s, _tmp, _app, _token) = limited(|l| l.header_read_timeout_secs = 1).await;
+    // A socket that never sends a byte.
+    let mut silent = TcpStream::connect(host_port(&s)).await.expect("connect");
+    // Half of HTTP/2's connection preface, then nothing.
+    let mut partial = TcpStream::connect(host_port(&s)).await.expect("connect");
+    partial.write_all(b"PRI * HTTP/2.0").await.expect("write");
+    // A whole h2c (prior knowledge) connection: preface and an empty SETTINGS frame, then idle.
+    let mut h2c = TcpStream::connect(host_port(&s)).await.expect("connect");
+    h2c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .expect("write");
+    // Bounds on the test, not measurements: the server closes each after about a second.
+    let bound = Duration::from_secs(20);
+    assert!(
+        closed_within(&mut silent, bound).await,
+        "silent socket kept open"
+    );
+    assert!(
+        closed_within(&mut partial, bound).await,
+        "partial preface kept open"
+    );
+    assert!(
+        closed_within(&mut h2c, bound).await,
+        "idle h2c connection kept open"
+    );
+    assert_eq!(
+        s.http
+            .get(s.url("/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        200
+    );
+}
+
+/// A connection from `ip` (any 127.x.y.z reaches the loopback listener), so the test's own
+/// client, on 127.0.0.1, does not count against the cap under test.
+async fn connect_from(ip: &str, s: &TestServer) -> TcpStream {
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.bind(format!("{ip}:0").parse().expect("address"))
+        .expect("bind");
+    sock.connect(host_port(s).parse().expect("server address"))
+        .await
+        .expect("connect")
+}
+
+/// Sends a keep-alive `GET /healthz` and reads its answer's status line; `None` when the
+/// server closed the connection instead.
+async fn healthz_on(c: &mut TcpStream, s: &TestServer) -> Option<String> {
+    let req = format!("GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", host_port(s));
+    c.write_all(req.as_bytes()).await.ok()?;
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(Duration::from_secs(10), c.read(&mut buf))
+        .await
+        .expect("an answer or a close")
+        .ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    text.lines().next().map(str::to_string)
+}
+
+#[tokio::test]
+async fn connections_beyond_the_per_address_cap_are_closed_at_once() {
+    let (s, _tmp, _app, _token) = limited(|l| {
+        l.max_connections_per_address = 3;
+        // Long enough that only the cap can close a connection within the test.
+        l.header_read_timeout_secs = 60;
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = connect_from("127.0.0.2", &s).await;
+        let status = healthz_on(&mut c, &s).await;
+        assert_eq!(status.as_deref(), Some("HTTP/1.1 200 OK"));
+        held.push(c);
+    }
+    let mut extra = connect_from("127.0.0.2", &s).await;
+    assert!(
+        closed_within(&mut extra, Duration::from_secs(5)).await,
+        "the fourth connection from one address is closed at once"
+    );
+    // Another address is not affected.
+    let mut other = connect_from("127.0.0.3", &s).await;
+    assert_eq!(
+        healthz_on(&mut other, &s).await.as_deref(),
+        Some("HTTP/1.1 200 OK")
+    );
+    // Once one of the three is closed, the address may connect again.
+    drop(held.pop());
+    let mut served = None;
+    for _ in 0..50 {
+        let mut c = connect_from("127.0.0.2", &s).await;
+        served = healthz_on(&mut c, &s).await;
+        if served.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(served.as_deref(), Some("HTTP/1.1 200 OK"));
+}
+
+#[tokio::test]
+async fn media_jobs_run_at_most_media_concurrency_at_once() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // A probe that notes how many probes run beside it, takes a second, then probes for real.
+    let running = tmp.path().join("running");
+    std::fs::create_dir(&running).expect("mkdir");
+    let seen = tmp.path().join("seen");
+    let script = tmp.path().join("probe.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntouch '{r}'/$$\nls '{r}' | wc -l >> '{s}'\nsleep 1\nrm -f '{r}'/$$\nexec '{exe}' \"$@\"\n",
+            r = running.display(),
+            s = seen.display(),
+            exe = probe_exe().display()
+        ),
+    )
+    .expect("write script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let data = tmp.path().join("data");
+    let mut cfg = TestServer::config(&data, &script);
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    cfg.jobs.media_concurrency = 2;
+    cfg.limits.pending_share_cap = 20;
+    cfg.limits.rate_init = 20;
+    let w = reelbox_testkit::World::posting(TestServer::start_with(cfg).await).await;
+    let video =
+        std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).expect("fixture");
+    // Six uploads finished together: six processing jobs due at once.
+    let uploads = (0..6).map(|_| reelbox_testkit::posting::upload_to_inbox(&w, &video));
+    for (_, v) in futures::future::join_all(uploads).await {
+        assert_eq!(v["data"]["status"], "SEND_TO_USER_INBOX", "{v}");
+    }
+    let counts: Vec<usize> = std::fs::read_to_string(&seen)
+        .expect("the probe ran")
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
+    assert_eq!(counts.len(), 6, "{counts:?}");
+    assert!(
+        counts.iter().all(|&n| n <= 2),
+        "at most two probes at once: {counts:?}"
+    );
+}

@@ -6,6 +6,7 @@ mod cli;
 mod client_cli;
 mod cluster;
 mod crash;
+mod files;
 mod isolation;
 mod limits;
 mod migrate;

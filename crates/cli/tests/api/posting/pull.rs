@@ -162,3 +162,70 @@ async fn pulls_and_webhooks_never_reach_private_addresses_unless_allowed() {
         "{d}"
     );
 }
+
+/// A JPEG of `total` bytes (a real one, then padding), streamed in 64 KiB pieces without a
+/// Content-Length, on a local server that counts the bytes it handed to the socket.
+async fn oversized_photo_server(total: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    let jpeg = std::fs::read(reelbox_testkit::fixture("photo_1080x1350.jpg")).expect("fixture");
+    let app = axum::Router::new().route(
+        "/media/big.jpg",
+        axum::routing::get(move || {
+            let counter = counter.clone();
+            let jpeg = jpeg.clone();
+            async move {
+                let pieces = futures::stream::unfold(0usize, move |sent| {
+                    let counter = counter.clone();
+                    let jpeg = jpeg.clone();
+                    async move {
+                        if sent >= total {
+                            return None;
+                        }
+                        let n = (64 * 1024).min(total - sent);
+                        let mut piece = vec![0u8; n];
+                        if sent < jpeg.len() {
+                            let k = n.min(jpeg.len() - sent);
+                            piece[..k].copy_from_slice(&jpeg[sent..sent + k]);
+                        }
+                        counter.fetch_add(n, Ordering::Relaxed);
+                        Some((Ok::<_, std::io::Error>(bytes::Bytes::from(piece)), sent + n))
+                    }
+                });
+                axum::body::Body::from_stream(pieces)
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    (base, served)
+}
+
+#[tokio::test]
+async fn a_photo_pull_stops_at_the_photo_size_limit() {
+    // 200 MB offered; the photo rule allows 20 MB.
+    let (base, served) = oversized_photo_server(200_000_000).await;
+    let w = World::new(
+        crate::server().await,
+        json!({"name": "Photos", "audited": true, "scopes": ["video.publish", "video.upload"],
+               "redirect_uris": ["https://app.example.com/cb/"],
+               "verified_url_prefixes": [format!("{base}/media/")]}),
+        json!({"username": "bob", "password": "correct horse"}),
+        &["video.publish", "video.upload"],
+    )
+    .await;
+    let (st, v) = w.s.call(&w.token, "/v2/post/publish/content/init/", Some(json!({"post_info": {"privacy_level": "SELF_ONLY"},
+        "source_info": {"source": "PULL_FROM_URL", "photo_cover_index": 0, "photo_images": [format!("{base}/media/big.jpg")]},
+        "post_mode": "DIRECT_POST", "media_type": "PHOTO"}))).await;
+    assert_eq!(st, 200, "{v}");
+    let v = settle(&w, v["data"]["publish_id"].as_str().expect("id")).await;
+    // The same answer the photo rule gives a file over 20 MB.
+    assert_eq!(v["data"]["fail_reason"], "file_format_check_failed", "{v}");
+    let n = served.load(std::sync::atomic::Ordering::Relaxed);
+    // The limit, and what socket buffers took in before the download stopped.
+    assert!(n < 60_000_000, "{n} bytes were served for a 20 MB photo");
+}

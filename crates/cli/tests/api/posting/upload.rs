@@ -318,3 +318,138 @@ async fn a_restart_between_chunks_loses_nothing_acknowledged() {
             .await;
     assert!(stored == bytes);
 }
+
+/// Every file under `dir` (none when it does not exist).
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        match std::fs::read_dir(&p) {
+            Ok(entries) => todo.extend(entries.map(|e| e.expect("entry").path())),
+            Err(_) if p.is_file() => files.push(p),
+            Err(_) => {}
+        }
+    }
+    files
+}
+
+#[tokio::test]
+async fn media_that_processing_rejects_is_deleted() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut cfg = reelbox_testkit::TestServer::config(tmp.path(), crate::probe_exe());
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    // Media on local disk, so the test can list what is stored.
+    cfg.storage = None;
+    let w =
+        reelbox_testkit::World::posting(reelbox_testkit::TestServer::start_with(cfg).await).await;
+    // Refused by the probe (an HTML page), and by the rules (a video below the 360 px minimum).
+    let html = b"<html><script>alert(document.cookie)</script></html>".repeat(200);
+    let small = std::fs::read(fixture("h264_200x200.mp4")).expect("fixture");
+    for bytes in [html, small] {
+        let (_, v) = reelbox_testkit::posting::upload_to_inbox(&w, &bytes).await;
+        assert_eq!(v["data"]["status"], "FAILED", "{v}");
+    }
+    assert_eq!(
+        files_under(&tmp.path().join("media")),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing of a rejected upload is kept"
+    );
+}
+
+/// A server whose chunk PUTs may idle one second, with the posting world.
+async fn impatient_world() -> (reelbox_testkit::World, tempfile::TempDir) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let mut cfg = reelbox_testkit::TestServer::config(tmp.path(), crate::probe_exe());
+    cfg.database_url = reelbox_testkit::fresh_database().await;
+    cfg.storage = reelbox_testkit::fresh_bucket().await;
+    cfg.limits.upload_body_idle_timeout_secs = 1;
+    let s = reelbox_testkit::TestServer::start_with(cfg).await;
+    (reelbox_testkit::World::posting(s).await, tmp)
+}
+
+/// Inits a one-chunk upload of `n` bytes: its upload URL.
+async fn one_chunk_upload(w: &reelbox_testkit::World, n: usize) -> String {
+    let file =
+        json!({"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1});
+    let (st, v) =
+        w.s.call(
+            &w.token,
+            "/v2/post/publish/video/init/",
+            Some(json!({"post_info": {"privacy_level": "SELF_ONLY"}, "source_info": file})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    v["data"]["upload_url"]
+        .as_str()
+        .expect("upload url")
+        .to_string()
+}
+
+/// Opens a raw connection and sends a PUT of `n` bytes to `upload_url` with only `sent` of them.
+async fn start_put(upload_url: &str, n: usize, sent: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let u = url::Url::parse(upload_url).expect("upload url");
+    let host = format!(
+        "{}:{}",
+        u.host_str().expect("host"),
+        u.port().expect("port")
+    );
+    let mut c = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    let head = format!(
+        "PUT {}?{} HTTP/1.1\r\nHost: {host}\r\nContent-Type: video/mp4\r\nContent-Range: bytes 0-{}/{n}\r\nContent-Length: {n}\r\n\r\n",
+        u.path(),
+        u.query().unwrap_or_default(),
+        n - 1
+    );
+    c.write_all(head.as_bytes()).await.expect("head");
+    c.write_all(&vec![7u8; sent])
+        .await
+        .expect("part of the body");
+    c
+}
+
+/// The status line of the answer on `c` (bounded wait; empty when the connection closed).
+async fn status_line(c: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(20), c.read(&mut buf))
+        .await
+        .expect("the server answers the PUT")
+        .unwrap_or(0);
+    String::from_utf8_lossy(&buf[..n])
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_stalled_chunk_put_is_cut_off_and_the_chunk_can_be_sent_again() {
+    let (w, _tmp) = impatient_world().await;
+    let url = one_chunk_upload(&w, 1000).await;
+    // Half the body, then silence: the upload's one writer slot must not be held for ever.
+    let mut stalled = start_put(&url, 1000, 500).await;
+    assert_eq!(
+        status_line(&mut stalled).await,
+        "HTTP/1.1 408 Request Timeout"
+    );
+    let (code, range) = put(&w.s, &url, &[7u8; 1000], 0, 999, 1000).await;
+    assert_eq!((code, range.as_str()), (201, "bytes 0-999/1000"));
+}
+
+#[tokio::test]
+async fn an_upload_url_that_expires_during_a_put_ends_it() {
+    use tokio::io::AsyncWriteExt;
+    let (w, _tmp) = impatient_world().await;
+    let url = one_chunk_upload(&w, 1000).await;
+    let mut c = start_put(&url, 1000, 500).await;
+    // Within the idle timeout, the URL's hour passes; the rest of the body arrives after it.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    w.s.advance_clock(3601).await;
+    c.write_all(&[7u8; 500]).await.expect("the rest");
+    assert_eq!(status_line(&mut c).await, "HTTP/1.1 403 Forbidden");
+    let (code, _) = put(&w.s, &url, &[7u8; 1000], 0, 999, 1000).await;
+    assert_eq!(code, 403, "the URL stays expired");
+}

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use reelbox_core::chunks::{self, ChunkPlan, ChunkRefusal, ContentRange};
 use reelbox_core::{ids, secrets};
 use reelbox_media::BlobError;
@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::http::compat::Compat;
 use crate::http::context::CallSlot;
+use crate::service::uploads::BodyStop;
 use crate::state::AppState;
 use reelbox_core::compat::Leniency;
 
@@ -71,7 +72,7 @@ fn progress_of(p: &reelbox_store::publishes::Publish) -> (u64, u64) {
 #[utoipa::path(put, path = "/upload/video/", tag = "Content Posting",
     params(("upload_id" = String, Query), ("upload_token" = String, Query), ("Content-Range" = String, Header, description = "bytes FIRST-LAST/TOTAL")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, description = "all chunks received"), (status = 206, description = "chunk accepted"), (status = 400), (status = 403, description = "upload URL expired"), (status = 404), (status = 416, description = "range does not match the upload's progress")))]
+    responses((status = 201, description = "all chunks received"), (status = 206, description = "chunk accepted"), (status = 400), (status = 403, description = "upload URL expired (before or during the PUT)"), (status = 408, description = "the body stalled: no bytes for limits.upload_body_idle_timeout_secs"), (status = 404), (status = 416, description = "range does not match the upload's progress")))]
 pub async fn put_chunk(
     State(st): State<AppState>,
     Query(q): Query<UploadQuery>,
@@ -125,18 +126,19 @@ pub async fn put_chunk(
     };
     let total = p.video_size.unwrap_or(0).max(0) as u64;
     let progress = Some(progress_of(&p));
-    if p.status != "PROCESSING_UPLOAD" && p.uploaded_bytes < p.video_size.unwrap_or(0) {
-        return reply(
-            StatusCode::NOT_FOUND,
-            None,
-            "This upload was cancelled or has failed.",
-        );
-    }
+    // An expired URL says so first, although the expiry also failed the upload.
     if p.upload_expires_at.is_some_and(|t| st.now() > t) {
         return reply(
             StatusCode::FORBIDDEN,
             progress,
             "The upload URL has expired.",
+        );
+    }
+    if p.status != "PROCESSING_UPLOAD" && p.uploaded_bytes < p.video_size.unwrap_or(0) {
+        return reply(
+            StatusCode::NOT_FOUND,
+            None,
+            "This upload was cancelled or has failed.",
         );
     }
     // TikTok: Content-Type "Select from: video/mp4, video/quicktime, video/webm — Required".
@@ -243,7 +245,7 @@ pub async fn put_chunk(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
     }
-    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let stream = crate::service::uploads::chunk_body(&st, body, p.upload_expires_at);
     let receipt = match st
         .blobs
         .write_chunk(
@@ -252,11 +254,30 @@ pub async fn put_chunk(
             (idx + 1) as u32,
             range.first,
             range.len(),
-            Box::pin(stream),
+            stream,
         )
         .await
     {
         Ok(r) => r,
+        Err(e) if BodyStop::of(&e) == Some(BodyStop::Expired) => {
+            return reply(
+                StatusCode::FORBIDDEN,
+                progress,
+                "The upload URL has expired.",
+            );
+        }
+        Err(e) if BodyStop::of(&e).is_some() => {
+            // A stalled client: nothing is acknowledged and the upload is free for a new PUT.
+            tracing::info!(publish_id = %p.id, error = %e, "chunk body stalled");
+            return reply(
+                StatusCode::REQUEST_TIMEOUT,
+                progress,
+                &format!(
+                    "No bytes of the chunk arrived for {} s; send it again.",
+                    st.cfg.limits.upload_body_idle_timeout_secs
+                ),
+            );
+        }
         Err(BlobError::LengthMismatch { expected, got }) => {
             return reply(
                 StatusCode::BAD_REQUEST,

@@ -167,7 +167,7 @@ async fn platform(creators: usize) -> Platform {
     o.storage = reelbox_testkit::fresh_bucket().await;
     o.config_toml = Some(
         "[limits]\ndaily_post_cap = 100000\npending_share_cap = 100000\nrate_init = 100000\n\
-         rate_status = 100000\nrate_creator_info = 100000\n\
+         rate_status = 100000\nrate_creator_info = 100000\nmax_connections_per_address = 0\n\
          [network]\nallow_http = true\nallow_private = [\"127.0.0.1/32\"]\n\
          [webhooks]\nfirst_retry_secs = 1\ntimeout_secs = 30\n\
          [jobs]\nlease_secs = 2\n"
