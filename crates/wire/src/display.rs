@@ -26,6 +26,10 @@ pub const VIDEO_FIELDS: &[&str] = &[
     "view_count",
 ];
 
+/// The Display Video Object's fields on TikTok's current pages: the older ones and `is_aigc`
+/// ("Set to true if the video is AI generated content", docs/en/tiktok-api-v2-video-object).
+pub const VIDEO_FIELDS_WITH_AIGC: [&str; 16] = crate::fields::extend(VIDEO_FIELDS, &["is_aigc"]);
+
 /// The User Object.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct DisplayUser {
@@ -93,10 +97,12 @@ pub struct DisplayVideo {
     pub comment_count: i64,
     pub share_count: i64,
     pub view_count: i64,
+    /// Only on profiles that have it (`tiktok-2026-11`).
+    pub is_aigc: bool,
 }
 
 impl Selectable for DisplayVideo {
-    const FIELDS: &'static [&'static str] = VIDEO_FIELDS;
+    const FIELDS: &'static [&'static str] = &VIDEO_FIELDS_WITH_AIGC;
 }
 
 /// Body of `POST /v2/video/list/`.

@@ -178,7 +178,8 @@ mod tests {
         keys_sorted(&r::RepostedVideosPage {
             cursor: 0,
             has_more: false,
-            user_reposted_videos: vec![],
+            reposted_videos: vec![item()],
+            user_reposted_videos: vec![item()],
         });
         let all: Vec<String> = r::Playlist::FIELDS.iter().map(|f| f.to_string()).collect();
         keys_sorted(&r::PlaylistPage {

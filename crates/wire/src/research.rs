@@ -347,6 +347,10 @@ pub struct PinnedVideos {
 pub struct RepostedVideosPage {
     pub cursor: i64,
     pub has_more: bool,
+    /// The videos under the key of TikTok's example answer, which its own research client reads.
+    #[schema(value_type = Vec<ResearchVideo>)]
+    pub reposted_videos: Vec<Picked<ResearchVideo>>,
+    /// The same videos under the key of TikTok's field table.
     #[schema(value_type = Vec<ResearchVideo>)]
     pub user_reposted_videos: Vec<Picked<ResearchVideo>>,
 }

@@ -7,12 +7,13 @@ use reelbox_core::{scopes, secrets};
 use reelbox_store::posts::Post;
 use reelbox_wire::ErrorCode;
 use reelbox_wire::display::{
-    DisplayUser, DisplayVideo, DisplayVideoQueryBody, UserInfo, VideoListBody, VideoListPage,
-    VideoQueryAnswer,
+    DisplayUser, DisplayVideo, DisplayVideoQueryBody, UserInfo, VIDEO_FIELDS,
+    VIDEO_FIELDS_WITH_AIGC, VideoListBody, VideoListPage, VideoQueryAnswer,
 };
 
 use crate::api::research::{id_text, invalid, keep_page};
 use crate::http::auth::Caller;
+use crate::http::compat::Compat;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Reading, WireJson};
@@ -142,7 +143,25 @@ fn video_object(st: &AppState, username: &str, p: &Post) -> DisplayVideo {
         comment_count: p.comment_count,
         share_count: p.share_count,
         view_count: p.view_count,
+        is_aigc: p.is_aigc != 0,
     }
+}
+
+/// The Display Video Object's field names on the caller's profile: `is_aigc` came with TikTok's
+/// 2026 pages (on older profiles it is an unknown name, ignored as any other).
+async fn video_fields(
+    st: &AppState,
+    caller: &Caller,
+    query: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> ApiResult<Fields<DisplayVideo>> {
+    let compat = Compat::of_key(st, &caller.client_key).await?;
+    let known: &[&str] = if compat.profile.display_is_aigc {
+        &VIDEO_FIELDS_WITH_AIGC
+    } else {
+        VIDEO_FIELDS
+    };
+    Fields::among(query, body, known)
 }
 
 /// List the token owner's public videos, newest first.
@@ -158,7 +177,7 @@ pub async fn video_list(
 ) -> ApiResult<Data<VideoListPage>> {
     caller.require(&[scopes::VIDEO_LIST])?;
     limit(&st, &caller, "video_list").await?;
-    let fields = Fields::<DisplayVideo>::parse(q.fields.as_deref())?;
+    let fields = video_fields(&st, &caller, q.fields.as_deref(), None).await?;
     let max = match body.max_count {
         None | Some(0) => 10,
         Some(n) if (1..=20).contains(&n) => n,
@@ -211,7 +230,7 @@ pub async fn video_query(
 ) -> ApiResult<Data<VideoQueryAnswer>> {
     caller.require(&[scopes::VIDEO_LIST])?;
     limit(&st, &caller, "video_query").await?;
-    let fields = Fields::<DisplayVideo>::parse_or_body(q.fields.as_deref(), body.fields.as_ref())?;
+    let fields = video_fields(&st, &caller, q.fields.as_deref(), body.fields.as_ref()).await?;
     let raw = body
         .filters
         .and_then(|f| f.video_ids)

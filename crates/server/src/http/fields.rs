@@ -62,6 +62,14 @@ impl<T: Selectable> Fields<T> {
         })
     }
 
+    /// Every field of `T`, for an endpoint that takes no `fields` (TikTok's playlist info).
+    pub fn all() -> Self {
+        Fields {
+            names: T::FIELDS.iter().map(|f| f.to_string()).collect(),
+            of: PhantomData,
+        }
+    }
+
     /// The names kept, in the order asked.
     pub fn names(&self) -> &[String] {
         &self.names

@@ -169,3 +169,55 @@ async fn display_video_query_only_own_public_videos() {
         (400, Some("filters.video_ids is required"))
     );
 }
+
+#[tokio::test]
+async fn is_aigc_is_a_video_field_on_the_current_profile_only() {
+    let r = read_world(server().await).await;
+    let rows = db_rows(
+        &r.s,
+        "SELECT p.id, c.username FROM posts p JOIN creators c ON c.id = p.creator_id \
+         WHERE p.is_aigc = 1 AND p.privacy_level = 'PUBLIC_TO_EVERYONE' ORDER BY p.id LIMIT 1",
+    )
+    .await;
+    let (id, username) = rows
+        .first()
+        .cloned()
+        .expect("the corpus has an AI-generated video");
+    let tok = user_token(&r.s, &r.client_key, &username, SCOPES).await;
+    let query = |fields: &'static str| {
+        let (s, tok, id) = (&r.s, tok.clone(), id.clone());
+        async move {
+            s.call(
+                &tok,
+                &format!("/v2/video/query/?fields={fields}"),
+                Some(json!({"filters": {"video_ids": [id]}})),
+            )
+            .await
+        }
+    };
+    // TikTok's 2026 Video Object has is_aigc.
+    let (st, v) = query("id,is_aigc").await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["data"]["videos"][0], json!({"id": id, "is_aigc": true}));
+    let (st, v) = query("is_aigc").await;
+    assert_eq!(
+        (st, &v["data"]["videos"][0]),
+        (200, &json!({"is_aigc": true}))
+    );
+    // On the older profile it is no field: alone it leaves nothing to answer, beside others it
+    // is dropped like any unknown name.
+    r.s.admin(
+        reqwest::Method::PATCH,
+        &format!("/_reelbox/apps/{}", r.client_key),
+        json!({"compat": {"profile": "tiktok-2024"}}),
+    )
+    .await;
+    let (st, v) = query("is_aigc").await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_params")),
+        "{v}"
+    );
+    let (st, v) = query("id,is_aigc").await;
+    assert_eq!((st, &v["data"]["videos"][0]), (200, &json!({"id": id})));
+}

@@ -65,7 +65,24 @@ async fn playlist_info_pages_visible_videos() {
         ),
         (Some(4), Some(false))
     );
-    assert!(last["data"].get("playlist_name").is_none());
+    // TikTok's playlist info takes no `fields`: its own example asks for `playlist_id` and gets
+    // the whole object, and a request without `fields` gets it too.
+    assert!(last["data"]["playlist_name"].is_string(), "{last}");
+    assert!(last["data"]["playlist_item_total"].is_number(), "{last}");
+    let (st, bare) =
+        w.s.call(
+            &w.clt,
+            PLAYLIST,
+            Some(json!({"playlist_id": pid, "max_count": 3})),
+        )
+        .await;
+    assert_eq!(st, 200, "{bare}");
+    assert_eq!(
+        bare["data"]["playlist_video_ids"].as_array().map(Vec::len),
+        Some(3)
+    );
+    assert!(bare["data"]["playlist_name"].is_string(), "{bare}");
+    insta::assert_json_snapshot!("playlist_info_without_fields", shape(bare));
 
     // The research video query names a video's playlist when `playlist_id` is asked for.
     let others = ids(&w.s, &format!("SELECT p.id FROM posts p JOIN creators c ON c.id = p.creator_id WHERE {VISIBLE} AND c.username = 'user1_0' ORDER BY p.id LIMIT 1 OFFSET 4")).await;

@@ -134,6 +134,7 @@ pub async fn reposted_videos(
     Ok(call.answer(wire::RepostedVideosPage {
         cursor: cursor + rows.len() as i64,
         has_more,
+        reposted_videos: user_reposted_videos.clone(),
         user_reposted_videos,
     }))
 }
@@ -148,7 +149,9 @@ pub async fn playlist_info(
     call: Research<PlaylistBody>,
 ) -> ApiResult<Data<wire::PlaylistPage>> {
     let body = &call.body;
-    let fields = Fields::<wire::Playlist>::parse(call.fields.as_deref())?;
+    // TikTok's parameter table has no `fields`, and its own example (`?fields=playlist_id`)
+    // answers the whole object: every field, whatever is asked.
+    let fields = Fields::<wire::Playlist>::all();
     let limit = page_size(body.max_count, DEFAULT_COUNT, MAX_COUNT)?;
     let cursor = cursor_index(body.cursor)?;
     let id = required_id(body.playlist_id.as_ref(), "playlist_id")?;
