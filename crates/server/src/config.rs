@@ -58,6 +58,10 @@ pub struct Compat {
     /// TikTok's table prints `post.publish.no_longer_publicaly_available` (every profile's
     /// default); the clients found in the field match `post.publish.no_longer_publicly_available`.
     pub no_longer_public_event: Option<String>,
+    /// New videos reach Research API results only after the profile's lag ("New videos take up
+    /// to 48 hours to be added to the search engine", TikTok's Research FAQ). Unset: on for a
+    /// live platform, off in the sandbox (tests see their videos at once).
+    pub research_lag: Option<bool>,
 }
 
 impl Default for Compat {
@@ -66,6 +70,7 @@ impl Default for Compat {
             profile: reelbox_core::compat::DEFAULT_PROFILE.into(),
             strict: false,
             no_longer_public_event: None,
+            research_lag: None,
         }
     }
 }

@@ -58,6 +58,20 @@ impl Compat {
             .unwrap_or(self.profile.no_longer_public_event)
     }
 
+    /// How long a new video waits before Research API results can hold it, in milliseconds.
+    pub fn research_lag_ms(&self, st: &AppState) -> i64 {
+        let on = st
+            .cfg
+            .compat
+            .research_lag
+            .unwrap_or(st.cfg.mode == crate::config::Mode::Production);
+        if on {
+            self.profile.research_lag_secs * 1000
+        } else {
+            0
+        }
+    }
+
     /// A leniency this call relies on: noted for the report, and refused in strict mode with
     /// TikTok's answer.
     pub fn allow(&self, slot: &CallSlot, l: Leniency) -> Result<(), Refusal> {

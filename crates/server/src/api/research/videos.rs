@@ -149,7 +149,11 @@ pub async fn video_query(
                 client_key: caller.client_key.clone(),
                 query: serde_json::to_string(&stored).map_err(ApiError::internal)?,
                 max_id: st.store.max_post_id().await?,
-                snapshot_at: now,
+                // Videos newer than the research lag are not searchable yet.
+                snapshot_at: now
+                    - crate::http::compat::Compat::of_key(&st, &caller.client_key)
+                        .await?
+                        .research_lag_ms(&st),
                 pages: "{}".into(),
                 created_at: now,
             };
