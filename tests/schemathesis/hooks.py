@@ -1,7 +1,7 @@
 """Schemathesis hooks for reelbox: every answer of the JSON API must be TikTok's envelope."""
 import schemathesis
 
-ENVELOPE_PREFIXES = ("/v2/post/", "/v2/user/", "/v2/video/", "/v2/research/", "/_reelbox/")
+ENVELOPE_PREFIXES = ("/v2/post/", "/v2/user/", "/v2/video/", "/v2/research/", "/_reelbox/", "/reelbox/v1/")
 
 
 @schemathesis.check

@@ -30,8 +30,8 @@ export SCHEMATHESIS_HOOKS=tests.schemathesis.hooks
 export PYTHONPATH=$PWD
 common=(-c not_a_server_error,response_schema_conformance,tiktok_envelope -n "$N" --generation-deterministic --phases examples,fuzzing --suppress-health-check=filter_too_much)
 echo "== wire API (creator token)"
-st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $TOKEN" --exclude-path-regex '^/(_reelbox|v2/research/)' "${common[@]}"
+st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $TOKEN" --exclude-path-regex '^/(_reelbox|v2/research/|reelbox/v1/)' "${common[@]}"
 echo "== Research API (client token)"
-st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $CLIENT_TOKEN" --include-path-regex '^/v2/research/' "${common[@]}"
+st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $CLIENT_TOKEN" --include-path-regex '^/(v2/research|reelbox/v1)/' "${common[@]}"
 echo "== control API (admin token)"
 st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox' --exclude-path-regex '^/_reelbox/(seed|clock)' "${common[@]}"

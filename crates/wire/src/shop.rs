@@ -1,4 +1,4 @@
-//! reelbox's own cross-shop product search (`POST /v2/research/shop/product/query/`): the
+//! reelbox's own cross-shop product search (`POST /reelbox/v1/shop/product/query/`): the
 //! research query's condition grammar over product fields, structured prices, `search_id`
 //! result sets.
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::fields::{Picked, Selectable, id_number};
 use crate::research::RawQuery;
 
-/// The body of `POST /v2/research/shop/product/query/`. A result set stores the query and sort.
+/// The body of `POST /reelbox/v1/shop/product/query/`. A result set stores the query and sort.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct ProductQueryBody {
@@ -78,7 +78,7 @@ impl Selectable for ShopProduct {
     ];
 }
 
-/// The answer of `POST /v2/research/shop/product/query/`.
+/// The answer of `POST /reelbox/v1/shop/product/query/`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProductPage {
     pub cursor: i64,

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::fields::{Picked, Selectable, extend, id_number, id_numbers};
 
-/// The body of `POST /v2/research/hashtag/query/`.
+/// The body of `POST /reelbox/v1/hashtag/query/`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct HashtagQueryBody {
@@ -21,7 +21,7 @@ pub struct HashtagQueryBody {
     pub region_code: Option<String>,
 }
 
-/// The body of `POST /v2/research/hashtag/trend/`.
+/// The body of `POST /reelbox/v1/hashtag/trend/`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct HashtagTrendBody {
@@ -33,7 +33,7 @@ pub struct HashtagTrendBody {
     pub cursor: Option<i64>,
 }
 
-/// The body of `POST /v2/research/music/query/`.
+/// The body of `POST /reelbox/v1/music/query/`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct MusicQueryBody {
@@ -44,7 +44,7 @@ pub struct MusicQueryBody {
     pub end_date: Option<String>,
 }
 
-/// The body of `POST /v2/research/music/trend/`.
+/// The body of `POST /reelbox/v1/music/trend/`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(default)]
 pub struct MusicTrendBody {
@@ -103,7 +103,7 @@ impl Selectable for Hashtag {
     ];
 }
 
-/// The answer of `POST /v2/research/hashtag/query/`.
+/// The answer of `POST /reelbox/v1/hashtag/query/`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Hashtags {
     #[schema(value_type = Vec<Hashtag>)]
@@ -146,7 +146,7 @@ impl Selectable for TrendingHashtag {
     ];
 }
 
-/// The answer of `POST /v2/research/hashtag/trend/`.
+/// The answer of `POST /reelbox/v1/hashtag/trend/`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HashtagRanking {
     pub cursor: i64,
@@ -186,7 +186,7 @@ impl Selectable for Music {
     ];
 }
 
-/// The answer of `POST /v2/research/music/query/`.
+/// The answer of `POST /reelbox/v1/music/query/`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Musics {
     #[schema(value_type = Vec<Music>)]
@@ -235,7 +235,7 @@ impl Selectable for TrendingMusic {
     const FIELDS: &'static [&'static str] = &TRENDING_MUSIC_FIELDS;
 }
 
-/// The answer of `POST /v2/research/music/trend/`.
+/// The answer of `POST /reelbox/v1/music/trend/`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MusicRanking {
     pub cursor: i64,

@@ -120,6 +120,7 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     // calls for days), and no one could inspect it anyway.
     // Upload PUTs carry no token: they are kept when they relied on a leniency, for the report.
     let kept = path.starts_with("/v2/")
+        || path.starts_with(crate::http::surface::NATIVE_PREFIX)
         || (path == crate::http::limits::UPLOAD_PATH && slot.has_lenient());
     let who = kept.then(|| slot.take()).filter(|w| w.client_key.is_some());
     if let Some(who) = who {
@@ -217,7 +218,10 @@ async fn into_envelope(path: &str, resp: Response) -> Response {
         404 if surface == Surface::Own => ErrorCode::NotFound,
         429 => ErrorCode::RateLimitExceeded,
         s if s >= 500 => ErrorCode::InternalError,
-        _ if surface == Surface::Reading => ErrorCode::InvalidParams,
+        // reelbox's own data endpoints speak the read side's dialect.
+        _ if surface == Surface::Reading || path.starts_with(surface::NATIVE_PREFIX) => {
+            ErrorCode::InvalidParams
+        }
         _ => ErrorCode::InvalidParam,
     };
     crate::http::error::ApiError::new(code, message)

@@ -11,7 +11,7 @@ async fn activity_moves_counters_and_hashtag_trends() {
     let post = db_rows(&r.s, "SELECT p.id, p.hashtags FROM posts p JOIN creators c ON c.id = p.creator_id WHERE p.privacy_level = 'PUBLIC_TO_EVERYONE' AND c.private_account = 0 AND p.hashtags LIKE '%\"fyp\"%' LIMIT 1").await;
     let q = json!({"hashtag_names": ["FYP"], "start_date": format_day(today()), "end_date": format_day(today())});
     let path =
-        "/v2/research/hashtag/query/?fields=hashtag_id,hashtag_name,video_count,view_count,trend";
+        "/reelbox/v1/hashtag/query/?fields=hashtag_id,hashtag_name,video_count,view_count,trend";
     let (st, before) = r.s.call(&r.clt, path, Some(q.clone())).await;
     assert_eq!(st, 200, "{before}");
     let views_today = |v: &Value| {
@@ -42,7 +42,7 @@ async fn activity_moves_counters_and_hashtag_trends() {
         json!([{"date": "[date]", "video_count": "[n]", "view_count": "[n]"}]);
     insta::assert_json_snapshot!("hashtag_query", shape(snap));
 
-    let (st, v) = r.s.call(&r.clt, "/v2/research/hashtag/trend/?fields=rank,rank_diff,hashtag_id,hashtag_name,video_count,view_count,trend", Some(json!({"region_code": "ALL", "period": 7, "max_count": 3}))).await;
+    let (st, v) = r.s.call(&r.clt, "/reelbox/v1/hashtag/trend/?fields=rank,rank_diff,hashtag_id,hashtag_name,video_count,view_count,trend", Some(json!({"region_code": "ALL", "period": 7, "max_count": 3}))).await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(
         v["data"]["hashtags"][0]["hashtag_name"], "fyp",
@@ -52,7 +52,7 @@ async fn activity_moves_counters_and_hashtag_trends() {
     let (st, e) =
         r.s.call(
             &r.clt,
-            "/v2/research/hashtag/trend/?fields=rank",
+            "/reelbox/v1/hashtag/trend/?fields=rank",
             Some(json!({"period": 9})),
         )
         .await;

@@ -10,7 +10,7 @@ async fn music_query_answers_sounds_with_totals_and_exact_errors() {
     // The most used sound and its public videos, counted straight from the posts.
     let top: Vec<(String, i64, i64)> = rows(&s, "SELECT music_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(view_count) AS BIGINT) FROM posts WHERE privacy_level = 'PUBLIC_TO_EVERYONE' AND deleted_at IS NULL GROUP BY music_id ORDER BY COUNT(*) DESC, music_id LIMIT 1").await;
     let (id, videos, views) = top[0].clone();
-    let path = "/v2/research/music/query/?fields=music_id,title,author,duration,video_count,is_original,view_count,is_commercial,cover_url,create_time,trend";
+    let path = "/reelbox/v1/music/query/?fields=music_id,title,author,duration,video_count,is_original,view_count,is_commercial,cover_url,create_time,trend";
     let v = s
         .call(
             &clt,
@@ -44,7 +44,7 @@ async fn music_query_answers_sounds_with_totals_and_exact_errors() {
     let v = s
         .call(
             &clt,
-            "/v2/research/music/query/?fields=title,music_id",
+            "/reelbox/v1/music/query/?fields=title,music_id",
             Some(json!({"music_ids": [id.clone()]})),
         )
         .await;
@@ -78,7 +78,7 @@ async fn music_query_answers_sounds_with_totals_and_exact_errors() {
         err(&s
             .call(
                 &clt,
-                "/v2/research/music/query/",
+                "/reelbox/v1/music/query/",
                 Some(json!({"music_ids": [id]}))
             )
             .await),
@@ -89,7 +89,7 @@ async fn music_query_answers_sounds_with_totals_and_exact_errors() {
 #[tokio::test]
 async fn music_trend_ranks_pages_and_filters() {
     let (s, clt) = native_world(&["research.data.basic"]).await;
-    let path = "/v2/research/music/trend/?fields=rank,rank_diff,music_id,title,author,video_count,view_count,is_commercial,trend,related_video_ids";
+    let path = "/reelbox/v1/music/trend/?fields=rank,rank_diff,music_id,title,author,video_count,view_count,is_commercial,trend,related_video_ids";
     let page = |body: Value| {
         let s = &s;
         let clt = &clt;

@@ -7,7 +7,7 @@ use super::{err, native_world, rows, shape};
 #[tokio::test]
 async fn shop_product_query_filters_sorts_and_pages_by_search_id() {
     let (s, clt) = native_world(&["research.data.basic"]).await;
-    let path = "/v2/research/shop/product/query/?fields=product_id,title,price,currency,sold_count,rating,shop_name,region_code,category,shop_id,original_price,sold_count_7d,review_count,description,image_url,product_url,related_video_count,create_time";
+    let path = "/reelbox/v1/shop/product/query/?fields=product_id,title,price,currency,sold_count,rating,shop_name,region_code,category,shop_id,original_price,sold_count_7d,review_count,description,image_url,product_url,related_video_count,create_time";
     let body = json!({
         "query": {"and": [
             {"operation": "IN", "field_name": "region_code", "field_values": ["GB", "us", "br", "ID", "MX", "FR", "JP", "PH"]},
@@ -69,7 +69,7 @@ async fn shop_product_query_filters_sorts_and_pages_by_search_id() {
     let v = s
         .call(
             &clt,
-            "/v2/research/shop/product/query/?fields=title,price,rating",
+            "/reelbox/v1/shop/product/query/?fields=title,price,rating",
             Some(json!({
             "query": {"and": [
                 {"operation": "EQ", "field_name": "keyword", "field_values": [word]},

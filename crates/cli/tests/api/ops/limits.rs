@@ -400,7 +400,7 @@ async fn every_list_caps_max_count() {
         ),
         (
             &clt,
-            "/v2/research/shop/product/query/?fields=product_id",
+            "/reelbox/v1/shop/product/query/?fields=product_id",
             json!({}),
             100,
         ),

@@ -279,14 +279,19 @@ async fn research_malformed_queries_answer_exact_errors() {
 #[tokio::test]
 async fn with_the_research_lag_on_new_videos_wait_48_hours() {
     let mut r = read_world(crate::server_with(|c| c.compat.research_lag = Some(true)).await).await;
-    let clock = r.s.admin(reqwest::Method::GET, "/_reelbox/clock", Value::Null).await;
+    let clock =
+        r.s.admin(reqwest::Method::GET, "/_reelbox/clock", Value::Null)
+            .await;
     let lag_bound = clock["now"].as_i64().unwrap() - 48 * 3_600_000;
     let recent = db_rows(
         &r.s,
         &format!("SELECT id, privacy_level FROM posts WHERE created_at > {lag_bound} AND privacy_level = 'PUBLIC_TO_EVERYONE'"),
     )
     .await;
-    assert!(!recent.is_empty(), "the corpus has videos of the last two days");
+    assert!(
+        !recent.is_empty(),
+        "the corpus has videos of the last two days"
+    );
     let recent: HashSet<u64> = recent.iter().map(|x| x.0.parse().unwrap()).collect();
     let (start, end) = window(12, 1);
     let everything = json!({"query": {"and": [{"operation": "IN", "field_name": "region_code",
@@ -295,10 +300,16 @@ async fn with_the_research_lag_on_new_videos_wait_48_hours() {
     let path = "/v2/research/video/query/?fields=id,create_time";
     let before = all_ids(&r, path, everything.clone()).await;
     assert!(!before.is_empty());
-    assert!(before.iter().all(|id| !recent.contains(id)), "no video of the last 48 hours");
+    assert!(
+        before.iter().all(|id| !recent.contains(id)),
+        "no video of the last 48 hours"
+    );
     // Two days later they are searchable.
     r.s.advance_clock(2 * 86_400 + 60).await;
     r.clt = client_token(&r.s, &r.client_key, &r.client_secret).await;
     let after = all_ids(&r, path, everything).await;
-    assert!(recent.iter().any(|id| after.contains(id)), "the videos waited for caught up");
+    assert!(
+        recent.iter().any(|id| after.contains(id)),
+        "the videos waited for caught up"
+    );
 }

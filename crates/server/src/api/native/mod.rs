@@ -67,7 +67,7 @@ fn day_counts(series: &[DayBucket]) -> Vec<wire::DayCount> {
 }
 
 /// Hashtags by name with totals and a daily series.
-#[utoipa::path(post, path = "/v2/research/hashtag/query/", tag = "reelbox research extensions", params(FieldsParam),
+#[utoipa::path(post, path = "/reelbox/v1/hashtag/query/", tag = "reelbox research extensions", params(FieldsParam),
     request_body = HashtagQueryBody,
     responses((status = 200, body = reelbox_wire::Envelope<wire::Hashtags>)),
     security(("bearer" = [])))]
@@ -113,7 +113,7 @@ pub async fn hashtag_query(
 }
 
 /// Trending hashtags of a region over 7, 30 or 120 days.
-#[utoipa::path(post, path = "/v2/research/hashtag/trend/", tag = "reelbox research extensions", params(FieldsParam),
+#[utoipa::path(post, path = "/reelbox/v1/hashtag/trend/", tag = "reelbox research extensions", params(FieldsParam),
     request_body = HashtagTrendBody,
     responses((status = 200, body = reelbox_wire::Envelope<wire::HashtagRanking>)),
     security(("bearer" = [])))]
@@ -201,7 +201,7 @@ fn music_info(m: &reelbox_store::shop::Music) -> wire::MusicInfo {
 }
 
 /// Sounds by id with totals and a daily series.
-#[utoipa::path(post, path = "/v2/research/music/query/", tag = "reelbox research extensions", params(FieldsParam),
+#[utoipa::path(post, path = "/reelbox/v1/music/query/", tag = "reelbox research extensions", params(FieldsParam),
     request_body = MusicQueryBody,
     responses((status = 200, body = reelbox_wire::Envelope<wire::Musics>)),
     security(("bearer" = [])))]
@@ -260,7 +260,7 @@ const BOARD_SIZE: i64 = 100;
 const BOARD_SCAN: i64 = 10_000;
 
 /// Trending sounds of a region over 7, 30 or 120 days.
-#[utoipa::path(post, path = "/v2/research/music/trend/", tag = "reelbox research extensions", params(FieldsParam),
+#[utoipa::path(post, path = "/reelbox/v1/music/trend/", tag = "reelbox research extensions", params(FieldsParam),
     request_body = MusicTrendBody,
     responses((status = 200, body = reelbox_wire::Envelope<wire::MusicRanking>)),
     security(("bearer" = [])))]

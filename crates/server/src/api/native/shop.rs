@@ -1,4 +1,4 @@
-//! reelbox-native cross-shop product search (`POST /v2/research/shop/product/query/`): the
+//! reelbox-native cross-shop product search (`POST /reelbox/v1/shop/product/query/`): the
 //! condition grammar of the research video query over product fields, structured prices, and
 //! `search_id` result sets that replay their stored query.
 use axum::extract::State;
@@ -175,7 +175,7 @@ fn product_object(p: &Product) -> ShopProduct {
 }
 
 /// Cross-shop product search with structured prices.
-#[utoipa::path(post, path = "/v2/research/shop/product/query/", tag = "reelbox research extensions", params(FieldsParam),
+#[utoipa::path(post, path = "/reelbox/v1/shop/product/query/", tag = "reelbox research extensions", params(FieldsParam),
     request_body = ProductQueryBody,
     responses((status = 200, body = reelbox_wire::Envelope<ProductPage>)),
     security(("bearer" = [])))]
