@@ -292,6 +292,17 @@ fn validate_cond(c: &RawCondition) -> Result<Cond, RuleError> {
     Ok(Cond { field, op, values })
 }
 
+/// Whether a query sends numbers in `field_values` (TikTok's are strings; reelbox reads numbers
+/// as a leniency).
+pub fn has_numeric_values(q: &RawQuery) -> bool {
+    [&q.and, &q.or, &q.not]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|c| c.field_values.iter().flatten())
+        .any(|v| v.is_number())
+}
+
 /// Validates the query and date range of a video query body.
 pub fn validate_query(
     query: Option<&RawQuery>,
@@ -668,5 +679,15 @@ mod tests {
                 ..f
             }
         ));
+    }
+    #[test]
+    fn numbers_in_field_values_are_told_apart_from_strings() {
+        let q = |v: serde_json::Value| -> RawQuery { serde_json::from_value(v).unwrap() };
+        assert!(has_numeric_values(&q(
+            json!({"and": [{"field_name": "video_id", "operation": "EQ", "field_values": [7038]}]})
+        )));
+        assert!(!has_numeric_values(&q(
+            json!({"not": [{"field_name": "video_id", "operation": "EQ", "field_values": ["7038"]}]})
+        )));
     }
 }

@@ -313,3 +313,60 @@ async fn with_the_research_lag_on_new_videos_wait_48_hours() {
         "the videos waited for caught up"
     );
 }
+
+#[tokio::test]
+async fn numeric_field_values_are_reported_then_refused_in_strict_mode() {
+    let r = read_world(server().await).await;
+    let id: u64 = db_rows(
+        &r.s,
+        "SELECT id, privacy_level FROM posts ORDER BY id LIMIT 1",
+    )
+    .await[0]
+        .0
+        .parse()
+        .unwrap();
+    let (start, end) = window(12, 1);
+    let body = json!({"query": {"and": [{"operation": "EQ", "field_name": "video_id", "field_values": [id]}]},
+                      "start_date": start, "end_date": end});
+    let path = "/v2/research/video/query/?fields=id";
+    let (st, v) = r.s.call(&r.clt, path, Some(body.clone())).await;
+    assert_eq!(st, 200, "{v}");
+    let report =
+        r.s.admin(
+            reqwest::Method::GET,
+            &format!("/_reelbox/report?client_key={}", r.client_key),
+            Value::Null,
+        )
+        .await;
+    let check = report["report"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "tiktok_would_accept")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        check["evidence"][0]["detail"],
+        "would fail on TikTok: sent numbers in a research query's field_values (TikTok's are strings)"
+    );
+    r.s.admin(
+        reqwest::Method::PATCH,
+        &format!("/_reelbox/apps/{}", r.client_key),
+        json!({"compat": {"strict": true}}),
+    )
+    .await;
+    let (st, v) = r.s.call(&r.clt, path, Some(body)).await;
+    assert_eq!(
+        (
+            st,
+            v["error"]["code"].as_str(),
+            v["error"]["message"].as_str()
+        ),
+        (
+            400,
+            Some("invalid_params"),
+            Some("field_values must be strings.")
+        ),
+        "{v}"
+    );
+}

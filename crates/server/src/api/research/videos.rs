@@ -1,7 +1,9 @@
 //! Research API: video query with the query language and cached result sets, user info, comment
 //! lists, followers and following. Client access tokens with `research.data.basic`; every served
 //! request counts against the daily quota (the [`Research`] gate).
+use axum::Extension;
 use axum::extract::State;
+use reelbox_core::compat::Leniency;
 use reelbox_core::research::{
     self, DEFAULT_COUNT, MAX_COUNT, RawQuery, cursor_index, name_id, page_size,
 };
@@ -12,6 +14,8 @@ use reelbox_wire::research::{self as wire, CommentListBody, UsernameBody, VideoQ
 use serde::{Deserialize, Serialize};
 
 use crate::api::research::{id_text, invalid, keep_page};
+use crate::http::compat::Compat;
+use crate::http::context::CallSlot;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
@@ -105,9 +109,19 @@ struct StoredQuery {
     security(("bearer" = [])))]
 pub async fn video_query(
     State(st): State<AppState>,
+    Extension(slot): Extension<CallSlot>,
     call: Research<VideoQueryBody>,
 ) -> ApiResult<Data<wire::VideoQueryPage>> {
     let (caller, body) = (&call.caller, &call.body);
+    if body
+        .query
+        .as_ref()
+        .is_some_and(research::has_numeric_values)
+    {
+        Compat::of_key(&st, &caller.client_key)
+            .await?
+            .allow(&slot, Leniency::NumericFieldValues)?;
+    }
     let fields = Fields::<wire::ResearchVideo>::parse(call.fields.as_deref())?;
     let limit = page_size(body.max_count, DEFAULT_COUNT, MAX_COUNT)?;
     let cursor = cursor_index(body.cursor)?;
@@ -151,7 +165,7 @@ pub async fn video_query(
                 max_id: st.store.max_post_id().await?,
                 // Videos newer than the research lag are not searchable yet.
                 snapshot_at: now
-                    - crate::http::compat::Compat::of_key(&st, &caller.client_key)
+                    - Compat::of_key(&st, &caller.client_key)
                         .await?
                         .research_lag_ms(&st),
                 pages: "{}".into(),
