@@ -377,3 +377,19 @@ async fn posting_leniencies_are_reported_then_refused_in_strict_mode() {
     assert_eq!(put_one_chunk(&w, "application/octet-stream").await, 400);
     assert_eq!(put_one_chunk(&w, "video/webm").await, 201);
 }
+
+#[tokio::test]
+async fn strict_mode_for_the_platform_and_an_apps_own_choice() {
+    let w =
+        reelbox_testkit::World::posting(crate::server_with(|c| c.compat.strict = true).await).await;
+    let key = w.app["client_key"].as_str().unwrap();
+    assert_eq!(w.app["compat"]["strict"], true);
+    let [json_body, ..] = lenient_token_requests(&w).await;
+    assert_eq!(json_body.0, 400, "{}", json_body.1);
+    // An app may choose otherwise.
+    choose(&w.s, key, json!({"strict": false})).await;
+    let [json_body, client_id, basic] = lenient_token_requests(&w).await;
+    for (st, v) in [json_body, client_id, basic] {
+        assert_eq!(st, 200, "{v}");
+    }
+}

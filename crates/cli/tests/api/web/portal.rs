@@ -173,6 +173,51 @@ async fn developer_portal_and_operator_admin() {
         )
         .await;
     assert_eq!(other.get(&path).await.status, 404);
+    // Which TikTok the app is served, chosen on its page.
+    let page = d.get(&path).await;
+    assert!(
+        page.body
+            .contains("Served as <strong>tiktok-2026-11</strong>"),
+        "{}",
+        page.body
+    );
+    let p = d
+        .submit(
+            &path,
+            &format!("{path}/compat"),
+            &[("profile", "tiktok-2024"), ("strict", "on")],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains("Served as <strong>tiktok-2024</strong>"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("<strong>strict</strong>"));
+    let shown =
+        w.s.admin(
+            reqwest::Method::GET,
+            &format!("/_reelbox/apps/{key}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        (
+            shown["compat"]["profile"].as_str(),
+            shown["compat"]["strict"].as_bool()
+        ),
+        (Some("tiktok-2024"), Some(true))
+    );
+    let p = d
+        .submit(
+            &path,
+            &format!("{path}/compat"),
+            &[("profile", "tiktok-1999"), ("strict", "platform")],
+        )
+        .await;
+    assert_eq!(p.status, 400);
+    assert!(p.body.contains("is not a profile"), "{}", p.body);
     // Audit: requested in the portal, approved by the operator.
     assert_eq!(
         d.submit(&path, &format!("{path}/audit"), &[]).await.status,
