@@ -1,4 +1,5 @@
 //! Posts: what a completed publish becomes, and what profiles, watch pages and the read API show.
+use reelbox_wire::posting::PublishStatus;
 use sqlx::{Any, FromRow, Transaction};
 
 use crate::{Result, Store};
@@ -162,7 +163,7 @@ impl Store {
     pub async fn complete_with_post(
         &self,
         publish_id: &str,
-        from: &[&str],
+        from: &[PublishStatus],
         post: &Post,
         tags: &[String],
         public: bool,
@@ -172,11 +173,7 @@ impl Store {
     ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
-        let list = from
-            .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::publishes::status_list(from);
         let current: Option<(String, String, String)> = sqlx::query_as(sql!(
             "SELECT status, post_ids, public_post_ids FROM publishes WHERE id = $1{}",
             self.backend.for_update()
@@ -187,7 +184,7 @@ impl Store {
         let Some((status, post_ids, public_ids)) = current else {
             return Ok(false);
         };
-        if !from.contains(&status.as_str()) {
+        if !PublishStatus::parse(&status).is_some_and(|s| from.contains(&s)) {
             return Ok(false);
         }
         let mut ids: Vec<String> = crate::from_json(&post_ids)?;

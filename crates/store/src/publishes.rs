@@ -2,6 +2,8 @@
 //! failure), plus the chunks acknowledged for it.
 use sqlx::{Any, FromRow, Transaction};
 
+use reelbox_wire::posting::PublishStatus;
+
 use crate::{Backend, Result, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
@@ -16,7 +18,8 @@ pub struct Publish {
     /// `VIDEO` or `PHOTO`.
     pub media_type: String,
     pub source: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PublishStatus,
     pub fail_reason: Option<String>,
     /// The post_info as the client sent it (JSON).
     pub post_info: String,
@@ -66,6 +69,16 @@ pub struct UsageCounts {
     pub pending_shares: i64,
 }
 
+/// The SQL list of `statuses` for `status IN (…)`: the enum's own spellings, safe to write into a
+/// statement.
+pub(crate) fn status_list(statuses: &[PublishStatus]) -> String {
+    statuses
+        .iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Store {
     pub async fn insert_publish_tx(tx: &mut Transaction<'_, Any>, p: &Publish) -> Result<()> {
         sqlx::query(sql!(
@@ -78,7 +91,7 @@ impl Store {
         .bind(&p.mode)
         .bind(&p.media_type)
         .bind(&p.source)
-        .bind(&p.status)
+        .bind(p.status.as_str())
         .bind(&p.fail_reason)
         .bind(&p.post_info)
         .bind(&p.settings)
@@ -353,8 +366,8 @@ impl Store {
     pub async fn transition(
         &self,
         id: &str,
-        from: &[&str],
-        status: &str,
+        from: &[PublishStatus],
+        status: PublishStatus,
         fail_reason: Option<&str>,
         now: i64,
     ) -> Result<bool> {
@@ -366,24 +379,20 @@ impl Store {
     pub async fn transition_with(
         &self,
         id: &str,
-        from: &[&str],
-        status: &str,
+        from: &[PublishStatus],
+        status: PublishStatus,
         fail_reason: Option<&str>,
         now: i64,
         outbox: &crate::webhooks::Outbox,
     ) -> Result<bool> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
-        let list = from
-            .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = status_list(from);
         let r = sqlx::query(sql!(
             "UPDATE publishes SET status = $2, fail_reason = $3, updated_at = $4, completed_at = CASE WHEN $2 IN ('FAILED', 'PUBLISH_COMPLETE') THEN $4 ELSE completed_at END WHERE id = $1 AND status IN ({list})"
         ))
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(fail_reason)
         .bind(now)
         .execute(&mut *tx)

@@ -243,6 +243,14 @@ impl PublishStatus {
     }
 }
 
+/// Read from a stored status (the database keeps the wire spelling).
+impl TryFrom<String> for PublishStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        PublishStatus::parse(&s).ok_or_else(|| format!("unknown publish status {s:?}"))
+    }
+}
+
 /// `data` of `status/fetch/`. The misspelling `publicaly_available_post_id` is TikTok's and is the
 /// contract; post ids are JSON numbers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

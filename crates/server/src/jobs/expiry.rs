@@ -13,13 +13,13 @@ pub async fn run_expire_upload(st: &AppState, publish_id: &str) -> anyhow::Resul
     };
     let complete = p.uploaded_bytes >= p.video_size.unwrap_or(0);
     let expired = p.upload_expires_at.is_some_and(|t| st.now() > t);
-    if p.status != PublishStatus::ProcessingUpload.as_str() || complete || !expired {
+    if p.status != PublishStatus::ProcessingUpload || complete || !expired {
         return Ok(());
     }
     publishes::fail(
         st,
         &p,
-        &[PublishStatus::ProcessingUpload.as_str()],
+        &[PublishStatus::ProcessingUpload],
         fail_reason::FILE_FORMAT_CHECK_FAILED,
     )
     .await?;

@@ -9,6 +9,7 @@ use reelbox_core::ids;
 use reelbox_core::rules::PostSettings;
 use reelbox_media::{ChunkReceipt, FailReason, ImageLimits, VideoLimits};
 use reelbox_store::publishes::Publish;
+use reelbox_wire::posting::PublishStatus;
 use reelbox_wire::posting::fail_reason;
 use reelbox_wire::webhook::{events, publish_type};
 use std::path::PathBuf;
@@ -19,7 +20,7 @@ pub async fn run_process(st: &AppState, publish_id: &str) -> anyhow::Result<()> 
     let Some(p) = st.store.publish_fresh(publish_id).await? else {
         return Ok(());
     };
-    if p.status != "PROCESSING_UPLOAD" {
+    if p.status != PublishStatus::ProcessingUpload {
         return Ok(());
     }
     let key = media_key(&p);
@@ -46,7 +47,7 @@ pub async fn run_process(st: &AppState, publish_id: &str) -> anyhow::Result<()> 
             .set_publish_media(&p.id, Some(&key), None, None, st.now())
             .await?;
     }
-    decide_video(st, &p, &key, &["PROCESSING_UPLOAD"]).await
+    decide_video(st, &p, &key, &[PublishStatus::ProcessingUpload]).await
 }
 
 /// Job `pull`: download the video or photos the app named.
@@ -54,7 +55,7 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
     let Some(p) = st.store.publish_fresh(publish_id).await? else {
         return Ok(());
     };
-    if p.status != "PROCESSING_DOWNLOAD" {
+    if p.status != PublishStatus::ProcessingDownload {
         return Ok(());
     }
     if p.media_type == "PHOTO" {
@@ -70,7 +71,7 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
             fail(
                 st,
                 &p,
-                &["PROCESSING_DOWNLOAD"],
+                &[PublishStatus::ProcessingDownload],
                 fail_reason::VIDEO_PULL_FAILED,
             )
             .await?;
@@ -80,7 +81,7 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
     st.store
         .set_publish_media(&p.id, Some(&key), None, None, st.now())
         .await?;
-    decide_video(st, &p, &key, &["PROCESSING_DOWNLOAD"]).await
+    decide_video(st, &p, &key, &[PublishStatus::ProcessingDownload]).await
 }
 
 enum Download {
@@ -176,7 +177,7 @@ async fn download(
         .map_err(|_| Download::Failed("download timed out".into()))??;
     // A cancel that landed during the download wins.
     match st.store.publish_fresh(&p.id).await {
-        Ok(Some(now)) if now.status == "PROCESSING_DOWNLOAD" => Ok(n),
+        Ok(Some(now)) if now.status == PublishStatus::ProcessingDownload => Ok(n),
         _ => {
             let _ = st.blobs.delete(key).await;
             Err(Download::Cancelled)
@@ -189,7 +190,12 @@ fn probe_exe() -> PathBuf {
 }
 
 /// Probe, check, and then post or deliver a video.
-async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> anyhow::Result<()> {
+async fn decide_video(
+    st: &AppState,
+    p: &Publish,
+    key: &str,
+    from: &[PublishStatus],
+) -> anyhow::Result<()> {
     let Some(creator) = st.store.creator(&p.creator_id).await? else {
         return Ok(());
     };
@@ -256,7 +262,7 @@ async fn decide_video(st: &AppState, p: &Publish, key: &str, from: &[&str]) -> a
 async fn reject(
     st: &AppState,
     p: &Publish,
-    from: &[&str],
+    from: &[PublishStatus],
     reason: &str,
     keys: &[&str],
 ) -> anyhow::Result<()> {
@@ -270,7 +276,11 @@ async fn reject(
     Ok(())
 }
 
-async fn deliver_to_inbox(st: &AppState, p: &Publish, from: &[&str]) -> anyhow::Result<()> {
+async fn deliver_to_inbox(
+    st: &AppState,
+    p: &Publish,
+    from: &[PublishStatus],
+) -> anyhow::Result<()> {
     let oid = open_id(st, p).await?;
     let outbox = crate::service::events::prepare(
         st,
@@ -282,7 +292,14 @@ async fn deliver_to_inbox(st: &AppState, p: &Publish, from: &[&str]) -> anyhow::
     .await?;
     if st
         .store
-        .transition_with(&p.id, from, "SEND_TO_USER_INBOX", None, st.now(), &outbox)
+        .transition_with(
+            &p.id,
+            from,
+            PublishStatus::SendToUserInbox,
+            None,
+            st.now(),
+            &outbox,
+        )
         .await?
     {
         st.work.notify_one();
@@ -326,7 +343,7 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
         };
         if let Some(reason) = reason {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            return reject(st, p, &["PROCESSING_DOWNLOAD"], reason, &keys).await;
+            return reject(st, p, &[PublishStatus::ProcessingDownload], reason, &keys).await;
         }
         let local = st.blobs.local_copy(&key).await?;
         let verdict = match reelbox_media::probe_image_file(&local.path) {
@@ -337,7 +354,14 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
         keys.push(key);
         if let Err(reason) = verdict {
             let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            return reject(st, p, &["PROCESSING_DOWNLOAD"], reason.as_wire(), &keys).await;
+            return reject(
+                st,
+                p,
+                &[PublishStatus::ProcessingDownload],
+                reason.as_wire(),
+                &keys,
+            )
+            .await;
         }
     }
     st.store
@@ -355,9 +379,17 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
             width: 0,
             height: 0,
         };
-        complete(st, p, &["PROCESSING_DOWNLOAD"], &settings, media, false).await?;
+        complete(
+            st,
+            p,
+            &[PublishStatus::ProcessingDownload],
+            &settings,
+            media,
+            false,
+        )
+        .await?;
     } else {
-        deliver_to_inbox(st, p, &["PROCESSING_DOWNLOAD"]).await?;
+        deliver_to_inbox(st, p, &[PublishStatus::ProcessingDownload]).await?;
     }
     Ok(())
 }

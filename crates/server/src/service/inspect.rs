@@ -44,7 +44,7 @@ fn publish_view(p: Publish, username: String) -> PublishView {
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok()),
         source: p.source,
-        status: p.status,
+        status: p.status.as_str().into(),
         updated_at: p.updated_at,
         uploaded_bytes: p.uploaded_bytes,
         username,

@@ -120,7 +120,8 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         mode: mode.as_str().into(),
         media_type: media_type.into(),
         source: String::new(),
-        status: String::new(),
+        // Set with the source below.
+        status: PublishStatus::ProcessingUpload,
         fail_reason: None,
         post_info: n.post_info,
         settings: settings.map(|s| serde_json::to_string(&s).unwrap_or_default()),
@@ -149,7 +150,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         MediaSource::File(plan) => {
             let token = ids::upload_token();
             p.source = Source::FileUpload.as_str().into();
-            p.status = PublishStatus::ProcessingUpload.as_str().into();
+            p.status = PublishStatus::ProcessingUpload;
             p.video_size = Some(plan.video_size as i64);
             p.chunk_size = Some(plan.chunk_size as i64);
             p.total_chunk_count = Some(plan.count as i64);
@@ -170,7 +171,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         }
         MediaSource::Url(url) => {
             p.source = Source::PullFromUrl.as_str().into();
-            p.status = PublishStatus::ProcessingDownload.as_str().into();
+            p.status = PublishStatus::ProcessingDownload;
             p.video_url = Some(url);
         }
     }

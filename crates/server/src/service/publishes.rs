@@ -9,6 +9,7 @@ use reelbox_media::{CoverOutcome, VideoProbe};
 use reelbox_store::StoreError;
 use reelbox_store::posts::Post;
 use reelbox_store::publishes::Publish;
+use reelbox_wire::posting::PublishStatus;
 use reelbox_wire::posting::{PrivacyLevel, fail_reason};
 use reelbox_wire::webhook::{events, publish_type};
 use std::time::Duration;
@@ -35,7 +36,7 @@ pub(crate) async fn open_id(st: &AppState, p: &Publish) -> Result<String, StoreE
 pub async fn fail(
     st: &AppState,
     p: &Publish,
-    from: &[&str],
+    from: &[PublishStatus],
     reason: &str,
 ) -> Result<bool, StoreError> {
     // The event is written with the transition: a crash between the two would lose it.
@@ -50,7 +51,14 @@ pub async fn fail(
     .await?;
     if !st
         .store
-        .transition_with(&p.id, from, "FAILED", Some(reason), st.now(), &outbox)
+        .transition_with(
+            &p.id,
+            from,
+            PublishStatus::Failed,
+            Some(reason),
+            st.now(),
+            &outbox,
+        )
         .await?
     {
         return Ok(false);
@@ -105,7 +113,10 @@ pub async fn fail_in_flight_for_grant(
         fail(
             st,
             &p,
-            &["PROCESSING_UPLOAD", "PROCESSING_DOWNLOAD"],
+            &[
+                PublishStatus::ProcessingUpload,
+                PublishStatus::ProcessingDownload,
+            ],
             fail_reason::AUTH_REMOVED,
         )
         .await?;
@@ -119,7 +130,10 @@ pub async fn fail_internal(st: &AppState, publish_id: &str) -> anyhow::Result<()
         fail(
             st,
             &p,
-            &["PROCESSING_UPLOAD", "PROCESSING_DOWNLOAD"],
+            &[
+                PublishStatus::ProcessingUpload,
+                PublishStatus::ProcessingDownload,
+            ],
             fail_reason::INTERNAL,
         )
         .await?;
@@ -217,7 +231,7 @@ pub(crate) async fn cover(
 pub(crate) async fn complete(
     st: &AppState,
     p: &Publish,
-    from: &[&str],
+    from: &[PublishStatus],
     s: &PostSettings,
     media: MediaFacts,
     inbox_posted: bool,
@@ -332,7 +346,7 @@ pub async fn post_draft(
     req: &RequestedPost,
 ) -> Result<String, ApiError> {
     if p.mode != "MEDIA_UPLOAD"
-        || p.status != "SEND_TO_USER_INBOX"
+        || p.status != PublishStatus::SendToUserInbox
         || p.inbox_state.as_deref() != Some("pending")
     {
         return Err(ApiError::new(
@@ -399,15 +413,22 @@ pub async fn post_draft(
         )
         .await
     };
-    complete(st, p, &["SEND_TO_USER_INBOX"], &settings, media, true)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                reelbox_wire::ErrorCode::InvalidParam,
-                "This draft was posted or discarded meanwhile.",
-            )
-        })
+    complete(
+        st,
+        p,
+        &[PublishStatus::SendToUserInbox],
+        &settings,
+        media,
+        true,
+    )
+    .await
+    .map_err(ApiError::internal)?
+    .ok_or_else(|| {
+        ApiError::new(
+            reelbox_wire::ErrorCode::InvalidParam,
+            "This draft was posted or discarded meanwhile.",
+        )
+    })
 }
 
 /// The creator discards a draft.

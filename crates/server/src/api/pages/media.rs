@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use reelbox_media::BlobError;
 use reelbox_store::posts::Post;
+use reelbox_wire::posting::PublishStatus;
 
 use super::session::Ctx;
 use super::{PageError, PageResult, relation, visible};
@@ -225,7 +226,10 @@ pub async fn draft_media(ctx: Ctx, Path(publish_id): Path<String>) -> PageResult
         .and_then(|s| serde_json::from_str(s).ok());
     // A draft the format check rejected is whatever bytes were uploaded: offered as a download,
     // never given a video type a browser would play (or an HTML one it would run).
-    let ct = match probe.filter(|_| p.status != "FAILED").map(|p| p.container) {
+    let ct = match probe
+        .filter(|_| p.status != PublishStatus::Failed)
+        .map(|p| p.container)
+    {
         Some(reelbox_media::Container::Webm) => "video/webm",
         Some(reelbox_media::Container::Mov) => "video/quicktime",
         Some(_) => "video/mp4",

@@ -32,7 +32,7 @@ async fn owned_publish(st: &AppState, caller: &Caller, id: &str) -> ApiResult<Pu
 }
 
 pub fn status_data(p: &Publish) -> StatusData {
-    let status = PublishStatus::parse(&p.status).unwrap_or(PublishStatus::Failed);
+    let status = p.status;
     let public: Vec<u64> = serde_json::from_str::<Vec<String>>(&p.public_post_ids)
         .unwrap_or_default()
         .iter()
@@ -104,13 +104,13 @@ pub async fn cancel(
             "Only an ongoing PULL_FROM_URL download can be cancelled.",
         )
     };
-    if p.source != "PULL_FROM_URL" || p.status != "PROCESSING_DOWNLOAD" {
+    if p.source != "PULL_FROM_URL" || p.status != PublishStatus::ProcessingDownload {
         return Err(not_cancellable());
     }
     if !crate::service::publishes::fail(
         &st,
         &p,
-        &["PROCESSING_DOWNLOAD"],
+        &[PublishStatus::ProcessingDownload],
         fail_reason::PUBLISH_CANCELLED,
     )
     .await?

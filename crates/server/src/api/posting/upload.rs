@@ -10,6 +10,7 @@ use futures::StreamExt;
 use reelbox_core::chunks::{self, ChunkPlan, ChunkRefusal, ContentRange};
 use reelbox_core::{ids, secrets};
 use reelbox_media::BlobError;
+use reelbox_wire::posting::PublishStatus;
 use serde::Deserialize;
 
 use crate::http::compat::Compat;
@@ -134,7 +135,7 @@ pub async fn put_chunk(
             "The upload URL has expired.",
         );
     }
-    if p.status != "PROCESSING_UPLOAD" && p.uploaded_bytes < p.video_size.unwrap_or(0) {
+    if p.status != PublishStatus::ProcessingUpload && p.uploaded_bytes < p.video_size.unwrap_or(0) {
         return reply(
             StatusCode::NOT_FOUND,
             None,

@@ -324,11 +324,16 @@ impl Platform {
         let store = reelbox_store::Store::open(&url).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let (left,): (i64,) =
-                sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM jobs WHERE done_at IS NULL")
-                    .fetch_one(&store.pool)
-                    .await
-                    .unwrap();
+            // Jobs due later are not stuck: an upload whose init answer a kill lost is abandoned
+            // by its client, and its expiry job waits for the upload URL's hour.
+            let now = reelbox_core::clock::system_now_ms();
+            let (left,): (i64,) = sqlx::query_as(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM jobs WHERE done_at IS NULL AND run_at <= $1",
+            )
+            .bind(now)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
             if left == 0 {
                 break;
             }
