@@ -56,21 +56,32 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The bearer token of a request, looked up by its SHA-256: its hash and record, when it is a
+/// token of `kind` that was not revoked (expiry is the caller's to judge).
+async fn presented_token(
+    parts: &Parts,
+    st: &AppState,
+    kind: TokenKind,
+) -> Result<(String, std::sync::Arc<reelbox_store::oauth::Token>), ApiError> {
+    let token = bearer(parts).ok_or_else(ApiError::token_invalid)?;
+    let hash = secrets::sha256_hex(token);
+    let t = st
+        .store
+        .token(&hash)
+        .await?
+        .ok_or_else(ApiError::token_invalid)?;
+    if t.kind != kind || t.revoked_at.is_some() {
+        return Err(ApiError::token_invalid());
+    }
+    Ok((hash, t))
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(ApiError::token_invalid)?;
-        let hash = secrets::sha256_hex(token);
-        let t = st
-            .store
-            .token(&hash)
-            .await?
-            .ok_or_else(ApiError::token_invalid)?;
+        let (hash, t) = presented_token(parts, st, TokenKind::Access).await?;
         let now = st.now();
-        if t.kind != TokenKind::Access || t.revoked_at.is_some() {
-            return Err(ApiError::token_invalid());
-        }
         if now >= t.expires_at {
             // Recorded so the guideline report can tell "let its token expire" from a bad token.
             if let Some(slot) = parts.extensions.get::<CallSlot>() {
@@ -122,14 +133,8 @@ impl FromRequestParts<AppState> for ClientCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(ApiError::token_invalid)?;
-        let hash = secrets::sha256_hex(token);
-        let t = st
-            .store
-            .token(&hash)
-            .await?
-            .ok_or_else(ApiError::token_invalid)?;
-        if t.kind != TokenKind::Client || t.revoked_at.is_some() || st.now() >= t.expires_at {
+        let (hash, t) = presented_token(parts, st, TokenKind::Client).await?;
+        if st.now() >= t.expires_at {
             return Err(ApiError::token_invalid());
         }
         let slot = parts.extensions.get::<CallSlot>();

@@ -369,16 +369,7 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
         .await?;
     if p.mode == "DIRECT_POST" {
         let settings: PostSettings = serde_json::from_str(p.settings.as_deref().unwrap_or("null"))?;
-        let cover_idx = p.photo_cover_index.unwrap_or(0).max(0) as usize;
-        let media = MediaFacts {
-            object_key: None,
-            cover_key: keys.get(cover_idx).cloned(),
-            photo_keys: keys,
-            content_type: None,
-            duration_ms: 0,
-            width: 0,
-            height: 0,
-        };
+        let media = MediaFacts::photos(keys, p.photo_cover_index);
         complete(
             st,
             p,

@@ -157,6 +157,20 @@ pub struct MediaFacts {
 }
 
 impl MediaFacts {
+    /// A photo post's images, stored under `keys`, with the `cover_index`th as its cover.
+    pub(crate) fn photos(keys: Vec<String>, cover_index: Option<i64>) -> MediaFacts {
+        let cover_idx = cover_index.unwrap_or(0).max(0) as usize;
+        MediaFacts {
+            object_key: None,
+            cover_key: keys.get(cover_idx).cloned(),
+            photo_keys: keys,
+            content_type: None,
+            duration_ms: 0,
+            width: 0,
+            height: 0,
+        }
+    }
+
     pub(crate) async fn video(
         st: &AppState,
         key: &str,
@@ -385,16 +399,7 @@ pub async fn post_draft(
             .map(|v| v.len())
             .unwrap_or(0);
         let keys: Vec<String> = (0..n).map(|i| ids::publish_photo_key(&p.id, i)).collect();
-        let cover_idx = p.photo_cover_index.unwrap_or(0).max(0) as usize;
-        MediaFacts {
-            object_key: None,
-            cover_key: keys.get(cover_idx).cloned(),
-            photo_keys: keys,
-            content_type: None,
-            duration_ms: 0,
-            width: 0,
-            height: 0,
-        }
+        MediaFacts::photos(keys, p.photo_cover_index)
     } else {
         let key = p.object_key.clone().unwrap_or_else(|| media_key(p));
         let local = st

@@ -140,6 +140,21 @@ async fn preamble(
         .ok_or_else(ApiError::token_invalid)
 }
 
+/// What both video inits do first: the preamble, then the source and its chunk plan checked.
+async fn video_preamble(
+    (st, caller, slot): (&AppState, &Caller, &CallSlot),
+    req: &impl serde::Serialize,
+    scope: &str,
+    endpoint: &str,
+    source: &reelbox_wire::posting::VideoSourceInfo,
+) -> ApiResult<(Arc<App>, MediaSource)> {
+    let summary = serde_json::to_string(req).unwrap_or_default();
+    let app = preamble(st, caller, slot, summary, scope, endpoint).await?;
+    let media = sources::video_source(source, url_policy(st, &app))?;
+    judge_chunk_edges(st, slot, &app, &media)?;
+    Ok((app, media))
+}
+
 /// A chunk plan only one reading of TikTok's "MB" allows is served as a leniency.
 fn judge_chunk_edges(
     st: &AppState,
@@ -212,18 +227,14 @@ pub async fn video_init(
     Extension(slot): Extension<CallSlot>,
     WireJson(req, _): WireJson<VideoInitRequest, Posting>,
 ) -> ApiResult<Data<InitData>> {
-    let summary = serde_json::to_string(&req).unwrap_or_default();
-    let app = preamble(
-        &st,
-        &caller,
-        &slot,
-        summary,
+    let (app, media) = video_preamble(
+        (&st, &caller, &slot),
+        &req,
         scopes::VIDEO_PUBLISH,
         "video/init",
+        &req.source_info,
     )
     .await?;
-    let media = sources::video_source(&req.source_info, url_policy(&st, &app))?;
-    judge_chunk_edges(&st, &slot, &app, &media)?;
     let post_info = req.post_info.unwrap_or_default();
     let requested = requested_video(&post_info);
     rules::check_text(PostKind::Video, &requested)?;
@@ -248,18 +259,14 @@ pub async fn inbox_video_init(
     Extension(slot): Extension<CallSlot>,
     WireJson(req, _): WireJson<InboxVideoInitRequest, Posting>,
 ) -> ApiResult<Data<InitData>> {
-    let summary = serde_json::to_string(&req).unwrap_or_default();
-    let app = preamble(
-        &st,
-        &caller,
-        &slot,
-        summary,
+    let (app, media) = video_preamble(
+        (&st, &caller, &slot),
+        &req,
         scopes::VIDEO_UPLOAD,
         "inbox/video/init",
+        &req.source_info,
     )
     .await?;
-    let media = sources::video_source(&req.source_info, url_policy(&st, &app))?;
-    judge_chunk_edges(&st, &slot, &app, &media)?;
     let n = NewPublish {
         kind: PostKind::Video,
         destination: Destination::Inbox,
