@@ -2,7 +2,7 @@
 use reelbox_testkit::oauth::{consent, token_form};
 use serde_json::{Value, json};
 
-use super::{REDIRECT, oauth_error, query, urlencode};
+use super::{REDIRECT, invalid_refresh, oauth_error, query, refresh, urlencode};
 use crate::world;
 
 const VERIFIER: &str = "a-verifier-of-at-least-forty-three-characters-0123456789";
@@ -185,27 +185,6 @@ async fn revoking_invalidates_outstanding_codes() {
     let code = plain_code(&w).await;
     let (st, v) = exchange(&w, key, secret, &code).await;
     assert_eq!(st, 200, "{v}");
-}
-
-async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, Value) {
-    token_form(
-        &w.s,
-        &[
-            ("client_key", w.app["client_key"].as_str().unwrap()),
-            ("client_secret", w.app["client_secret"].as_str().unwrap()),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", token),
-        ],
-    )
-    .await
-}
-
-fn invalid_refresh(st: u16, v: &Value) {
-    assert_eq!(
-        oauth_error(st, &v),
-        (400, "invalid_grant", "Refresh token is invalid."),
-        "{v}"
-    );
 }
 
 #[tokio::test]

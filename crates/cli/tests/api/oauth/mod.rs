@@ -31,3 +31,26 @@ fn urlencode(s: &str) -> String {
 }
 
 const REDIRECT: &str = "https://app.example.com/callback/";
+
+/// A refresh by the world's app (form-encoded, TikTok's way).
+async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, serde_json::Value) {
+    reelbox_testkit::oauth::token_form(
+        &w.s,
+        &[
+            ("client_key", w.app["client_key"].as_str().unwrap()),
+            ("client_secret", w.app["client_secret"].as_str().unwrap()),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", token),
+        ],
+    )
+    .await
+}
+
+/// The answer to a refresh token that no longer works.
+fn invalid_refresh(st: u16, v: &serde_json::Value) {
+    assert_eq!(
+        oauth_error(st, &v),
+        (400, "invalid_grant", "Refresh token is invalid."),
+        "{v}"
+    );
+}

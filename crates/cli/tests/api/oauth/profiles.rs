@@ -4,7 +4,7 @@ use reelbox_testkit::oauth::token_form;
 use reelbox_testkit::redact::redact;
 use serde_json::{Value, json};
 
-use super::oauth_error;
+use super::{invalid_refresh, oauth_error, refresh};
 use crate::world;
 
 const CREATOR_INFO: &str = "/v2/post/publish/creator_info/query/";
@@ -19,27 +19,6 @@ pub(crate) async fn choose(s: &reelbox_testkit::TestServer, key: &str, compat: V
         json!({ "compat": compat }),
     )
     .await
-}
-
-async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, Value) {
-    token_form(
-        &w.s,
-        &[
-            ("client_key", w.app["client_key"].as_str().unwrap()),
-            ("client_secret", w.app["client_secret"].as_str().unwrap()),
-            ("grant_type", "refresh_token"),
-            ("refresh_token", token),
-        ],
-    )
-    .await
-}
-
-fn refused(st: u16, v: &Value) {
-    assert_eq!(
-        oauth_error(st, v),
-        (400, "invalid_grant", "Refresh token is invalid."),
-        "{v}"
-    );
 }
 
 #[tokio::test]
@@ -135,9 +114,9 @@ async fn strict_rotation_refuses_the_previous_refresh_token_at_once() {
     // TikTok: "The previous refresh token stops working once a new one is issued." Presenting it
     // is a replay: the family goes, the token just issued included.
     let (st, v) = refresh(&w, &w.refresh).await;
-    refused(st, &v);
+    invalid_refresh(st, &v);
     let (st, v) = refresh(&w, r2["refresh_token"].as_str().unwrap()).await;
-    refused(st, &v);
+    invalid_refresh(st, &v);
     let (st, _) =
         w.s.call(r2["access_token"].as_str().unwrap(), CREATOR_INFO, None)
             .await;
@@ -161,7 +140,7 @@ async fn the_older_profile_lets_a_lost_refresh_answer_be_retried() {
     let (st, next) = refresh(&w, kept["refresh_token"].as_str().unwrap()).await;
     assert_eq!(st, 200, "{next}");
     let (st, v) = refresh(&w, first).await;
-    refused(st, &v);
+    invalid_refresh(st, &v);
 }
 
 /// Row 6 of TikTok's current pages: a token request without `client_secret`.
