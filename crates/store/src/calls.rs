@@ -540,13 +540,14 @@ mod tests {
             .collect();
         let seg = segment(calls.clone());
         let body = seg.encode().unwrap();
-        assert!(body.starts_with(FORMAT_V3));
+        assert!(body.starts_with(FORMAT_V4));
         assert_eq!(decode(&body).unwrap(), calls);
         // Two distinct summaries, one endpoint, one method, two codes, one app, one token, one
-        // set of leniencies and 100 creators for 200 calls: the table holds each once.
+        // set of leniencies, one intercepted host and 100 creators for 200 calls: the table holds
+        // each once.
         let raw = lz4_flex::decompress_size_prepended(&body[4..]).unwrap();
         let parsed: SegmentBody<StoredCall> = postcard::from_bytes(&raw).unwrap();
-        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 1 + 100);
+        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 1 + 1 + 100);
         let endpoint_and_summary: usize = calls
             .iter()
             .map(|c| c.endpoint.len() + c.summary.len())
@@ -739,10 +740,11 @@ mod tests {
         .execute(&mut *store.writer.acquire().await.unwrap())
         .await
         .unwrap();
-        // The legacy table has no column for leniencies: its calls convert with none.
+        // The legacy table has no column for leniencies or hosts: its calls convert with none.
         let old: Vec<ApiCall> = (0..4100)
             .map(|i| ApiCall {
                 lenient: vec![],
+                intercepted_host: None,
                 ..call(i, Some("old"), i)
             })
             .collect();

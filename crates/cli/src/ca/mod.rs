@@ -1,9 +1,15 @@
 //! `reelbox ca`: where the interception CA is, and how each common HTTP stack is told to trust
 //! it and to use the proxy, printed as lines for a shell to evaluate.
+mod truststore;
+
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use reelbox_server::{Config, Overrides};
+use rustls_pki_types::pem::PemObject;
+
+/// Java's trust store, written beside the CA certificate.
+const TRUSTSTORE: &str = "ca-truststore.p12";
 
 #[derive(Args)]
 pub struct CaArgs {
@@ -70,6 +76,11 @@ pub fn run(a: CaArgs) -> anyhow::Result<()> {
     let dir = cert.parent().unwrap_or(Path::new("."));
     let preload = dir.join("reelbox-node-proxy.cjs");
     std::fs::write(&preload, NODE_PRELOAD)?;
+    let pem = std::fs::read(&cert)?;
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", cert.display()))?;
+    let store = truststore::build(&der, "reelbox", rand::random())?;
+    std::fs::write(cert.with_file_name(TRUSTSTORE), store)?;
     print!("{}", env_lines(shell, &cert, &preload, &proxy));
     Ok(())
 }
@@ -124,12 +135,13 @@ fn settings(cert: &Path, preload: &Path, proxy: &str) -> Vec<Setting> {
         s(
             "JAVA_TOOL_OPTIONS",
             &format!(
-                "-Djavax.net.ssl.trustStore={} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=changeit -Dhttps.proxyHost={} -Dhttps.proxyPort={} -Dhttp.nonProxyHosts=localhost|127.0.0.1",
-                cert.with_file_name("ca-truststore.p12").display(),
+                "-Djavax.net.ssl.trustStore={} -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword={} -Dhttps.proxyHost={} -Dhttps.proxyPort={} -Dhttp.nonProxyHosts=localhost|127.0.0.1",
+                cert.with_file_name(TRUSTSTORE).display(),
+                truststore::PASSWORD,
                 proxy_host(proxy).0,
                 proxy_host(proxy).1,
             ),
-            "Java (make the trust store once: keytool -importcert -noprompt -alias reelbox -storetype PKCS12 -storepass changeit -file ca.pem -keystore ca-truststore.p12)",
+            "Java: a PKCS#12 trust store holding the CA (written beside ca.pem), and the proxy",
         ),
     ]
 }
