@@ -12,7 +12,7 @@
 //!   log, access).
 //! - `web/`: the web pages over HTTP and in headless Chromium.
 //! - `sdk/`: the Rust SDK against a real server.
-//! - `intercept/`: unchanged TikTok clients (Python, Node, Rust, curl) through the proxy and the
+//! - `intercept/`: unchanged TikTok clients (Python, Node fetch and axios, Rust, curl) through the proxy and the
 //!   local CA, and the proxy's refusals.
 //! - `ops/`: the command line, the client commands, cluster, migration, crashes, restarts, limits,
 //!   tenant isolation.

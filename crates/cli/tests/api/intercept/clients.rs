@@ -1,4 +1,4 @@
-//! The four unchanged programs: each exchanges a code for tokens, reads creator_info, uploads a
+//! The unchanged programs: each exchanges a code for tokens, reads creator_info, uploads a
 //! video in two chunks to the upload URL init names and polls status until PUBLISH_COMPLETE,
 //! all against `https://open.tiktokapis.com`, told about reelbox only by the environment.
 use std::time::Duration;
@@ -55,22 +55,40 @@ async fn python_requests_runs_unchanged() {
     runs_unchanged(&w, p).await;
 }
 
+/// The Node clients' folder, its packages installed (`npm ci`, once).
+fn node_clients() -> std::path::PathBuf {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    let dir = clients_dir();
+    INSTALLED.call_once(|| {
+        if !dir.join("node_modules/undici").exists() || !dir.join("node_modules/axios").exists() {
+            let ok = std::process::Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(&dir)
+                .status()
+                .expect("npm runs");
+            assert!(ok.success(), "npm ci in {}", dir.display());
+        }
+    });
+    dir
+}
+
 #[tokio::test]
 async fn node_builtin_fetch_runs_unchanged() {
-    let dir = clients_dir();
-    if !dir.join("node_modules/undici").exists() {
-        // Node 20's fetch ignores HTTPS_PROXY; undici's EnvHttpProxyAgent, loaded by the
-        // preload `reelbox ca --env` names, sends it through the proxy.
-        let ok = std::process::Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .expect("npm runs");
-        assert!(ok.success(), "npm install in {}", dir.display());
-    }
+    // Node 20's fetch ignores HTTPS_PROXY; undici's EnvHttpProxyAgent, loaded by the preload
+    // `reelbox ca --env` names in NODE_OPTIONS, sends it through the proxy.
+    let dir = node_clients();
     let w = intercepting(|_| {}).await;
     let mut p = tokio::process::Command::new("node");
     p.arg(dir.join("client.mjs")).current_dir(&dir);
+    runs_unchanged(&w, p).await;
+}
+
+#[tokio::test]
+async fn node_axios_runs_unchanged() {
+    let dir = node_clients();
+    let w = intercepting(|_| {}).await;
+    let mut p = tokio::process::Command::new("node");
+    p.arg(dir.join("client-axios.mjs")).current_dir(&dir);
     runs_unchanged(&w, p).await;
 }
 
