@@ -56,8 +56,13 @@ pub fn run(a: CaArgs) -> anyhow::Result<()> {
     let cfg = Config::load(a.config.as_deref(), &flags).map_err(anyhow::Error::msg)?;
     let cert = cfg.intercept.ca_cert_path(&cfg.data_dir);
     let key = cfg.intercept.ca_key_path(&cfg.data_dir);
-    if !cert.exists() {
-        std::fs::create_dir_all(&cfg.data_dir)?;
+    if !cfg.data_dir.exists() {
+        // As `serve` makes it: the data directory holds secrets (the CA key among them).
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&cfg.data_dir)?;
     }
     // Created here when missing, so that clients can be set up before the first start.
     reelbox_server::http::intercept::ca::Authority::load_or_create(&cert, &key)?;
