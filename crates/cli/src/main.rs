@@ -2,6 +2,7 @@
 //! something print it as JSON on stdout; progress and messages go to stderr.
 use std::path::PathBuf;
 
+mod ca;
 mod client;
 mod control;
 mod migrate;
@@ -80,6 +81,9 @@ enum Cmd {
     },
     /// Generate a deterministic synthetic corpus (and optionally benchmark research queries on it).
     Seed(seed::SeedArgs),
+    /// The local certificate authority of interception: its path, or (`--env`) the lines that
+    /// make common HTTP stacks trust it and use the proxy.
+    Ca(ca::CaArgs),
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -124,6 +128,12 @@ struct ServeArgs {
     public_url: Option<String>,
     #[arg(long, value_parser = ["sandbox", "production"])]
     mode: Option<String>,
+    /// Act as a proxy answering for TikTok's hosts (intercept.enabled).
+    #[arg(long)]
+    intercept: bool,
+    /// Also listen with TLS as TikTok's hosts on this address (intercept.tls_listen).
+    #[arg(long)]
+    tls_listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Subcommand)]
@@ -316,6 +326,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         Mode::Sandbox
                     }
                 }),
+                intercept: reelbox_server::InterceptOverrides {
+                    enabled: a.intercept.then_some(true),
+                    tls_listen: a.tls_listen,
+                },
             };
             let cfg = Config::load(a.config.as_deref(), &flags).map_err(anyhow::Error::msg)?;
             reelbox_server::run(cfg).await
@@ -475,6 +489,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::CreatorInfo(a) => client::creator_info::run(a).await,
         Cmd::Schedule(a) => client::schedule::run(a).await,
         Cmd::Doctor(a) => client::doctor::run(a).await,
+        Cmd::Ca(a) => ca::run(a),
         Cmd::Probe { .. } | Cmd::Completions { .. } => {
             unreachable!("handled before the runtime starts")
         }

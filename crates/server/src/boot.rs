@@ -22,6 +22,10 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
 /// Everything `serve` prints at start-up.
 pub struct Started {
     pub addr: SocketAddr,
+    /// The TLS listener's address (`intercept.tls_listen`).
+    pub tls_addr: Option<SocketAddr>,
+    /// The certificate clients trust for intercepted hosts, when interception is on.
+    pub ca_cert: Option<std::path::PathBuf>,
     pub admin_token: Option<String>,
     pub admin_token_file: Option<std::path::PathBuf>,
 }
@@ -117,6 +121,7 @@ pub fn open_blobs(
 /// A running server: its address and how to stop it.
 pub struct Handle {
     pub addr: SocketAddr,
+    pub tls_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -174,7 +179,22 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     if cfg.public_url.is_none() {
         cfg.public_url = Some(format!("http://{addr}"));
     }
+    let tls_listener = match cfg.intercept.tls_listen {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("binding {a} (intercept.tls_listen)"))?,
+        ),
+        None => None,
+    };
+    let tls_addr = tls_listener.as_ref().map(|l| l.local_addr()).transpose()?;
     let (st, generated) = build_state(cfg).await?;
+    let own = own_authorities(addr, &st.public_url);
+    let intercept = crate::http::intercept::Interceptor::from_config(&st.cfg, own)
+        .context("intercept: the local certificate authority")?;
+    let ca_cert = intercept
+        .as_ref()
+        .map(|_| st.cfg.intercept.ca_cert_path(&st.cfg.data_dir));
     if st.store.backend == reelbox_store::Backend::Sqlite {
         // One process serves a SQLite file: leases found at start are a killed process's, and
         // its jobs should run now, not when the lease lapses.
@@ -221,8 +241,10 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     let app = crate::api::router(st.clone());
     let task = tokio::spawn(crate::http::listener::serve(
         listener,
+        tls_listener,
         app,
         st.cfg.limits.clone(),
+        intercept,
         shutdown.clone(),
     ));
     let file = generated
@@ -231,6 +253,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     Ok((
         Handle {
             addr,
+            tls_addr,
             state: st,
             shutdown,
             task,
@@ -239,10 +262,27 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         },
         Started {
             addr,
+            tls_addr,
+            ca_cert,
             admin_token: generated,
             admin_token_file: file,
         },
     ))
+}
+
+/// The `host:port` spellings under which clients reach this node itself: an absolute-form
+/// request naming one is served as if sent directly.
+fn own_authorities(addr: SocketAddr, public_url: &str) -> Vec<String> {
+    let mut own = vec![addr.to_string(), format!("localhost:{}", addr.port())];
+    if let Ok(u) = url::Url::parse(public_url) {
+        if let (Some(h), Some(p)) = (u.host_str(), u.port_or_known_default()) {
+            own.push(format!("{h}:{p}"));
+            if u.port().is_none() {
+                own.push(h.to_string());
+            }
+        }
+    }
+    own
 }
 
 /// Applies the call log's retention policy, at most once a minute of server time.
@@ -265,6 +305,22 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let (handle, started) = start(cfg).await?;
     eprintln!("reelbox listening on http://{}", started.addr);
     eprintln!("data dir: {}", handle.state.cfg.data_dir.display());
+    if let Some(ca) = &started.ca_cert {
+        if handle.state.cfg.intercept.enabled {
+            eprintln!(
+                "intercepting {} through the proxy http://{} (CA: {}; `reelbox ca --env` prints the client settings)",
+                handle.state.cfg.intercept.hosts.join(", "),
+                started.addr,
+                ca.display()
+            );
+        }
+        if let Some(t) = started.tls_addr {
+            eprintln!(
+                "TLS as {} on {t}",
+                handle.state.cfg.intercept.hosts.join(", ")
+            );
+        }
+    }
     if let Some(t) = &started.admin_token {
         eprintln!("admin token: {t}");
         if let Some(f) = &started.admin_token_file {

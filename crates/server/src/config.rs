@@ -42,6 +42,65 @@ pub struct Config {
     pub webhooks: Webhooks,
     pub jobs: Jobs,
     pub compat: Compat,
+    pub intercept: Intercept,
+}
+
+/// Answering for TikTok's own hosts (`http::intercept`): a proxy on the listen port that
+/// terminates TLS for them with a local certificate authority, so an unchanged client runs
+/// against reelbox with environment variables only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Intercept {
+    /// Serve HTTP `CONNECT` and absolute-form proxy requests on the listen port.
+    pub enabled: bool,
+    /// The hosts answered as reelbox; any other is refused (or tunnelled, see `passthrough`).
+    pub hosts: Vec<String>,
+    /// Tunnel `CONNECT` to hosts not in `hosts` instead of refusing them. The tunnel goes to the
+    /// named host and port, wherever that is (the internet, loopback, a private network).
+    pub passthrough: bool,
+    /// The CA certificate (PEM); default `<data_dir>/ca.pem`. Created with the key when both
+    /// are missing; nodes that share it give the same paths.
+    pub ca_cert: Option<PathBuf>,
+    /// The CA's private key (PEM, mode 0600); default `<data_dir>/ca-key.pem`.
+    pub ca_key: Option<PathBuf>,
+    /// A second listener speaking TLS with certificates for `hosts`, for setups that resolve
+    /// TikTok's names to reelbox (a hosts entry, a compose `extra_hosts`).
+    pub tls_listen: Option<SocketAddr>,
+}
+
+impl Default for Intercept {
+    fn default() -> Self {
+        Intercept {
+            enabled: false,
+            hosts: crate::http::intercept::rules::DEFAULT_HOSTS
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            passthrough: false,
+            ca_cert: None,
+            ca_key: None,
+            tls_listen: None,
+        }
+    }
+}
+
+impl Intercept {
+    /// Whether a certificate authority is needed (the proxy or the TLS listener is on).
+    pub fn in_use(&self) -> bool {
+        self.enabled || self.tls_listen.is_some()
+    }
+
+    pub fn ca_cert_path(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.ca_cert
+            .clone()
+            .unwrap_or_else(|| data_dir.join("ca.pem"))
+    }
+
+    pub fn ca_key_path(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.ca_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("ca-key.pem"))
+    }
 }
 
 /// Which TikTok reelbox imitates (`reelbox_core::compat`); an app may choose its own.
@@ -317,6 +376,7 @@ impl Default for Config {
             webhooks: Webhooks::default(),
             jobs: Jobs::default(),
             compat: Compat::default(),
+            intercept: Intercept::default(),
         }
     }
 }
@@ -338,6 +398,23 @@ pub struct Overrides {
     pub public_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
+    #[serde(skip_serializing_if = "InterceptOverrides::is_empty")]
+    pub intercept: InterceptOverrides,
+}
+
+/// `--intercept` and `--tls-listen`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InterceptOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_listen: Option<SocketAddr>,
+}
+
+impl InterceptOverrides {
+    fn is_empty(&self) -> bool {
+        self.enabled.is_none() && self.tls_listen.is_none()
+    }
 }
 
 impl Config {
@@ -407,6 +484,11 @@ impl Config {
         ] {
             if v.is_some_and(|v| v < 1) {
                 return Err(format!("{name} must be at least 1 (got {v:?})"));
+            }
+        }
+        for h in &cfg.intercept.hosts {
+            if !crate::http::intercept::rules::is_host_name(h) {
+                return Err(format!("intercept.hosts: {h:?} is not a host name"));
             }
         }
         Ok(cfg)

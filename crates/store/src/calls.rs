@@ -25,6 +25,11 @@ pub struct ApiCall {
     /// would have refused.
     #[sqlx(skip)]
     pub lenient: Vec<String>,
+    /// The host the client addressed when the call came through interception (it believed it
+    /// called TikTok); None for a call sent to reelbox directly.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intercepted_host: Option<String>,
 }
 
 /// Stored as 0/1 (sqlx's Any driver decodes no booleans).
@@ -79,11 +84,14 @@ fn unstored_v1(s: StoredCallV1) -> ApiCall {
         injected: Injected(s.11),
         created_at: s.12,
         lenient: vec![],
+        intercepted_host: None,
     }
 }
 
 /// Bodies of the current format start with this; a body of the first format starts with its
 /// uncompressed size (4 bytes, little-endian), which would have to be 843 MB to collide.
+const FORMAT_V4: &[u8; 4] = b"RBC4";
+/// The third format: as the fourth without the intercepted host. Still read; no longer written.
 const FORMAT_V3: &[u8; 4] = b"RBC3";
 /// The second format: as the third without the leniencies. Still read; no longer written.
 const FORMAT_V2: &[u8; 4] = b"RBC2";
@@ -93,6 +101,14 @@ const FORMAT_V2: &[u8; 4] = b"RBC2";
 /// (1-based for the optional ones, 0 = none), so a busy app's identical summaries are stored once.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredCall<'a> {
+    #[serde(borrow)]
+    v3: StoredCallV3<'a>,
+    /// The intercepted host (1-based, 0 = none).
+    intercepted_host: u32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredCallV3<'a> {
     #[serde(borrow)]
     v2: StoredCallV2<'a>,
     /// The leniency ids, comma-separated.
@@ -186,26 +202,29 @@ impl Segment {
             .iter()
             .zip(&lenient)
             .map(|(c, lenient)| StoredCall {
-                v2: StoredCallV2 {
-                    id: std::borrow::Cow::Borrowed(&c.id),
-                    client_key: t.of_opt(&c.client_key),
-                    creator_id: t.of_opt(&c.creator_id),
-                    token_hash: t.of_opt(&c.token_hash),
-                    endpoint: t.of(&c.endpoint),
-                    method: t.of(&c.method),
-                    status: c.status,
-                    error_code: t.of(&c.error_code),
-                    log_id: std::borrow::Cow::Borrowed(&c.log_id),
-                    latency_ms: c.latency_ms,
-                    summary: t.of(&c.summary),
-                    injected: c.injected.0,
-                    created_at: c.created_at,
+                v3: StoredCallV3 {
+                    v2: StoredCallV2 {
+                        id: std::borrow::Cow::Borrowed(&c.id),
+                        client_key: t.of_opt(&c.client_key),
+                        creator_id: t.of_opt(&c.creator_id),
+                        token_hash: t.of_opt(&c.token_hash),
+                        endpoint: t.of(&c.endpoint),
+                        method: t.of(&c.method),
+                        status: c.status,
+                        error_code: t.of(&c.error_code),
+                        log_id: std::borrow::Cow::Borrowed(&c.log_id),
+                        latency_ms: c.latency_ms,
+                        summary: t.of(&c.summary),
+                        injected: c.injected.0,
+                        created_at: c.created_at,
+                    },
+                    lenient: if lenient.is_empty() {
+                        0
+                    } else {
+                        t.of(lenient) + 1
+                    },
                 },
-                lenient: if lenient.is_empty() {
-                    0
-                } else {
-                    t.of(lenient) + 1
-                },
+                intercepted_host: t.of_opt(&c.intercepted_host),
             })
             .collect();
         let body = SegmentBody {
@@ -214,7 +233,7 @@ impl Segment {
         };
         let raw = postcard::to_allocvec(&body)
             .map_err(|e| StoreError::Corrupt(format!("call log segment: {e}")))?;
-        let mut out = FORMAT_V3.to_vec();
+        let mut out = FORMAT_V4.to_vec();
         out.extend_from_slice(&lz4_flex::compress_prepend_size(&raw));
         Ok(out)
     }
@@ -225,13 +244,22 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 }
 
 fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
-    if let Some(v3) = body.strip_prefix(FORMAT_V3) {
-        let raw = lz4_flex::decompress_size_prepended(v3).map_err(corrupt)?;
+    if let Some(v4) = body.strip_prefix(FORMAT_V4) {
+        let raw = lz4_flex::decompress_size_prepended(v4).map_err(corrupt)?;
         let seg: SegmentBody<StoredCall> = postcard::from_bytes(&raw).map_err(corrupt)?;
         return seg
             .calls
             .iter()
-            .map(|c| unstored(&seg.strings, &c.v2, c.lenient))
+            .map(|c| unstored(&seg.strings, &c.v3.v2, c.v3.lenient, c.intercepted_host))
+            .collect();
+    }
+    if let Some(v3) = body.strip_prefix(FORMAT_V3) {
+        let raw = lz4_flex::decompress_size_prepended(v3).map_err(corrupt)?;
+        let seg: SegmentBody<StoredCallV3> = postcard::from_bytes(&raw).map_err(corrupt)?;
+        return seg
+            .calls
+            .iter()
+            .map(|c| unstored(&seg.strings, &c.v2, c.lenient, 0))
             .collect();
     }
     if let Some(v2) = body.strip_prefix(FORMAT_V2) {
@@ -240,7 +268,7 @@ fn decode(body: &[u8]) -> Result<Vec<ApiCall>> {
         return seg
             .calls
             .iter()
-            .map(|c| unstored(&seg.strings, c, 0))
+            .map(|c| unstored(&seg.strings, c, 0, 0))
             .collect();
     }
     let raw = lz4_flex::decompress_size_prepended(body).map_err(corrupt)?;
@@ -253,6 +281,7 @@ fn unstored(
     strings: &[std::borrow::Cow<'_, str>],
     c: &StoredCallV2<'_>,
     lenient: u32,
+    intercepted_host: u32,
 ) -> Result<ApiCall> {
     let get = |i: u32| -> Result<String> {
         strings
@@ -283,6 +312,7 @@ fn unstored(
         lenient: get_opt(lenient)?
             .map(|l| l.split(',').map(str::to_string).collect())
             .unwrap_or_default(),
+        intercepted_host: get_opt(intercepted_host)?,
     })
 }
 
@@ -478,6 +508,7 @@ mod tests_support {
             } else {
                 vec![]
             },
+            intercepted_host: (i % 3 == 2).then(|| "open.tiktokapis.com".into()),
         }
     }
 }
@@ -509,13 +540,14 @@ mod tests {
             .collect();
         let seg = segment(calls.clone());
         let body = seg.encode().unwrap();
-        assert!(body.starts_with(FORMAT_V3));
+        assert!(body.starts_with(FORMAT_V4));
         assert_eq!(decode(&body).unwrap(), calls);
         // Two distinct summaries, one endpoint, one method, two codes, one app, one token, one
-        // set of leniencies and 100 creators for 200 calls: the table holds each once.
+        // set of leniencies, one intercepted host and 100 creators for 200 calls: the table holds
+        // each once.
         let raw = lz4_flex::decompress_size_prepended(&body[4..]).unwrap();
         let parsed: SegmentBody<StoredCall> = postcard::from_bytes(&raw).unwrap();
-        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 1 + 100);
+        assert_eq!(parsed.strings.len(), 2 + 1 + 1 + 2 + 1 + 1 + 1 + 1 + 100);
         let endpoint_and_summary: usize = calls
             .iter()
             .map(|c| c.endpoint.len() + c.summary.len())
@@ -524,7 +556,7 @@ mod tests {
     }
 
     #[test]
-    fn segments_of_the_first_and_second_formats_still_read() {
+    fn segments_of_the_earlier_formats_still_read() {
         let calls: Vec<ApiCall> = (0..5).map(|i| call(i, Some("app"), 10 + i)).collect();
         let v1: Vec<StoredCallV1> = calls
             .iter()
@@ -551,18 +583,28 @@ mod tests {
             .into_iter()
             .map(|c| ApiCall {
                 lenient: vec![],
+                intercepted_host: None,
                 ..c
             })
             .collect();
         let body = lz4_flex::compress_prepend_size(&postcard::to_allocvec(&v1).unwrap());
         assert_eq!(decode(&body).unwrap(), calls);
-        // The second format: a v3 segment without its leniencies.
-        let v3 = segment(calls.clone()).encode().unwrap();
-        let raw = lz4_flex::decompress_size_prepended(&v3[4..]).unwrap();
+        // The second and third formats: a v4 segment without its leniencies, without its hosts.
+        let v4 = segment(calls.clone()).encode().unwrap();
+        let raw = lz4_flex::decompress_size_prepended(&v4[4..]).unwrap();
         let parsed: SegmentBody<StoredCall> = postcard::from_bytes(&raw).unwrap();
+        let v3 = SegmentBody {
+            strings: parsed.strings.clone(),
+            calls: parsed.calls.into_iter().map(|c| c.v3).collect::<Vec<_>>(),
+        };
+        let mut body = FORMAT_V3.to_vec();
+        body.extend_from_slice(&lz4_flex::compress_prepend_size(
+            &postcard::to_allocvec(&v3).unwrap(),
+        ));
+        assert_eq!(decode(&body).unwrap(), calls);
         let v2 = SegmentBody {
-            strings: parsed.strings,
-            calls: parsed.calls.into_iter().map(|c| c.v2).collect(),
+            strings: v3.strings,
+            calls: v3.calls.into_iter().map(|c| c.v2).collect(),
         };
         let mut body = FORMAT_V2.to_vec();
         body.extend_from_slice(&lz4_flex::compress_prepend_size(
@@ -698,10 +740,11 @@ mod tests {
         .execute(&mut *store.writer.acquire().await.unwrap())
         .await
         .unwrap();
-        // The legacy table has no column for leniencies: its calls convert with none.
+        // The legacy table has no column for leniencies or hosts: its calls convert with none.
         let old: Vec<ApiCall> = (0..4100)
             .map(|i| ApiCall {
                 lenient: vec![],
+                intercepted_host: None,
                 ..call(i, Some("old"), i)
             })
             .collect();

@@ -12,6 +12,8 @@
 //!   log, access).
 //! - `web/`: the web pages over HTTP and in headless Chromium.
 //! - `sdk/`: the Rust SDK against a real server.
+//! - `intercept/`: unchanged TikTok clients (Python, Node fetch and axios, Rust, curl) through the proxy and the
+//!   local CA, and the proxy's refusals.
 //! - `ops/`: the command line, the client commands, cluster, migration, crashes, restarts, limits,
 //!   tenant isolation.
 //!
@@ -20,6 +22,7 @@
 //! for this test target, the one thing testkit cannot know.
 mod control;
 mod display;
+mod intercept;
 mod native;
 mod oauth;
 mod ops;

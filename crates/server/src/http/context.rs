@@ -26,6 +26,8 @@ pub struct CallWho {
     pub injected: bool,
     /// What the request relied on that TikTok refuses, in the order met.
     pub lenient: Vec<Leniency>,
+    /// The host the client addressed, when the call came through interception.
+    pub intercepted: Option<String>,
 }
 
 impl CallSlot {
@@ -71,6 +73,14 @@ impl CallSlot {
             .client_key
             .clone()
     }
+    /// The host the client addressed, when the call came through interception.
+    pub fn intercepted(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .intercepted
+            .clone()
+    }
     pub fn mark_injected(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).injected = true;
     }
@@ -92,6 +102,12 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         .is_some()
     {
         slot.note_lenient(Leniency::NoTrailingSlash);
+    }
+    if let Some(host) = req
+        .extensions()
+        .get::<crate::http::intercept::InterceptedHost>()
+    {
+        slot.0.lock().unwrap_or_else(|e| e.into_inner()).intercepted = Some(host.0.to_string());
     }
     req.extensions_mut().insert(slot.clone());
     let answer = async {
@@ -139,6 +155,7 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
             injected: reelbox_store::calls::Injected(who.injected),
             created_at: st.now(),
             lenient: who.lenient.iter().map(|l| l.id().to_string()).collect(),
+            intercepted_host: who.intercepted,
         };
         st.calls.record(call);
     }

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod fallback;
 pub mod fields;
 pub mod gate;
+pub mod intercept;
 pub mod limits;
 pub mod listener;
 pub mod oauth_error;

@@ -173,6 +173,7 @@ pub async fn calls(st: &AppState, q: AppQuery) -> ApiResult<CallList> {
                 method: c.method,
                 status: c.status,
                 summary: c.summary,
+                intercepted_host: c.intercepted_host,
             })
             .collect(),
     })

@@ -43,10 +43,11 @@ pub struct NewPublish {
     pub photos: Option<(Vec<String>, i64)>,
 }
 
-/// A publish started: its id, and for `FILE_UPLOAD` where to send the chunks.
+/// A publish started: its id, and for `FILE_UPLOAD` where to send the chunks (path and query;
+/// the handler puts the host in front, which depends on how the init arrived).
 pub struct Started {
     pub publish_id: String,
-    pub upload_url: Option<String>,
+    pub upload_path: Option<String>,
 }
 
 /// The job that fails an upload still incomplete when its URL expires.
@@ -145,7 +146,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         updated_at: now,
         completed_at: None,
     };
-    let mut upload_url = None;
+    let mut upload_path = None;
     match n.media {
         MediaSource::File(plan) => {
             let token = ids::upload_token();
@@ -162,9 +163,9 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
                     .await
                     .map_err(anyhow::Error::from)?,
             );
-            upload_url = Some(format!(
-                "{}/upload/video/?upload_id={}&upload_token={}",
-                st.public_url,
+            upload_path = Some(format!(
+                "{}?upload_id={}&upload_token={}",
+                crate::http::limits::UPLOAD_PATH,
                 upload_id(&id),
                 token
             ));
@@ -195,7 +196,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     st.work.notify_one();
     Ok(Started {
         publish_id: p.id,
-        upload_url,
+        upload_path,
     })
 }
 

@@ -160,6 +160,10 @@ pub struct CallView {
     pub status: i64,
     /// What the request asked, for the guideline report (JSON).
     pub summary: String,
+    /// The host the client addressed when the call came through interception (it believed it
+    /// called TikTok); absent for a call sent to reelbox directly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intercepted_host: Option<String>,
 }
 
 /// `GET /_reelbox/calls` answer, newest first.

@@ -317,7 +317,11 @@ async fn render_app(
         .map(|c| CallRow {
             when: when(c.created_at),
             method: c.method,
-            endpoint: c.endpoint,
+            // A call through interception shows the URL its client believed it called.
+            endpoint: match c.intercepted_host {
+                Some(host) => format!("https://{host}{}", c.endpoint),
+                None => c.endpoint,
+            },
             status: c.status,
             code: c.error_code,
             latency_ms: c.latency_ms,

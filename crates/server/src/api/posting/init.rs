@@ -201,6 +201,7 @@ async fn start(
     st: &AppState,
     caller: &Caller,
     app: &App,
+    slot: &CallSlot,
     n: NewPublish,
 ) -> ApiResult<Data<InitData>> {
     let creator = creator_of(st, caller).await?;
@@ -210,9 +211,14 @@ async fn start(
         token_hash: &caller.token_hash,
     };
     let started = posting::start(st, who, n).await?;
+    let base = crate::http::intercept::rules::upload_base(
+        &st.cfg.intercept.hosts,
+        slot.intercepted().as_deref(),
+        &st.public_url,
+    );
     Ok(Data(InitData {
         publish_id: started.publish_id,
-        upload_url: started.upload_url,
+        upload_url: started.upload_path.map(|p| format!("{base}{p}")),
     }))
 }
 
@@ -245,7 +251,7 @@ pub async fn video_init(
         post_info: serde_json::to_string(&post_info).unwrap_or_default(),
         photos: None,
     };
-    start(&st, &caller, &app, n).await
+    start(&st, &caller, &app, &slot, n).await
 }
 
 /// Upload a video to the creator's inbox.
@@ -274,7 +280,7 @@ pub async fn inbox_video_init(
         post_info: "{}".into(),
         photos: None,
     };
-    start(&st, &caller, &app, n).await
+    start(&st, &caller, &app, &slot, n).await
 }
 
 /// Photo posts (Direct Post or to the inbox).
@@ -316,5 +322,5 @@ pub async fn content_init(
         post_info: serde_json::to_string(&req.post_info).unwrap_or_default(),
         photos: Some((s.photo_images.clone(), s.photo_cover_index)),
     };
-    start(&st, &caller, &app, n).await
+    start(&st, &caller, &app, &slot, n).await
 }
