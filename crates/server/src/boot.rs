@@ -22,6 +22,8 @@ pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
 /// Everything `serve` prints at start-up.
 pub struct Started {
     pub addr: SocketAddr,
+    /// Where `metrics.listen` serves `/metrics`, once bound.
+    pub metrics_addr: Option<SocketAddr>,
     pub admin_token: Option<String>,
     pub admin_token_file: Option<std::path::PathBuf>,
 }
@@ -47,7 +49,20 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     if let Some(ms) = cfg.limits.lookup_cache_ttl_ms {
         store.set_lookup_cache_ttl(std::time::Duration::from_millis(ms));
     }
-    let blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
+    let metrics = cfg.metrics.collected().then(|| {
+        let routes = crate::api::route_templates();
+        Arc::new(crate::state::metrics::Metrics::new(
+            routes.iter().map(String::as_str),
+            store.writer.stats(),
+        ))
+    });
+    let mut blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
+    if let Some(m) = &metrics {
+        blobs = Arc::new(crate::state::metered_blobs::MeteredBlobs::new(
+            blobs,
+            m.clone(),
+        ));
+    }
     let master_key = match &cfg.secret_key {
         Some(k) => k.as_bytes().to_vec(),
         None => {
@@ -87,6 +102,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),
+        metrics,
         cfg,
     }));
     st.load_clock().await?;
@@ -117,6 +133,7 @@ pub fn open_blobs(
 /// A running server: its address and how to stop it.
 pub struct Handle {
     pub addr: SocketAddr,
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -170,6 +187,18 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match cfg.metrics.listen {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("binding metrics.listen {a}"))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     // With an ephemeral port, the upload URLs must name the real one.
     if cfg.public_url.is_none() {
         cfg.public_url = Some(format!("http://{addr}"));
@@ -218,6 +247,15 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             }
         }));
     }
+    if let Some(listener) = metrics_listener {
+        let app = crate::api::metrics_router(st.clone());
+        let (limits, stop) = (st.cfg.limits.clone(), shutdown.clone());
+        loops.push(tokio::spawn(async move {
+            if let Err(e) = crate::http::listener::serve(listener, app, limits, stop).await {
+                tracing::error!(error = %format!("{e:#}"), "the metrics listener stopped");
+            }
+        }));
+    }
     let app = crate::api::router(st.clone());
     let task = tokio::spawn(crate::http::listener::serve(
         listener,
@@ -231,6 +269,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     Ok((
         Handle {
             addr,
+            metrics_addr,
             state: st,
             shutdown,
             task,
@@ -239,6 +278,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         },
         Started {
             addr,
+            metrics_addr,
             admin_token: generated,
             admin_token_file: file,
         },
@@ -264,6 +304,9 @@ async fn prune_call_log(st: &AppState) {
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let (handle, started) = start(cfg).await?;
     eprintln!("reelbox listening on http://{}", started.addr);
+    if let Some(m) = started.metrics_addr {
+        eprintln!("reelbox metrics on http://{m}/metrics");
+    }
     eprintln!("data dir: {}", handle.state.cfg.data_dir.display());
     if let Some(t) = &started.admin_token {
         eprintln!("admin token: {t}");

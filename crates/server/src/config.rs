@@ -42,6 +42,28 @@ pub struct Config {
     pub webhooks: Webhooks,
     pub jobs: Jobs,
     pub compat: Compat,
+    pub metrics: Metrics,
+}
+
+/// `GET /metrics` in Prometheus' text format (`state::metrics` lists the series). Off unless
+/// asked for: the series name routes and show traffic, which not every platform wants public.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Metrics {
+    /// Serve `/metrics` on the main listen address.
+    pub enabled: bool,
+    /// Also (or only) serve `/metrics` on an address of its own, e.g. `127.0.0.1:9464`, which a
+    /// firewall can keep to the scraper. Nothing else is served there.
+    pub listen: Option<SocketAddr>,
+    /// A bearer token the scraper must send (`Authorization: Bearer …`); unset: none asked.
+    pub token: Option<String>,
+}
+
+impl Metrics {
+    /// Whether the node counts anything: with neither address, nothing is recorded at all.
+    pub fn collected(&self) -> bool {
+        self.enabled || self.listen.is_some()
+    }
 }
 
 /// Which TikTok reelbox imitates (`reelbox_core::compat`); an app may choose its own.
@@ -317,6 +339,7 @@ impl Default for Config {
             webhooks: Webhooks::default(),
             jobs: Jobs::default(),
             compat: Compat::default(),
+            metrics: Metrics::default(),
         }
     }
 }
@@ -409,6 +432,9 @@ impl Config {
                 return Err(format!("{name} must be at least 1 (got {v:?})"));
             }
         }
+        if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("metrics.token must be at least 16 characters".into());
+        }
         Ok(cfg)
     }
 
@@ -479,6 +505,9 @@ mod tests {
         std::fs::write(&f, "[limits]\naccess_token_ttl_secs = 0\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("limits.access_token_ttl_secs"), "{e}");
+        std::fs::write(&f, "[metrics]\nenabled = true\ntoken = \"short\"\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("metrics.token"), "{e}");
         assert!(Config::example_toml().contains("daily_post_cap = 15"));
         assert!(Config::example_toml().contains("lease_secs = 30"));
     }

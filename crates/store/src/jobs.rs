@@ -162,6 +162,20 @@ impl Store {
         Ok(lost)
     }
 
+    /// Jobs not yet done, counted by kind and state: `running` (leased until after `now`, system
+    /// time as the leases are), `retrying` (failed before, waiting for its next attempt),
+    /// `queued`. Read by every metrics scrape; the done jobs are not counted.
+    pub async fn pending_jobs_by_state(&self, now: i64) -> Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, CASE WHEN locked_until IS NOT NULL AND locked_until > $1 THEN 'running' \
+             WHEN last_error IS NOT NULL THEN 'retrying' ELSE 'queued' END AS state, \
+             CAST(COUNT(*) AS BIGINT) AS n FROM jobs WHERE done_at IS NULL GROUP BY kind, state",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn complete_job(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1")
             .bind(id)

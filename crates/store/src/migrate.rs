@@ -117,7 +117,7 @@ impl Store {
     /// The (reader, writer) holding `table`: the call log may live in a database of its own.
     fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
         if table == CALL_LOG {
-            (&self.log.pool, crate::Writer::Pool(self.log.writer.clone()))
+            (&self.log.pool, crate::Writer::pool(self.log.writer.clone()))
         } else {
             (&self.pool, self.writer.clone())
         }
