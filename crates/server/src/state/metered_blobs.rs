@@ -4,7 +4,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use reelbox_media::blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use reelbox_media::blob::{BlobEntry, BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
 
 use crate::state::metrics::Metrics;
 
@@ -95,5 +97,14 @@ impl BlobStore for MeteredBlobs {
     async fn delete(&self, object_key: &str) -> Result<(), BlobError> {
         let r = self.inner.delete(object_key).await;
         self.count("delete", r)
+    }
+
+    fn list(&self) -> BoxStream<'static, Result<BlobEntry, BlobError>> {
+        let metrics = self.metrics.clone();
+        Box::pin(self.inner.list().inspect(move |r| {
+            if let Err(BlobError::Io(_) | BlobError::Backend(_)) = r {
+                metrics.record_blob_error("list");
+            }
+        }))
     }
 }
