@@ -212,6 +212,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             tracing::info!(jobs = n, "released the leases of an earlier process");
         }
     }
+    crate::service::sweeper::arm(&st).await?;
     let shutdown = CancellationToken::new();
     let jobs = TaskTracker::new();
     let mut loops = vec![tokio::spawn(crate::jobs::worker::run(

@@ -43,6 +43,35 @@ pub struct Config {
     pub jobs: Jobs,
     pub compat: Compat,
     pub metrics: Metrics,
+    pub sweeper: Sweeper,
+}
+
+/// The storage sweeper (`service::sweeper`): deletes abandoned uploads' data, partial files and
+/// objects nothing refers to. Off unless enabled (it deletes); `POST /_reelbox/sweeper/run` runs
+/// it on demand either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sweeper {
+    /// Run every `every_secs` (a job in the shared queue: one node at a time).
+    pub enabled: bool,
+    /// Count what would be deleted, and delete nothing.
+    pub dry_run: bool,
+    /// Blobs younger than this (by their last write) are kept whatever they are: one may be
+    /// being written. At least the upload URL lifetime is wise.
+    pub min_age_secs: i64,
+    /// Seconds between runs (server time).
+    pub every_secs: i64,
+}
+
+impl Default for Sweeper {
+    fn default() -> Self {
+        Sweeper {
+            enabled: false,
+            dry_run: false,
+            min_age_secs: 24 * 3600,
+            every_secs: 3600,
+        }
+    }
 }
 
 /// `GET /metrics` in Prometheus' text format (`state::metrics` lists the series). Off unless
@@ -340,6 +369,7 @@ impl Default for Config {
             jobs: Jobs::default(),
             compat: Compat::default(),
             metrics: Metrics::default(),
+            sweeper: Sweeper::default(),
         }
     }
 }
@@ -431,6 +461,12 @@ impl Config {
             if v.is_some_and(|v| v < 1) {
                 return Err(format!("{name} must be at least 1 (got {v:?})"));
             }
+        }
+        if cfg.sweeper.min_age_secs < 0 || cfg.sweeper.every_secs < 60 {
+            return Err(format!(
+                "sweeper.min_age_secs must be at least 0 and sweeper.every_secs at least 60 (got {} and {})",
+                cfg.sweeper.min_age_secs, cfg.sweeper.every_secs
+            ));
         }
         if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("metrics.token must be at least 16 characters".into());

@@ -241,6 +241,20 @@ impl Store {
         Ok(report)
     }
 
+    /// Publishes whose media may still be on its way: processing, or uploading with an upload
+    /// URL not yet expired at `now` (server time). The storage sweeper keeps their blobs.
+    pub async fn publishes_in_progress(&self, now: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM publishes WHERE status IN ('PROCESSING_UPLOAD', 'PROCESSING_DOWNLOAD') \
+             AND NOT (upload_expires_at IS NOT NULL AND upload_expires_at < $1 \
+             AND uploaded_bytes < COALESCE(video_size, 0))",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Every stored object the database refers to (media, covers, photos).
     pub async fn object_keys(&self) -> Result<Vec<String>> {
         let mut keys: Vec<String> = Vec::new();

@@ -99,6 +99,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(crate::api::control::faults::get_fault_scenarios))
         .routes(routes!(crate::api::control::report::get_report))
+        .routes(routes!(crate::api::control::sweeper::get_sweeper))
+        .routes(routes!(crate::api::control::sweeper::post_sweeper_run))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

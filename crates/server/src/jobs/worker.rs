@@ -212,6 +212,7 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
                 crate::jobs::webhooks::Next::Done => None,
                 crate::jobs::webhooks::Next::RetryAt(t) => Some(t),
             }),
+        crate::service::sweeper::JOB => Ok(Some(crate::service::sweeper::run_job(&st).await)),
         other => {
             tracing::error!(kind = other, "worker: unknown job kind");
             Ok(None)

@@ -34,7 +34,14 @@ use prometheus_client::registry::{Registry, Unit};
 pub const UNMATCHED: &str = "unmatched";
 
 /// The job kinds the worker knows; any other is counted as `other`.
-pub const JOB_KINDS: [&str; 5] = ["process", "pull", "expire_upload", "make_public", "webhook"];
+pub const JOB_KINDS: [&str; 6] = [
+    "process",
+    "pull",
+    "expire_upload",
+    "make_public",
+    "webhook",
+    "sweep",
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -323,7 +330,7 @@ impl Metrics {
 }
 
 /// The blob store's operations, as `reelbox_blob_store_errors_total` names them.
-pub const BLOB_OPERATIONS: [&str; 9] = [
+pub const BLOB_OPERATIONS: [&str; 10] = [
     "begin_upload",
     "write_chunk",
     "finish_upload",
@@ -333,6 +340,7 @@ pub const BLOB_OPERATIONS: [&str; 9] = [
     "read",
     "local_copy",
     "delete",
+    "list",
 ];
 
 /// The states of a pending job: waiting its turn, leased by a node, or waiting to retry.

@@ -1,6 +1,6 @@
 //! Running reelbox: the command line, the client commands, several nodes as one platform, migration,
-//! crash safety under SIGKILL, restarts, the protective limits, tenant isolation, and the
-//! Prometheus metrics.
+//! crash safety under SIGKILL, restarts, the protective limits, tenant isolation, the
+//! Prometheus metrics and the storage sweeper.
 mod admin_token;
 mod call_log;
 mod cli;
@@ -13,3 +13,4 @@ mod limits;
 mod metrics;
 mod migrate;
 mod restart;
+mod sweeper;
