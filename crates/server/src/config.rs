@@ -417,6 +417,8 @@ impl Config {
                         "TEST_DATABASE_URL",
                         "TEST_S3_ENDPOINT",
                         "LOG",
+                        // The scripts' own (tests/schemathesis/run.sh: which binary to run).
+                        "BIN",
                     ])
                     .split("__"),
             )
