@@ -7,6 +7,9 @@
 #                                                     # the mix: 1,000 connections, 2 rounds of
 #                                                     # 120 s
 #   MIX_SECS=30 ROUNDS=1 CONNS=200 benches/load.sh   # a quick run
+#   MODE=metrics benches/load.sh                      # the cost of /metrics: creator_info on a
+#                                                     # node with metrics off, then on one with
+#                                                     # them on, in alternating pairs (and no mix)
 #
 # Loopback only; every phase stops by itself. The load generator, the hello reference and the
 # server share this machine's cores.
@@ -31,17 +34,61 @@ rm -rf "$DIR" && mkdir -p "$DIR"
 ulimit -n "$(ulimit -Hn)"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 
+# The spec's per-token limits (20 creator_info a minute, …) would refuse most of the load: every
+# server of a run lifts them, and the per-address connection cap (every connection comes from
+# 127.0.0.1). Everything else is the default configuration.
+serve() { # PORT NAME [ENV=VALUE…]
+  local port=$1 name=$2; shift 2
+  env REELBOX_LIMITS__RATE_CREATOR_INFO=100000000 REELBOX_LIMITS__RATE_INIT=100000000 \
+    REELBOX_LIMITS__RATE_STATUS=100000000 REELBOX_LIMITS__RATE_CANCEL=100000000 \
+    REELBOX_LIMITS__MAX_CONNECTIONS_PER_ADDRESS=0 REELBOX_LOG="${REELBOX_LOG:-warn}" "$@" \
+    "$BIN" serve --mode sandbox --listen "127.0.0.1:$port" --data-dir "$DIR/$name-data" > "$DIR/$name.log" 2>&1 &
+}
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+if [ "${MODE:-}" = metrics ]; then
+  PORT_M=${PORT_M:-18492}
+  serve "$PORT_R" off; OPID=$!
+  serve "$PORT_M" on REELBOX_METRICS__ENABLED=true; MPID=$!
+  until curl -sf "127.0.0.1:$PORT_R/healthz" >/dev/null && curl -sf "127.0.0.1:$PORT_M/healthz" >/dev/null; do
+    kill -0 "$OPID" "$MPID" 2>/dev/null || { tail -n 5 "$DIR"/off.log "$DIR"/on.log; exit 1; }
+    sleep 0.1
+  done
+  echo "== creator_info, metrics off vs on: $CMP_CONNS connections, $CMP_SECS s each, $CMP_ROUNDS alternating pairs"
+  for i in $(seq 1 "$CMP_ROUNDS"); do
+    for side in off on; do
+      if [ $side = off ]; then port=$PORT_R pid=$OPID; else port=$PORT_M pid=$MPID; fi
+      REELBOX_ADMIN_TOKEN=$(cat "$DIR/$side-data/admin-token") ; export REELBOX_ADMIN_TOKEN
+      c0=$(cpu "$pid")
+      "$LOAD" run --target "http://127.0.0.1:$port" --scenario creator-info --label "metrics-$side" \
+        --connections "$CMP_CONNS" --duration "$CMP_SECS" --pid "$pid" --json "$DIR/$side-$i.json"
+      echo "$(( $(cpu "$pid") - c0 ))" > "$DIR/cpu-$side-$i.txt"
+    done
+  done
+  # One scrape, to show what the node with metrics on counted.
+  curl -sf "127.0.0.1:$PORT_M/metrics" | grep -F 'creator_info' | grep -F '_total' || true
+  python3 - "$DIR" "$CMP_ROUNDS" "$(getconf CLK_TCK)" <<'PY'
+import json, sys, statistics
+d, n, tck = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ratios, cpus = [], []
+for i in range(1, n + 1):
+    off = json.load(open(f"{d}/off-{i}.json"))["rounds"][0]["endpoints"]["all"]
+    on = json.load(open(f"{d}/on-{i}.json"))["rounds"][0]["endpoints"]["all"]
+    c_off = int(open(f"{d}/cpu-off-{i}.txt").read()) * 1e6 / tck / off["requests"]
+    c_on = int(open(f"{d}/cpu-on-{i}.txt").read()) * 1e6 / tck / on["requests"]
+    ratios.append(on["rps"] / off["rps"]); cpus.append((c_off, c_on))
+    print(f"pair {i}: off {off['rps']:.0f} req/s, p99 {off['p99_ms']:.2f} ms, {c_off:.1f} us CPU/request; "
+          f"on {on['rps']:.0f} req/s, p99 {on['p99_ms']:.2f} ms, {c_on:.1f} us CPU/request; ratio {ratios[-1]:.3f}")
+print(f"\nmedian on/off ratio {statistics.median(ratios):.3f}; median CPU per request "
+      f"{statistics.median(c[0] for c in cpus):.1f} us off, {statistics.median(c[1] for c in cpus):.1f} us on")
+PY
+  exit 0
+fi
+
 "$LOAD" hello --listen "127.0.0.1:$PORT_H" > "$DIR/hello.log" 2>&1 &
 HPID=$!
 
-# The spec's per-token limits (20 creator_info a minute, …) would refuse most of the load: raise
-# them for the run, and lift the per-address connection cap (every connection comes from
-# 127.0.0.1). Everything else is the default configuration.
-REELBOX_LIMITS__RATE_CREATOR_INFO=100000000 REELBOX_LIMITS__RATE_INIT=100000000 \
-REELBOX_LIMITS__RATE_STATUS=100000000 REELBOX_LIMITS__RATE_CANCEL=100000000 \
-REELBOX_LIMITS__MAX_CONNECTIONS_PER_ADDRESS=0 \
-REELBOX_LOG=${REELBOX_LOG:-warn} \
-  "$BIN" serve --mode sandbox --listen "127.0.0.1:$PORT_R" --data-dir "$DIR/reelbox-data" > "$DIR/serve.log" 2>&1 &
+serve "$PORT_R" reelbox
 RPID=$!
 until curl -sf "127.0.0.1:$PORT_R/healthz" >/dev/null && curl -sf "127.0.0.1:$PORT_H/" >/dev/null; do sleep 0.1; done
 export REELBOX_ADMIN_TOKEN; REELBOX_ADMIN_TOKEN=$(cat "$DIR/reelbox-data/admin-token")
@@ -50,7 +97,6 @@ echo "== creator_info vs bare axum hello: $CMP_CONNS connections, $CMP_SECS s ea
 # The two share the machine with the load generator, and a virtual machine's speed drifts from
 # minute to minute: pairs run back to back and the median pair is the figure. The server's CPU
 # time per request (from /proc) is printed too: it does not depend on how the cores are shared.
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for i in $(seq 1 "$CMP_ROUNDS"); do
   h0=$(cpu "$HPID")
   "$LOAD" run --target "http://127.0.0.1:$PORT_H" --bare --scenario creator-info --label hello \
@@ -85,6 +131,6 @@ echo "== mix: $CONNS connections, $ROUNDS round(s) of $MIX_SECS s"
   --connections "$CONNS" --duration "$MIX_SECS" --rounds "$ROUNDS" --pid "$RPID" --json "$DIR/mix.json"
 kill -TERM "$RPID"; wait "$RPID" 2>/dev/null || true
 # Levels as the log prints them (colour codes stripped); WARN lines are counted by message.
-plain() { sed -E 's/\x1b\[[0-9;]*m//g' "$DIR/serve.log"; }
+plain() { sed -E 's/\x1b\[[0-9;]*m//g' "$DIR/reelbox.log"; }
 echo "server log lines at ERROR or with a panic: $(plain | grep -cE '^[^ ]+ +ERROR|panicked' || true)"
 plain | grep -E '^[^ ]+ +WARN' | sed -E 's/^[^ ]+ +WARN +//' | sort | uniq -c | sort -rn | head -5 || true

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scopes;
 pub mod secrets;
 pub mod sources;
+pub mod sweep;
 pub mod tts;
 
 pub use error::RuleError;

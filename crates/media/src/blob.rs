@@ -90,6 +90,22 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn local_copy(&self, object_key: &str) -> Result<LocalFile, BlobError>;
 
     async fn delete(&self, object_key: &str) -> Result<(), BlobError>;
+
+    /// Every blob the store holds, as a stream (a bucket may hold more than fits in memory):
+    /// objects under their keys, an unfinished upload's data under `uploads/<upload_key>`
+    /// (one entry per chunk object on S3, the one file on disk), and on disk the partial files
+    /// of `put_stream`s cut short by a crash under `tmp/`. [`BlobStore::delete`] removes any of
+    /// them by the listed key.
+    fn list(&self) -> BoxStream<'static, Result<BlobEntry, BlobError>>;
+}
+
+/// One blob as [`BlobStore::list`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobEntry {
+    pub key: String,
+    pub size: u64,
+    /// Last written, milliseconds since the Unix epoch (system time).
+    pub modified_ms: i64,
 }
 
 /// A path to a local file; when `temporary` it is removed on drop.

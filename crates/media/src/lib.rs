@@ -11,7 +11,7 @@ pub mod probe;
 #[cfg(feature = "s3")]
 pub mod s3;
 
-pub use blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
+pub use blob::{BlobEntry, BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
 pub use checks::{FailReason, ImageLimits, VideoLimits, check_image, check_video};
 pub use cover::{CoverOutcome, PLACEHOLDER_COVER_SVG, extract_cover};
 pub use local::LocalBlobStore;

@@ -27,7 +27,7 @@ use futures::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 
-use crate::blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
+use crate::blob::{BlobEntry, BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
 
 /// Largest amount of body data held before it is written out.
 const WRITE_BUF: usize = 1 << 20;
@@ -301,6 +301,17 @@ impl LocalBlobStore {
         Ok(self.root.join("objects").join(object_key))
     }
 
+    /// Where a key [`BlobStore::list`] showed lives: an upload's file, a partial file, or an
+    /// object.
+    fn listed_path(&self, key: &str) -> Result<PathBuf, BlobError> {
+        validate_key(key)?;
+        Ok(match key.split_once('/') {
+            Some(("uploads", rest)) => self.root.join("uploads").join(rest),
+            Some(("tmp", rest)) => self.root.join("tmp").join(rest),
+            _ => self.root.join("objects").join(key),
+        })
+    }
+
     async fn open_upload(&self, upload_key: &str) -> Result<Arc<std::fs::File>, BlobError> {
         let path = self.upload_path(upload_key)?;
         let file = tokio::fs::OpenOptions::new()
@@ -501,18 +512,118 @@ impl BlobStore for LocalBlobStore {
 
     /// Removes the object; a missing object is fine (as on S3).
     async fn delete(&self, object_key: &str) -> Result<(), BlobError> {
-        let path = self.object_path(object_key)?;
+        let path = self.listed_path(object_key)?;
         match tokio::fs::remove_file(&path).await {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
     }
+
+    fn list(&self) -> futures::stream::BoxStream<'static, Result<BlobEntry, BlobError>> {
+        // The walk runs on a blocking thread and hands entries over a small channel, so a
+        // large tree is never held whole.
+        let (tx, rx) = tokio::sync::mpsc::channel(256);
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            for (dir, prefix) in [("objects", ""), ("uploads", "uploads/"), ("tmp", "tmp/")] {
+                if !walk(&root.join(dir), prefix, &tx) {
+                    return;
+                }
+            }
+        });
+        Box::pin(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|e| (e, rx))
+        }))
+    }
+}
+
+/// Sends every file under `dir` as `prefix` + its path relative to `dir`; false once the
+/// receiver is gone. A missing directory holds nothing.
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    tx: &tokio::sync::mpsc::Sender<Result<BlobEntry, BlobError>>,
+) -> bool {
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return tx.blocking_send(Err(e.into())).is_ok(),
+        };
+        for entry in entries {
+            let found = entry.and_then(|e| Ok((e.path(), e.metadata()?)));
+            let (path, meta) = match found {
+                Ok(f) => f,
+                Err(e) => {
+                    if tx.blocking_send(Err(e.into())).is_err() {
+                        return false;
+                    }
+                    continue;
+                }
+            };
+            if meta.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Some(rel) = path.strip_prefix(dir).ok().and_then(|r| r.to_str()) else {
+                continue;
+            };
+            let modified_ms = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            let blob = BlobEntry {
+                key: format!("{prefix}{rel}"),
+                size: meta.len(),
+                modified_ms,
+            };
+            if tx.blocking_send(Ok(blob)).is_err() {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use futures::stream;
+
+    #[tokio::test]
+    async fn the_listing_shows_objects_uploads_and_partial_files_and_each_can_be_deleted() {
+        let (dir, s) = store();
+        s.put_stream("media/a.mp4", body(b"abc", 2)).await.unwrap();
+        s.begin_upload("pub1").await.unwrap();
+        s.write_chunk("pub1", "", 1, 0, 2, body(b"xy", 2))
+            .await
+            .unwrap();
+        std::fs::write(dir.path().join("blobs/tmp/stale"), b"partial").unwrap();
+        let mut keys: Vec<(String, u64)> = s
+            .list()
+            .map(|e| e.map(|e| (e.key, e.size)))
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec![
+                ("media/a.mp4".to_string(), 3),
+                ("tmp/stale".to_string(), 7),
+                ("uploads/pub1".to_string(), 2)
+            ]
+        );
+        for (k, _) in &keys {
+            s.delete(k).await.unwrap();
+        }
+        assert_eq!(s.list().count().await, 0);
+    }
 
     fn store() -> (tempfile::TempDir, LocalBlobStore) {
         let dir = tempfile::tempdir().expect("tempdir");

@@ -9,13 +9,14 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as StorePath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, WriteMultipart};
 use tokio::io::AsyncWriteExt;
 
-use crate::blob::{BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
+use crate::blob::{BlobEntry, BlobError, BlobStore, ByteStream, ChunkReceipt, LocalFile};
 
 const PART: usize = 8 * 1024 * 1024;
 
@@ -264,6 +265,17 @@ impl BlobStore for S3BlobStore {
             path: dest,
             temporary: true,
         })
+    }
+
+    fn list(&self) -> BoxStream<'static, Result<BlobEntry, BlobError>> {
+        Box::pin(self.store.list(None).map(|m| {
+            m.map(|m| BlobEntry {
+                key: m.location.to_string(),
+                size: m.size,
+                modified_ms: m.last_modified.timestamp_millis(),
+            })
+            .map_err(backend)
+        }))
     }
 
     async fn delete(&self, object_key: &str) -> Result<(), BlobError> {

@@ -26,6 +26,8 @@ pub struct Started {
     pub tls_addr: Option<SocketAddr>,
     /// The certificate clients trust for intercepted hosts, when interception is on.
     pub ca_cert: Option<std::path::PathBuf>,
+    /// Where `metrics.listen` serves `/metrics`, once bound.
+    pub metrics_addr: Option<SocketAddr>,
     pub admin_token: Option<String>,
     pub admin_token_file: Option<std::path::PathBuf>,
 }
@@ -51,7 +53,20 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     if let Some(ms) = cfg.limits.lookup_cache_ttl_ms {
         store.set_lookup_cache_ttl(std::time::Duration::from_millis(ms));
     }
-    let blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
+    let metrics = cfg.metrics.collected().then(|| {
+        let routes = crate::api::route_templates();
+        Arc::new(crate::state::metrics::Metrics::new(
+            routes.iter().map(String::as_str),
+            store.writer.stats(),
+        ))
+    });
+    let mut blobs = open_blobs(cfg.storage.as_deref(), &cfg.data_dir)?;
+    if let Some(m) = &metrics {
+        blobs = Arc::new(crate::state::metered_blobs::MeteredBlobs::new(
+            blobs,
+            m.clone(),
+        ));
+    }
     let master_key = match &cfg.secret_key {
         Some(k) => k.as_bytes().to_vec(),
         None => {
@@ -91,6 +106,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),
+        metrics,
         cfg,
     }));
     st.load_clock().await?;
@@ -122,6 +138,7 @@ pub fn open_blobs(
 pub struct Handle {
     pub addr: SocketAddr,
     pub tls_addr: Option<SocketAddr>,
+    pub metrics_addr: Option<SocketAddr>,
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
@@ -175,6 +192,18 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         .await
         .with_context(|| format!("binding {}", cfg.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match cfg.metrics.listen {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("binding metrics.listen {a}"))?,
+        ),
+        None => None,
+    };
+    let metrics_addr = match &metrics_listener {
+        Some(l) => Some(l.local_addr()?),
+        None => None,
+    };
     // With an ephemeral port, the upload URLs must name the real one.
     if cfg.public_url.is_none() {
         cfg.public_url = Some(format!("http://{addr}"));
@@ -203,6 +232,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             tracing::info!(jobs = n, "released the leases of an earlier process");
         }
     }
+    crate::service::sweeper::arm(&st).await?;
     let shutdown = CancellationToken::new();
     let jobs = TaskTracker::new();
     let mut loops = vec![tokio::spawn(crate::jobs::worker::run(
@@ -238,6 +268,16 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             }
         }));
     }
+    if let Some(listener) = metrics_listener {
+        let app = crate::api::metrics_router(st.clone());
+        let (limits, stop) = (st.cfg.limits.clone(), shutdown.clone());
+        loops.push(tokio::spawn(async move {
+            let served = crate::http::listener::serve(listener, None, app, limits, None, stop);
+            if let Err(e) = served.await {
+                tracing::error!(error = %format!("{e:#}"), "the metrics listener stopped");
+            }
+        }));
+    }
     let app = crate::api::router(st.clone());
     let task = tokio::spawn(crate::http::listener::serve(
         listener,
@@ -254,6 +294,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         Handle {
             addr,
             tls_addr,
+            metrics_addr,
             state: st,
             shutdown,
             task,
@@ -264,6 +305,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
             addr,
             tls_addr,
             ca_cert,
+            metrics_addr,
             admin_token: generated,
             admin_token_file: file,
         },
@@ -304,6 +346,9 @@ async fn prune_call_log(st: &AppState) {
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let (handle, started) = start(cfg).await?;
     eprintln!("reelbox listening on http://{}", started.addr);
+    if let Some(m) = started.metrics_addr {
+        eprintln!("reelbox metrics on http://{m}/metrics");
+    }
     eprintln!("data dir: {}", handle.state.cfg.data_dir.display());
     if let Some(ca) = &started.ca_cert {
         if handle.state.cfg.intercept.enabled {

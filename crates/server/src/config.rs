@@ -43,6 +43,8 @@ pub struct Config {
     pub jobs: Jobs,
     pub compat: Compat,
     pub intercept: Intercept,
+    pub metrics: Metrics,
+    pub sweeper: Sweeper,
 }
 
 /// Answering for TikTok's own hosts (`http::intercept`): a proxy on the listen port that
@@ -84,6 +86,34 @@ impl Default for Intercept {
     }
 }
 
+/// The storage sweeper (`service::sweeper`): deletes abandoned uploads' data, partial files and
+/// objects nothing refers to. Off unless enabled (it deletes); `POST /_reelbox/sweeper/run` runs
+/// it on demand either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sweeper {
+    /// Run every `every_secs` (a job in the shared queue: one node at a time).
+    pub enabled: bool,
+    /// Count what would be deleted, and delete nothing.
+    pub dry_run: bool,
+    /// Blobs younger than this (by their last write) are kept whatever they are: one may be
+    /// being written. At least the upload URL lifetime is wise.
+    pub min_age_secs: i64,
+    /// Seconds between runs (server time).
+    pub every_secs: i64,
+}
+
+impl Default for Sweeper {
+    fn default() -> Self {
+        Sweeper {
+            enabled: false,
+            dry_run: false,
+            min_age_secs: 24 * 3600,
+            every_secs: 3600,
+        }
+    }
+}
+
 impl Intercept {
     /// Whether a certificate authority is needed (the proxy or the TLS listener is on).
     pub fn in_use(&self) -> bool {
@@ -100,6 +130,27 @@ impl Intercept {
         self.ca_key
             .clone()
             .unwrap_or_else(|| data_dir.join("ca-key.pem"))
+    }
+}
+
+/// `GET /metrics` in Prometheus' text format (`state::metrics` lists the series). Off unless
+/// asked for: the series name routes and show traffic, which not every platform wants public.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Metrics {
+    /// Serve `/metrics` on the main listen address.
+    pub enabled: bool,
+    /// Also (or only) serve `/metrics` on an address of its own, e.g. `127.0.0.1:9464`, which a
+    /// firewall can keep to the scraper. Nothing else is served there.
+    pub listen: Option<SocketAddr>,
+    /// A bearer token the scraper must send (`Authorization: Bearer …`); unset: none asked.
+    pub token: Option<String>,
+}
+
+impl Metrics {
+    /// Whether the node counts anything: with neither address, nothing is recorded at all.
+    pub fn collected(&self) -> bool {
+        self.enabled || self.listen.is_some()
     }
 }
 
@@ -377,6 +428,8 @@ impl Default for Config {
             jobs: Jobs::default(),
             compat: Compat::default(),
             intercept: Intercept::default(),
+            metrics: Metrics::default(),
+            sweeper: Sweeper::default(),
         }
     }
 }
@@ -441,6 +494,8 @@ impl Config {
                         "TEST_DATABASE_URL",
                         "TEST_S3_ENDPOINT",
                         "LOG",
+                        // The scripts' own (tests/schemathesis/run.sh: which binary to run).
+                        "BIN",
                     ])
                     .split("__"),
             )
@@ -490,6 +545,15 @@ impl Config {
             if !crate::http::intercept::rules::is_host_name(h) {
                 return Err(format!("intercept.hosts: {h:?} is not a host name"));
             }
+        }
+        if cfg.sweeper.min_age_secs < 0 || cfg.sweeper.every_secs < 60 {
+            return Err(format!(
+                "sweeper.min_age_secs must be at least 0 and sweeper.every_secs at least 60 (got {} and {})",
+                cfg.sweeper.min_age_secs, cfg.sweeper.every_secs
+            ));
+        }
+        if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err("metrics.token must be at least 16 characters".into());
         }
         Ok(cfg)
     }
@@ -561,6 +625,9 @@ mod tests {
         std::fs::write(&f, "[limits]\naccess_token_ttl_secs = 0\n").unwrap();
         let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
         assert!(e.contains("limits.access_token_ttl_secs"), "{e}");
+        std::fs::write(&f, "[metrics]\nenabled = true\ntoken = \"short\"\n").unwrap();
+        let e = Config::load(Some(&f), &Overrides::default()).unwrap_err();
+        assert!(e.contains("metrics.token"), "{e}");
         assert!(Config::example_toml().contains("daily_post_cap = 15"));
         assert!(Config::example_toml().contains("lease_secs = 30"));
     }

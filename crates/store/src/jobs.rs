@@ -162,6 +162,49 @@ impl Store {
         Ok(lost)
     }
 
+    /// Makes sure the periodic job `id` is queued: created when missing, reopened when done (a
+    /// job that failed its last attempt is completed, which must not end the period).
+    pub async fn ensure_periodic_job(
+        &self,
+        id: &str,
+        kind: &str,
+        run_at: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, attempts, created_at) VALUES ($1, $2, '', $3, 0, $4) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(run_at)
+        .bind(now)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
+        sqlx::query(
+            "UPDATE jobs SET done_at = NULL, attempts = 0, run_at = $2 WHERE id = $1 AND done_at IS NOT NULL",
+        )
+        .bind(id)
+        .bind(run_at)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
+        Ok(())
+    }
+
+    /// Jobs not yet done, counted by kind and state: `running` (leased until after `now`, system
+    /// time as the leases are), `retrying` (failed before, waiting for its next attempt),
+    /// `queued`. Read by every metrics scrape; the done jobs are not counted.
+    pub async fn pending_jobs_by_state(&self, now: i64) -> Result<Vec<(String, String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT kind, CASE WHEN locked_until IS NOT NULL AND locked_until > $1 THEN 'running' \
+             WHEN last_error IS NOT NULL THEN 'retrying' ELSE 'queued' END AS state, \
+             CAST(COUNT(*) AS BIGINT) AS n FROM jobs WHERE done_at IS NULL GROUP BY kind, state",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn complete_job(&self, id: &str, now: i64) -> Result<()> {
         sqlx::query("UPDATE jobs SET done_at = $2, locked_until = NULL WHERE id = $1")
             .bind(id)

@@ -84,7 +84,7 @@ use cache::{LookupCache, UsageCache};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
-pub use writer::{Writer, WriterConn};
+pub use writer::{Writer, WriterConn, WriterStats};
 
 pub use sqlx;
 
@@ -229,7 +229,7 @@ impl Store {
                         separate: false,
                     },
                     pool: pool.clone(),
-                    writer: Writer::Pool(pool),
+                    writer: Writer::pool(pool),
                     backend,
                     cache: Arc::new(LookupCache::new(Backend::Postgres.default_cache_ttl())),
                     usage: Arc::default(),

@@ -117,7 +117,7 @@ impl Store {
     /// The (reader, writer) holding `table`: the call log may live in a database of its own.
     fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
         if table == CALL_LOG {
-            (&self.log.pool, crate::Writer::Pool(self.log.writer.clone()))
+            (&self.log.pool, crate::Writer::pool(self.log.writer.clone()))
         } else {
             (&self.pool, self.writer.clone())
         }
@@ -239,6 +239,20 @@ impl Store {
             });
         }
         Ok(report)
+    }
+
+    /// Publishes whose media may still be on its way: processing, or uploading with an upload
+    /// URL not yet expired at `now` (server time). The storage sweeper keeps their blobs.
+    pub async fn publishes_in_progress(&self, now: i64) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM publishes WHERE status IN ('PROCESSING_UPLOAD', 'PROCESSING_DOWNLOAD') \
+             AND NOT (upload_expires_at IS NOT NULL AND upload_expires_at < $1 \
+             AND uploaded_bytes < COALESCE(video_size, 0))",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// Every stored object the database refers to (media, covers, photos).

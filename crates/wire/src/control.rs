@@ -282,3 +282,53 @@ pub struct ScenarioView {
 pub struct ScenarioList {
     pub scenarios: Vec<ScenarioView>,
 }
+
+/// What one run of the storage sweeper found and freed (`GET /_reelbox/sweeper`,
+/// `POST /_reelbox/sweeper/run`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SweepReport {
+    /// Nothing was deleted: the counts are what a real run would delete.
+    pub dry_run: bool,
+    /// Server time, epoch milliseconds.
+    pub started_at: i64,
+    pub finished_at: i64,
+    /// Blobs younger than this were kept whatever they are.
+    pub min_age_secs: i64,
+    /// Blobs listed, and those kept (referred to, in progress, or young).
+    pub listed: SweepCount,
+    pub kept: SweepCount,
+    /// Chunk data of uploads that failed, expired or are gone.
+    pub abandoned_uploads: SweepCount,
+    /// Partial files a crash left (a pull or cover cut short).
+    pub partial_writes: SweepCount,
+    /// Objects no post or publish refers to (rejected or deleted media, failed pulls).
+    pub orphans: SweepCount,
+    /// Blobs that could not be listed or deleted; the next run tries again.
+    pub errors: u64,
+}
+
+/// A number of blobs and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SweepCount {
+    pub blobs: u64,
+    pub bytes: u64,
+}
+
+impl SweepReport {
+    /// What the run freed (or would free), all kinds together.
+    pub fn freed(&self) -> SweepCount {
+        let all = [self.abandoned_uploads, self.partial_writes, self.orphans];
+        SweepCount {
+            blobs: all.iter().map(|c| c.blobs).sum(),
+            bytes: all.iter().map(|c| c.bytes).sum(),
+        }
+    }
+}
+
+/// Query of `POST /_reelbox/sweeper/run`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SweepRun {
+    /// Count without deleting; unset: the configuration's `sweeper.dry_run`.
+    pub dry_run: Option<bool>,
+}

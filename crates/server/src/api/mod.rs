@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 pub mod control;
 pub mod display;
+pub mod metrics;
 pub mod native;
 pub mod oauth;
 pub mod pages;
@@ -98,6 +99,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(crate::api::control::faults::get_fault_scenarios))
         .routes(routes!(crate::api::control::report::get_report))
+        .routes(routes!(crate::api::control::sweeper::get_sweeper))
+        .routes(routes!(crate::api::control::sweeper::post_sweeper_run))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))
@@ -141,6 +144,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// Every path template the main listener routes (the metrics' route labels).
+pub fn route_templates() -> Vec<String> {
+    let doc = openapi();
+    let mut paths: Vec<String> = doc.paths.paths.keys().cloned().collect();
+    paths.extend(
+        ["/openapi.json", STYLESHEET, metrics::PATH]
+            .into_iter()
+            .chain(pages::paths())
+            .map(str::to_string),
+    );
+    paths
+}
+
+/// What `metrics.listen` serves: `/metrics` alone.
+pub fn metrics_router(st: AppState) -> Router {
+    Router::new()
+        .route(metrics::PATH, get(metrics::scrape))
+        .with_state(st)
+}
+
+const STYLESHEET: &str = "/static/reelbox.css";
+
 async fn openapi_json() -> Response {
     axum::Json(openapi()).into_response()
 }
@@ -161,13 +186,13 @@ pub fn router(
 + 'static {
     let limits = st.cfg.limits.clone();
     let (api, _) = api();
-    let timed = api
+    let mut timed = api
         .route("/openapi.json", get(openapi_json))
-        .route(
-            "/static/reelbox.css",
-            get(crate::api::pages::render::stylesheet),
-        )
+        .route(STYLESHEET, get(crate::api::pages::render::stylesheet))
         .merge(crate::api::pages::router());
+    if st.cfg.metrics.enabled {
+        timed = timed.route(metrics::PATH, get(metrics::scrape));
+    }
     // Uploads stream for as long as the client sends: the request middleware exempts this path
     // from the request timeout.
     let uploads = Router::new().route(

@@ -122,7 +122,11 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     if let Ok(v) = HeaderValue::from_str(&log_id) {
         resp.headers_mut().insert("x-tt-logid", v);
     }
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    if let Some(m) = &st.metrics {
+        m.record_request(&path, resp.status().as_u16(), elapsed);
+    }
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
     let code = resp
         .extensions()
         .get::<CodeMark>()

@@ -5,11 +5,18 @@ use reelbox_core::secrets;
 use reelbox_wire::webhook::SIGNATURE_HEADER;
 
 use crate::state::AppState;
+use crate::state::metrics::DeliveryOutcome;
 
 /// What the worker should do after one delivery attempt.
 pub enum Next {
     Done,
     RetryAt(i64),
+}
+
+fn record(st: &AppState, outcome: DeliveryOutcome) {
+    if let Some(m) = &st.metrics {
+        m.record_delivery(outcome);
+    }
 }
 
 /// One delivery attempt of `delivery_id`.
@@ -55,6 +62,7 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
             st.store
                 .record_delivery_attempt(&d.id, "delivered", Some(code as i64), None, Some(now))
                 .await?;
+            record(st, DeliveryOutcome::Delivered);
             Ok(Next::Done)
         }
         other => {
@@ -71,11 +79,13 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
                 st.store
                     .record_delivery_attempt(&d.id, "dropped", code, Some(&err), None)
                     .await?;
+                record(st, DeliveryOutcome::Dropped);
                 Ok(Next::Done)
             } else {
                 st.store
                     .record_delivery_attempt(&d.id, "pending", code, Some(&err), None)
                     .await?;
+                record(st, DeliveryOutcome::Retrying);
                 Ok(Next::RetryAt(next))
             }
         }

@@ -15,6 +15,7 @@ use reelbox_store::jobs::{Claimable, MEDIA_JOB_KINDS};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::state::AppState;
+use crate::state::metrics::JobOutcome;
 
 /// Claims and runs jobs until `shutdown`; each job runs as its own task on `jobs`, which the
 /// server waits for (a while) before closing the database.
@@ -211,11 +212,20 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
                 crate::jobs::webhooks::Next::Done => None,
                 crate::jobs::webhooks::Next::RetryAt(t) => Some(t),
             }),
+        crate::service::sweeper::JOB => Ok(Some(crate::service::sweeper::run_job(&st).await)),
         other => {
             tracing::error!(kind = other, "worker: unknown job kind");
             Ok(None)
         }
     };
+    if let Some(m) = &st.metrics {
+        let outcome = match &result {
+            Ok(None) => JobOutcome::Completed,
+            Ok(Some(_)) => JobOutcome::Rescheduled,
+            Err(_) => JobOutcome::Failed,
+        };
+        m.record_job(&job.kind, outcome);
+    }
     let now = st.now();
     let outcome = match result {
         Ok(None) => st.store.complete_job(&job.id, now).await,

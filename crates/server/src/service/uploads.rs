@@ -70,6 +70,9 @@ pub fn chunk_body(st: &AppState, body: axum::body::Body, expires_at: Option<i64>
             if expires_at.is_some_and(|t| st.now() > t) {
                 return stopped(BodyStop::Expired).map(|e| (e, (pieces, st, true)));
             }
+            if let (Ok(bytes), Some(m)) = (&next, &st.metrics) {
+                m.record_upload_bytes(bytes.len());
+            }
             Some((next.map_err(io::Error::other), (pieces, st, false)))
         },
     ))

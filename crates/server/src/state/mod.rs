@@ -1,5 +1,7 @@
 //! What every handler shares: configuration, store, blobs, the clock, keys.
 pub mod calllog;
+pub mod metered_blobs;
+pub mod metrics;
 pub mod outbound;
 pub mod rate;
 pub mod research_tally;
@@ -50,6 +52,8 @@ pub struct Inner {
     pub public_url: String,
     /// Chunk PUTs in flight per publisher (`limits.max_concurrent_uploads_per_token`).
     pub uploads: Arc<upload_slots::UploadSlots>,
+    /// What `/metrics` shows; `None` (nothing recorded) unless `[metrics]` serves it.
+    pub metrics: Option<Arc<metrics::Metrics>>,
 }
 
 impl Inner {

@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod lists;
 pub mod publishes;
 pub mod report;
+pub mod sweeper;
 pub mod tokens;
 
 use reelbox_wire::Envelope;

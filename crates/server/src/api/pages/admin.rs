@@ -44,6 +44,42 @@ struct AdminPage {
     creators: Vec<CreatorRow>,
     default_cap: i64,
     mode: String,
+    /// The storage sweeper: whether it runs, and what its last run freed.
+    sweeper: String,
+}
+
+/// One line on the storage sweeper for the platform card.
+async fn sweeper_summary(st: &crate::state::AppState) -> Result<String, PageError> {
+    let cfg = &st.cfg.sweeper;
+    let schedule = match (cfg.enabled, cfg.dry_run) {
+        (false, _) => "off (sweeper.enabled); runs on demand only".to_string(),
+        (true, dry) => format!(
+            "every {} s{}",
+            cfg.every_secs,
+            if dry { ", dry run" } else { "" }
+        ),
+    };
+    let last = crate::service::sweeper::last_run(st)
+        .await
+        .map_err(PageError::Internal)?;
+    Ok(match last {
+        None => format!("{schedule}; never run."),
+        Some(r) => {
+            let freed = r.freed();
+            format!(
+                "{schedule}; last run {} UTC{}: {} {} blobs ({} bytes): {} of abandoned uploads, {} partial files, {} orphaned objects; {} errors.",
+                when(r.finished_at),
+                if r.dry_run { " (dry run)" } else { "" },
+                if r.dry_run { "would free" } else { "freed" },
+                freed.blobs,
+                freed.bytes,
+                r.abandoned_uploads.blobs,
+                r.partial_writes.blobs,
+                r.orphans.blobs,
+                r.errors
+            )
+        }
+    })
 }
 
 async fn render(
@@ -88,6 +124,11 @@ async fn render(
     } else {
         (vec![], vec![])
     };
+    let sweeper = if ctx.admin {
+        sweeper_summary(&ctx.st).await?
+    } else {
+        String::new()
+    };
     let page = html(&AdminPage {
         nav: ctx.nav(),
         signed_in: ctx.admin,
@@ -97,6 +138,7 @@ async fn render(
         creators,
         default_cap: ctx.st.cfg.limits.daily_post_cap,
         mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
+        sweeper,
     });
     Ok(ctx.respond((status, page)))
 }

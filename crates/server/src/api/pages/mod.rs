@@ -22,7 +22,31 @@ use crate::state::AppState;
 
 /// All page routes; merged into the main router by `routes::router`.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    routes().router
+}
+
+/// The page routes' path templates (the metrics' route labels).
+pub fn paths() -> Vec<&'static str> {
+    routes().paths
+}
+
+/// A router that remembers the paths it was given.
+#[derive(Default)]
+struct Pages {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Pages {
+    fn route(mut self, path: &'static str, handler: axum::routing::MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, handler);
+        self.paths.push(path);
+        self
+    }
+}
+
+fn routes() -> Pages {
+    Pages::default()
         .route("/", get(profile::home))
         .route("/signin", get(account::signin_page).post(account::signin))
         .route("/signout", post(account::signout))
