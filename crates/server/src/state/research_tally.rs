@@ -18,8 +18,10 @@ type Pending = HashMap<(String, i64, &'static str), (i64, i64)>;
 #[derive(Default)]
 pub struct ResearchTally {
     pending: Mutex<Pending>,
-    /// Serialises writers so a flush never overtakes another's counts.
-    writing: tokio::sync::Mutex<()>,
+    /// Held for writing by a flush (one at a time, so a flush never overtakes another's counts)
+    /// and for reading by a quota check: a check between a flush's commit and its subtraction
+    /// from `pending` would count the batch twice and answer a false 429.
+    writing: tokio::sync::RwLock<()>,
 }
 
 impl ResearchTally {
@@ -47,6 +49,7 @@ impl ResearchTally {
         day: i64,
         kind: &'static str,
     ) -> reelbox_store::Result<(i64, i64)> {
+        let _no_flush = self.writing.read().await;
         let (req, rec) = store.research_usage(client_key, day, kind).await?;
         let (new_req, new_rec) = self.unwritten(client_key, day, kind);
         Ok((req + new_req, rec + new_rec))
@@ -55,7 +58,7 @@ impl ResearchTally {
     /// Writes the pending counts. They stay visible to [`unwritten`](Self::unwritten) until
     /// the write commits, so no check in between sees them missing; a failed write keeps them.
     pub async fn flush(&self, store: &Store) {
-        let _one = self.writing.lock().await;
+        let _one = self.writing.write().await;
         let batch: Vec<(String, i64, &'static str, i64, i64)> = {
             let p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             p.iter()
