@@ -181,7 +181,7 @@ impl ChunkPlan {
 
     /// Which chunk starts at `offset`, if any.
     pub fn chunk_at(&self, offset: u64) -> Option<u64> {
-        if offset % self.chunk_size == 0 && offset / self.chunk_size < self.count {
+        if offset.is_multiple_of(self.chunk_size) && offset / self.chunk_size < self.count {
             Some(offset / self.chunk_size)
         } else {
             None
@@ -244,13 +244,13 @@ pub fn check_chunk(
     range: &ContentRange,
     content_length: Option<u64>,
 ) -> Result<u64, ChunkRefusal> {
-    if let Some(cl) = content_length {
-        if cl != range.len() {
-            return Err(ChunkRefusal::BadRequest(format!(
-                "Content-Length {cl} does not match Content-Range length {}",
-                range.len()
-            )));
-        }
+    if let Some(cl) = content_length
+        && cl != range.len()
+    {
+        return Err(ChunkRefusal::BadRequest(format!(
+            "Content-Length {cl} does not match Content-Range length {}",
+            range.len()
+        )));
     }
     if range.total != plan.video_size {
         return Err(ChunkRefusal::NotSatisfiable(format!(

@@ -99,9 +99,8 @@ fn canonical(ip: IpAddr) -> IpAddr {
     if s[..6] == [0; 6] && !(s[6] == 0 && s[7] <= 1) {
         return v4(o[12], o[13], o[14], o[15]);
     }
-    if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4])
-        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)
-    {
+    // NAT64: the well-known prefix 64:ff9b::/96 and the local-use 64:ff9b:1::/48.
+    if s[0] == 0x64 && s[1] == 0xff9b && (s[2..6] == [0; 4] || s[2] == 1) {
         return v4(o[12], o[13], o[14], o[15]);
     }
     if s[0] == 0x2002 {

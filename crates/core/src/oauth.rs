@@ -84,17 +84,13 @@ pub fn redirect_uri_matches(registered: &[String], requested: &str) -> bool {
         if r == requested {
             return true;
         }
-        if let Some((before, after)) = r.split_once(":*/") {
-            if let Some(rest) = requested
+        if let Some((before, after)) = r.split_once(":*/")
+            && let Some(rest) = requested
                 .strip_prefix(before)
                 .and_then(|x| x.strip_prefix(':'))
-            {
-                if let Some((port, path)) = rest.split_once('/') {
-                    return port_is_canonical(port)
-                        && path == after
-                        && url::Url::parse(requested).is_ok();
-                }
-            }
+            && let Some((port, path)) = rest.split_once('/')
+        {
+            return port_is_canonical(port) && path == after && url::Url::parse(requested).is_ok();
         }
         false
     })

@@ -455,16 +455,16 @@ pub fn evaluate(app: &AppFacts, calls: &[Call], deliveries: &[Delivery], w: Wind
         .count();
     let tracked = poll_seen || app.has_webhook;
     let mut track_ev = Vec::new();
-    if inits > 0 && !tracked {
-        if let Some(c) = calls
+    if inits > 0
+        && !tracked
+        && let Some(c) = calls
             .iter()
             .find(|c| direct_post(c).is_some() && c.code == "ok")
-        {
-            track_ev.push(ev(
-                c,
-                "no status/fetch and no webhook URL: users cannot see where their post stands",
-            ));
-        }
+    {
+        track_ev.push(ev(
+            c,
+            "no status/fetch and no webhook URL: users cannot see where their post stands",
+        ));
     }
     checks.push(check(
         "outcome_tracked",
@@ -515,10 +515,10 @@ pub fn evaluate(app: &AppFacts, calls: &[Call], deliveries: &[Delivery], w: Wind
             c.endpoint.clone(),
             c.summary.clone(),
         );
-        if let Some(t) = seen_bodies.get(&key) {
-            if c.time - t < w.reinit_ms {
-                reinit_ev.push(ev(c, "the same init sent again without checking the first publish's status: resume or check status instead (duplicate posts)"));
-            }
+        if let Some(t) = seen_bodies.get(&key)
+            && c.time - t < w.reinit_ms
+        {
+            reinit_ev.push(ev(c, "the same init sent again without checking the first publish's status: resume or check status instead (duplicate posts)"));
         }
         seen_bodies.insert(key, c.time);
     }

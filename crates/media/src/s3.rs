@@ -98,24 +98,24 @@ impl S3BlobStore {
             while let Some(item) = body.next().await {
                 let chunk = item.map_err(BlobError::Body)?;
                 n += chunk.len() as u64;
-                if let Some(e) = expected {
-                    if n > e {
-                        return Err(BlobError::LengthMismatch {
-                            expected: e,
-                            got: n,
-                        });
-                    }
-                }
-                w.wait_for_capacity(2).await.map_err(backend)?;
-                w.put(chunk);
-            }
-            if let Some(e) = expected {
-                if n != e {
+                if let Some(e) = expected
+                    && n > e
+                {
                     return Err(BlobError::LengthMismatch {
                         expected: e,
                         got: n,
                     });
                 }
+                w.wait_for_capacity(2).await.map_err(backend)?;
+                w.put(chunk);
+            }
+            if let Some(e) = expected
+                && n != e
+            {
+                return Err(BlobError::LengthMismatch {
+                    expected: e,
+                    got: n,
+                });
             }
             Ok(())
         }
@@ -179,10 +179,10 @@ impl BlobStore for S3BlobStore {
     ) -> Result<(), BlobError> {
         let total: u64 = parts.iter().map(|p| p.bytes).sum();
         // Finished before (a job run twice): nothing to do.
-        if let Ok(meta) = self.store.head(&path(object_key)?).await {
-            if meta.size == total {
-                return Ok(());
-            }
+        if let Ok(meta) = self.store.head(&path(object_key)?).await
+            && meta.size == total
+        {
+            return Ok(());
         }
         let store = self.store.clone();
         let keys: Vec<String> = (1..=parts.len() as u32)

@@ -316,12 +316,12 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
 /// request naming one is served as if sent directly.
 fn own_authorities(addr: SocketAddr, public_url: &str) -> Vec<String> {
     let mut own = vec![addr.to_string(), format!("localhost:{}", addr.port())];
-    if let Ok(u) = url::Url::parse(public_url) {
-        if let (Some(h), Some(p)) = (u.host_str(), u.port_or_known_default()) {
-            own.push(format!("{h}:{p}"));
-            if u.port().is_none() {
-                own.push(h.to_string());
-            }
+    if let Ok(u) = url::Url::parse(public_url)
+        && let (Some(h), Some(p)) = (u.host_str(), u.port_or_known_default())
+    {
+        own.push(format!("{h}:{p}"));
+        if u.port().is_none() {
+            own.push(h.to_string());
         }
     }
     own

@@ -519,13 +519,13 @@ impl Config {
                 known.join(", ")
             ));
         }
-        if let Some(e) = &cfg.compat.no_longer_public_event {
-            if !reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.contains(&e.as_str()) {
-                return Err(format!(
-                    "compat.no_longer_public_event {e:?} is neither of TikTok's spellings ({})",
-                    reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.join(", ")
-                ));
-            }
+        if let Some(e) = &cfg.compat.no_longer_public_event
+            && !reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.contains(&e.as_str())
+        {
+            return Err(format!(
+                "compat.no_longer_public_event {e:?} is neither of TikTok's spellings ({})",
+                reelbox_wire::webhook::events::NO_LONGER_PUBLIC_SPELLINGS.join(", ")
+            ));
         }
         for (name, v) in [
             (

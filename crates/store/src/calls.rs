@@ -36,6 +36,8 @@ pub struct ApiCall {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Injected(pub bool);
 
+// `#[sqlx(try_from = "i64")]` decodes through TryFrom, even where nothing can fail.
+#[allow(clippy::infallible_try_from)]
 impl TryFrom<i64> for Injected {
     type Error = std::convert::Infallible;
     fn try_from(v: i64) -> std::result::Result<Self, Self::Error> {

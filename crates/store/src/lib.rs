@@ -106,10 +106,10 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Maps unique violations to [`StoreError::Conflict`] so callers can answer "already exists".
 pub(crate) fn conflict(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.is_unique_violation() {
-            return StoreError::Conflict;
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.is_unique_violation()
+    {
+        return StoreError::Conflict;
     }
     StoreError::Db(e)
 }

@@ -271,10 +271,10 @@ impl Store {
             .cache
             .ttl()
             .map_or(0, |t| t.as_millis().min(1_000) as i64);
-        if ttl_ms > 0 {
-            if let Some(c) = self.usage.get(creator_id, client_key, now, ttl_ms) {
-                return Ok(c);
-            }
+        if ttl_ms > 0
+            && let Some(c) = self.usage.get(creator_id, client_key, now, ttl_ms)
+        {
+            return Ok(c);
         }
         let generation = self.usage.generation();
         let counts = Self::usage_counts(&self.pool, creator_id, client_key, since).await?;

@@ -761,7 +761,7 @@ impl Gen<'_> {
                         e.1 += views;
                     }
                 }
-                if idx % 100 == 0 {
+                if idx.is_multiple_of(100) {
                     for c in 0..(1 + r.below(5)) {
                         comment_seq += 1;
                         let cid = ((secs + 1 + c) << 32)

@@ -65,10 +65,11 @@ pub async fn settle(w: &World, id: &str) -> Value {
             .iter()
             .find(|p| p["publish_id"] == id)
             .map(|p| p["status"].as_str().unwrap_or("").to_string());
-        if let Some(s) = s {
-            if s != "PROCESSING_UPLOAD" && s != "PROCESSING_DOWNLOAD" {
-                return status(w, id).await;
-            }
+        if let Some(s) = s
+            && s != "PROCESSING_UPLOAD"
+            && s != "PROCESSING_DOWNLOAD"
+        {
+            return status(w, id).await;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -180,16 +180,15 @@ async fn heartbeat(
 
 async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
     // `processing_stuck`: hold the job until the scenario's time has passed (once per publish).
-    if job.kind == "process" || job.kind == "pull" {
-        if let Ok(Some(p)) = st.store.publish_fresh(&job.payload).await {
-            if let Some(at) = crate::sandbox::faults::processing_hold(&st, &p).await {
-                let _ = st
-                    .store
-                    .reschedule_job(&job.id, at, Some("held by the processing_stuck scenario"))
-                    .await;
-                return;
-            }
-        }
+    if (job.kind == "process" || job.kind == "pull")
+        && let Ok(Some(p)) = st.store.publish_fresh(&job.payload).await
+        && let Some(at) = crate::sandbox::faults::processing_hold(&st, &p).await
+    {
+        let _ = st
+            .store
+            .reschedule_job(&job.id, at, Some("held by the processing_stuck scenario"))
+            .await;
+        return;
     }
     let result = match job.kind.as_str() {
         "process" => crate::jobs::process::run_process(&st, &job.payload)

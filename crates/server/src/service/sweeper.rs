@@ -55,12 +55,10 @@ pub async fn sweep(st: &AppState, dry_run: bool) -> anyhow::Result<SweepReport> 
             Verdict::Partial => &mut report.partial_writes,
             Verdict::Orphan => &mut report.orphans,
         };
-        if !dry_run {
-            if let Err(e) = st.blobs.delete(&entry.key).await {
-                tracing::warn!(key = %entry.key, error = %e, "sweeper: deleting a blob failed");
-                report.errors += 1;
-                continue;
-            }
+        if !dry_run && let Err(e) = st.blobs.delete(&entry.key).await {
+            tracing::warn!(key = %entry.key, error = %e, "sweeper: deleting a blob failed");
+            report.errors += 1;
+            continue;
         }
         add(tally, entry.size);
     }

@@ -191,7 +191,7 @@ mod tests {
             assert!(r.check("t", "init", 6, 1000 + i).is_ok());
         }
         let wait = r.check("t", "init", 6, 2000).unwrap_err();
-        assert!(wait >= 1 && wait <= 60);
+        assert!((1..=60).contains(&wait));
         assert!(r.check("other", "init", 6, 2000).is_ok(), "per token");
         assert!(r.check("t", "status", 6, 2000).is_ok(), "per endpoint");
         // The six hits share a 10 ms bucket stamped with the last (1005): all are held until a

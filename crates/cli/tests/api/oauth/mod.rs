@@ -49,7 +49,7 @@ async fn refresh(w: &reelbox_testkit::World, token: &str) -> (u16, serde_json::V
 /// The answer to a refresh token that no longer works.
 fn invalid_refresh(st: u16, v: &serde_json::Value) {
     assert_eq!(
-        oauth_error(st, &v),
+        oauth_error(st, v),
         (400, "invalid_grant", "Refresh token is invalid."),
         "{v}"
     );

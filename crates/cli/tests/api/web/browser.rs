@@ -97,11 +97,11 @@ async fn click_and_wait(page: &Page, selector: &str) {
         .expect("click");
     for _ in 0..400 {
         tokio::time::sleep(Duration::from_millis(25)).await;
-        if let Ok(r) = page.evaluate("performance.timeOrigin").await {
-            if r.into_value::<Value>().ok() != Some(before.clone()) {
-                wait_ready(page).await;
-                return;
-            }
+        if let Ok(r) = page.evaluate("performance.timeOrigin").await
+            && r.into_value::<Value>().ok() != Some(before.clone())
+        {
+            wait_ready(page).await;
+            return;
         }
     }
     panic!("clicking {selector} loaded no new page");

@@ -124,14 +124,14 @@ pub async fn revoke(
             return Err(OAuthFailure::new("invalid_request", "token is required."));
         }
         // RFC 7009: an unknown token is not an error; the client's goal is reached.
-        if let Some(t) = st.store.token(&secrets::sha256_hex(&token)).await? {
-            if t.client_key == app.client_key {
-                match &t.grant_id {
-                    Some(grant_id) => crate::service::tokens::revoke_grant(&st, grant_id, 5)
-                        .await
-                        .map_err(OAuthFailure::from)?,
-                    None => st.store.revoke_token(&t.hash, st.now()).await?,
-                }
+        if let Some(t) = st.store.token(&secrets::sha256_hex(&token)).await?
+            && t.client_key == app.client_key
+        {
+            match &t.grant_id {
+                Some(grant_id) => crate::service::tokens::revoke_grant(&st, grant_id, 5)
+                    .await
+                    .map_err(OAuthFailure::from)?,
+                None => st.store.revoke_token(&t.hash, st.now()).await?,
             }
         }
         Ok(Json(serde_json::json!({})).into_response())

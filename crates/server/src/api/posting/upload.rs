@@ -360,11 +360,10 @@ pub async fn put_chunk(
     if crate::sandbox::faults::scenario(&st, "revoke_midway", &p.client_key, &p.creator_id)
         .await
         .is_some()
+        && let Ok(Some(g)) = st.store.grant_for(&p.client_key, &p.creator_id).await
     {
-        if let Ok(Some(g)) = st.store.grant_for(&p.client_key, &p.creator_id).await {
-            // Reason 1: the user disconnected the app.
-            let _ = crate::service::tokens::revoke_grant(&st, &g.id, 1).await;
-        }
+        // Reason 1: the user disconnected the app.
+        let _ = crate::service::tokens::revoke_grant(&st, &g.id, 1).await;
     }
     reply(StatusCode::PARTIAL_CONTENT, Some((done, total)), "")
 }

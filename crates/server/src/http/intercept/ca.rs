@@ -78,10 +78,10 @@ impl Authority {
     /// The certificate and key to present as `host` (the caller checks that it is intercepted).
     pub fn leaf(&self, host: &str) -> anyhow::Result<Arc<CertifiedKey>> {
         let mut leaves = self.leaves.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((issued, key)) = leaves.get(host) {
-            if issued.elapsed() < REISSUE_AFTER {
-                return Ok(key.clone());
-            }
+        if let Some((issued, key)) = leaves.get(host)
+            && issued.elapsed() < REISSUE_AFTER
+        {
+            return Ok(key.clone());
         }
         let key = Arc::new(self.issue(host)?);
         leaves.insert(host.to_string(), (Instant::now(), key.clone()));

@@ -128,7 +128,7 @@ pub fn judge(
                 };
             }
             let own = authority.as_str().to_ascii_lowercase();
-            if hosts.own.iter().any(|o| *o == own) {
+            if hosts.own.contains(&own) {
                 return Verdict::Serve { intercepted: None };
             }
             Verdict::Refuse(refusal(authority.host()))
