@@ -262,6 +262,7 @@ impl Store {
             SQLITE_CALL_LOG_MIGRATIONS.run(&self.log.writer).await?;
         }
         self.convert_legacy_call_log().await?;
+        self.move_research_usage().await?;
         Ok(())
     }
 

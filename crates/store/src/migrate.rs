@@ -6,8 +6,8 @@ use sqlx::{Column, Row};
 
 use crate::{Backend, Result, Store, StoreError};
 
-/// The call log's table, which on SQLite is in a file of its own.
-const CALL_LOG: &str = "api_call_segments";
+/// The tables of the call log's database, which on SQLite is a file of its own.
+const LOG_TABLES: [&str; 3] = ["api_call_segments", "research_searches", "research_usage"];
 
 /// What was copied of one table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -108,7 +108,7 @@ impl Store {
         let rows: Vec<(String,)> = sqlx::query_as(q).fetch_all(&self.pool).await?;
         let mut tables: Vec<String> = rows.into_iter().map(|r| r.0).collect();
         if self.log.separate {
-            tables.push(CALL_LOG.to_string());
+            tables.extend(LOG_TABLES.iter().map(|t| t.to_string()));
             tables.sort();
         }
         Ok(tables)
@@ -116,7 +116,7 @@ impl Store {
 
     /// The (reader, writer) holding `table`: the call log may live in a database of its own.
     fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
-        if table == CALL_LOG {
+        if self.log.separate && LOG_TABLES.contains(&table) {
             (&self.log.pool, crate::Writer::pool(self.log.writer.clone()))
         } else {
             (&self.pool, self.writer.clone())

@@ -118,3 +118,6 @@ impl<'r> FromRow<'r, sqlx::any::AnyRow> for PlanRow {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod state_tests;

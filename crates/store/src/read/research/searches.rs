@@ -2,6 +2,9 @@
 //! bounds it (largest id and time then), and the page starts served so far. Later pages of the
 //! same search read the same snapshot, so rows published meanwhile never shift a page; the
 //! remembered page starts let a cursor continue by keyset instead of by offset.
+//!
+//! They live in the call log's database ([`crate::LogDb`]): on SQLite a file with a writer of its
+//! own, so a research query never waits for the main writer; on PostgreSQL the main database.
 use sqlx::FromRow;
 
 use crate::{Result, Store};
@@ -29,7 +32,7 @@ impl Store {
             .bind(s.snapshot_at)
             .bind(&s.pages)
             .bind(s.created_at)
-            .execute(&mut *self.writer.acquire().await?)
+            .execute(&self.log.writer)
             .await?;
         Ok(())
     }
@@ -40,14 +43,13 @@ impl Store {
             .bind(id)
             .bind(client_key)
             .bind(since)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.log.pool)
             .await?)
     }
 
     /// Records where the page at `cursor` starts (the last id before it).
     pub async fn record_search_page(&self, id: &str, cursor: i64, after_id: &str) -> Result<()> {
-        let mut writer_conn = self.writer.acquire().await?;
-        let mut tx = writer_conn.begin().await?;
+        let mut tx = self.log.writer.begin().await?;
         let cur: Option<(String,)> = sqlx::query_as(sql!(
             "SELECT pages FROM research_searches WHERE id = $1{}",
             self.backend.for_update()
@@ -68,7 +70,6 @@ impl Store {
             }
         }
         tx.commit().await?;
-        drop(writer_conn);
         Ok(())
     }
 
@@ -77,7 +78,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM research_searches WHERE created_at < $1")
                 .bind(before)
-                .execute(&mut *self.writer.acquire().await?)
+                .execute(&self.log.writer)
                 .await?
                 .rows_affected(),
         )
