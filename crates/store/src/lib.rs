@@ -18,6 +18,7 @@ mod dynamic;
 pub mod jobs;
 pub mod lists;
 pub mod migrate;
+pub mod moderation;
 pub mod oauth;
 pub mod posts;
 pub mod publishes;

@@ -48,6 +48,7 @@ pub struct Config {
     pub intercept: Intercept,
     pub metrics: Metrics,
     pub sweeper: Sweeper,
+    pub moderation: Moderation,
 }
 
 impl Default for Config {
@@ -70,6 +71,7 @@ impl Default for Config {
             intercept: Intercept::default(),
             metrics: Metrics::default(),
             sweeper: Sweeper::default(),
+            moderation: Moderation::default(),
         }
     }
 }
@@ -190,6 +192,12 @@ impl Config {
             return Err(format!(
                 "sweeper.min_age_secs must be at least 0 and sweeper.every_secs at least 60 (got {} and {})",
                 cfg.sweeper.min_age_secs, cfg.sweeper.every_secs
+            ));
+        }
+        if cfg.moderation.new_creator_posts < 1 || cfg.moderation.reports_per_minute < 1 {
+            return Err(format!(
+                "moderation.new_creator_posts and moderation.reports_per_minute must be at least 1 (got {} and {})",
+                cfg.moderation.new_creator_posts, cfg.moderation.reports_per_minute
             ));
         }
         if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {

@@ -367,3 +367,26 @@ impl Default for Jobs {
         }
     }
 }
+
+/// Moderation (`service::moderation`): the review policy for new Direct Posts and the limits on
+/// viewers' reports. The policy set here wins over the admin page's choice (shown there as
+/// locked); unset, the admin chooses (default `none`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Moderation {
+    pub policy: Option<reelbox_wire::control::ModerationPolicy>,
+    /// Under `new_creators`, a creator with fewer published posts than this is new.
+    pub new_creator_posts: i64,
+    /// Reports one signed-in viewer may send per minute (the web pages' rate limiter, per node).
+    pub reports_per_minute: u32,
+}
+
+impl Default for Moderation {
+    fn default() -> Self {
+        Moderation {
+            policy: None,
+            new_creator_posts: 1,
+            reports_per_minute: 5,
+        }
+    }
+}

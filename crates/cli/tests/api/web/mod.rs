@@ -10,6 +10,7 @@ mod engagement;
 mod headers;
 mod inbox;
 mod media;
+mod moderation;
 mod portal;
 mod redirects;
 mod sessions;

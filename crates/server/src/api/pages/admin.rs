@@ -46,6 +46,8 @@ struct AdminPage {
     mode: String,
     /// The storage sweeper: whether it runs, and what its last run freed.
     sweeper: String,
+    /// The review queue's length and the policy.
+    moderation: String,
 }
 
 /// One line on the storage sweeper for the platform card.
@@ -129,6 +131,16 @@ async fn render(
     } else {
         String::new()
     };
+    let moderation = if ctx.admin {
+        let (policy, _) = crate::service::moderation::policy(&ctx.st).await?;
+        format!(
+            "{} open in the review queue · policy: {}",
+            ctx.st.store.moderation_queue_length().await?,
+            policy.as_str()
+        )
+    } else {
+        String::new()
+    };
     let page = html(&AdminPage {
         nav: ctx.nav(),
         signed_in: ctx.admin,
@@ -139,6 +151,7 @@ async fn render(
         default_cap: ctx.st.cfg.limits.daily_post_cap,
         mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
         sweeper,
+        moderation,
     });
     Ok(ctx.respond((status, page)))
 }
