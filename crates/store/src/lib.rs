@@ -24,6 +24,7 @@ pub mod posts;
 pub mod publishes;
 pub mod rate;
 pub mod read;
+pub mod renditions;
 pub mod seed;
 pub mod seed_lists;
 pub mod settings;

@@ -49,6 +49,7 @@ pub struct Config {
     pub metrics: Metrics,
     pub sweeper: Sweeper,
     pub moderation: Moderation,
+    pub renditions: Renditions,
 }
 
 impl Default for Config {
@@ -72,6 +73,7 @@ impl Default for Config {
             metrics: Metrics::default(),
             sweeper: Sweeper::default(),
             moderation: Moderation::default(),
+            renditions: Renditions::default(),
         }
     }
 }
@@ -199,6 +201,9 @@ impl Config {
                 "moderation.new_creator_posts and moderation.reports_per_minute must be at least 1 (got {} and {})",
                 cfg.moderation.new_creator_posts, cfg.moderation.reports_per_minute
             ));
+        }
+        if cfg.renditions.timeout_secs < 1 || cfg.renditions.threads < 1 {
+            return Err("renditions.timeout_secs and renditions.threads must be at least 1".into());
         }
         if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("metrics.token must be at least 16 characters".into());

@@ -390,3 +390,26 @@ impl Default for Moderation {
         }
     }
 }
+
+/// Web-safe renditions (`jobs::renditions`): after a video post is made, an H.264/AAC MP4 at the
+/// source's size capped at 1080p and a 480p one, served by the watch and embed pages; the
+/// original is kept for its creator. Needs ffmpeg (with libx264); without it originals are served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Renditions {
+    pub enabled: bool,
+    /// Wall-clock limit of one rendition's ffmpeg run (the address-space cap is `probe`'s).
+    pub timeout_secs: u64,
+    /// Encoder threads per run (runs are media jobs: `jobs.media_concurrency` bounds how many).
+    pub threads: u32,
+}
+
+impl Default for Renditions {
+    fn default() -> Self {
+        Renditions {
+            enabled: true,
+            timeout_secs: 900,
+            threads: 2,
+        }
+    }
+}

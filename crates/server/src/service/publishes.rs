@@ -14,6 +14,9 @@ use reelbox_wire::posting::{PrivacyLevel, fail_reason};
 use reelbox_wire::webhook::{events, publish_type};
 use std::time::Duration;
 
+/// The job making a video post's web-safe renditions (`jobs::renditions`).
+pub const RENDER_JOB: &str = "render";
+
 pub(crate) fn kind_of(p: &Publish) -> &'static str {
     if p.mode == "DIRECT_POST" {
         publish_type::DIRECT_PUBLISH
@@ -311,6 +314,14 @@ pub(crate) async fn complete(
         serde_json::json!({"publish_id": p.id, "publish_type": kind}),
     )
     .await?;
+    if post.object_key.is_some() && st.cfg.renditions.enabled {
+        outbox.jobs.push((
+            ids::row_id(),
+            RENDER_JOB.into(),
+            post.id.clone(),
+            now,
+        ));
+    }
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();
         outbox.jobs.push((

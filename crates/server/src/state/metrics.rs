@@ -35,9 +35,10 @@ use prometheus_client::registry::{Registry, Unit};
 pub const UNMATCHED: &str = "unmatched";
 
 /// The job kinds the worker knows; any other is counted as `other`.
-pub const JOB_KINDS: [&str; 6] = [
+pub const JOB_KINDS: [&str; 7] = [
     "process",
     "pull",
+    "render",
     "expire_upload",
     "make_public",
     "webhook",

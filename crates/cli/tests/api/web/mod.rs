@@ -13,6 +13,7 @@ mod media;
 mod moderation;
 mod portal;
 mod redirects;
+mod renditions;
 mod sessions;
 mod signin_limits;
 

@@ -48,6 +48,8 @@ struct AdminPage {
     sweeper: String,
     /// The review queue's length and the policy.
     moderation: String,
+    /// Whether renditions are made here, and why not.
+    renditions: String,
 }
 
 /// One line on the storage sweeper for the platform card.
@@ -82,6 +84,17 @@ async fn sweeper_summary(st: &crate::state::AppState) -> Result<String, PageErro
             )
         }
     })
+}
+
+/// One line on web-safe renditions for the platform card.
+fn renditions_summary(st: &crate::state::AppState) -> String {
+    if !st.cfg.renditions.enabled {
+        "off (renditions.enabled): pages serve the originals as uploaded.".into()
+    } else if !reelbox_media::ffmpeg_available() {
+        "ffmpeg is not installed on this node: pages serve the originals as uploaded, which some browsers cannot play (HEVC in Chromium). Install ffmpeg with libx264.".into()
+    } else {
+        "H.264/AAC MP4 at the source size (up to 1080p) and 480p, made after each video post.".into()
+    }
 }
 
 async fn render(
@@ -152,6 +165,7 @@ async fn render(
         mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
         sweeper,
         moderation,
+        renditions: renditions_summary(&ctx.st),
     });
     Ok(ctx.respond((status, page)))
 }

@@ -3,6 +3,7 @@
 //! askama templates; every form works without JavaScript and carries a CSRF token.
 pub mod account;
 pub mod admin;
+pub mod embed;
 pub mod inbox;
 pub mod media;
 pub mod moderation;
@@ -75,6 +76,11 @@ fn routes() -> Pages {
         .route("/tag/{name}", get(profile::tag_page))
         .route("/media/{post_id}/video", get(media::post_video))
         .route("/media/{post_id}/cover", get(media::post_cover))
+        .route(
+            "/media/{post_id}/rendition/{side}",
+            get(media::post_rendition),
+        )
+        .route("/embed/v2/{post_id}", get(embed::embed_page))
         .route("/media/{post_id}/photo/{index}", get(media::post_photo))
         .route("/developers", get(portal::portal_page))
         .route("/developers/signup", post(portal::signup))

@@ -205,6 +205,8 @@ struct WatchPage {
     comments: Vec<CommentView>,
     error: Option<String>,
     notice: Option<String>,
+    /// The `<source>`s of the player: renditions first, then the original (URL, type).
+    sources: Vec<(String, String)>,
     /// What a viewer may report a post for (`reelbox_core::moderation`).
     report_reasons: &'static [(&'static str, &'static str)],
 }
@@ -261,6 +263,11 @@ pub(super) async fn watch(
         .cloned()
         .collect::<Vec<_>>()
         .join("\n");
+    let sources = if p.media_type == "PHOTO" {
+        vec![]
+    } else {
+        super::media::video_sources(&ctx.st, &p).await?
+    };
     let page = html(&WatchPage {
         nav: ctx.nav(),
         id: p.id.clone(),
@@ -284,6 +291,7 @@ pub(super) async fn watch(
         comments,
         error,
         notice,
+        sources,
         report_reasons: &reelbox_core::moderation::REPORT_REASONS,
     });
     // Pages carry per-browser form tokens: `no-store` (set by `respond`), media is cached.
