@@ -266,6 +266,12 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
         hook_for(&l, "post.publish.failed", &any).await["reason"],
         "spam_risk"
     );
+    // A rejected post's media is deleted at once, on whichever blob store the suite runs.
+    let blobs = &w.s.handle.as_ref().expect("running").state.blobs;
+    let key = reelbox_core::ids::publish_media_key(&any);
+    assert!(blobs.size(&key).await.is_err(), "{key} is gone");
+    let held_key = reelbox_core::ids::publish_media_key(&flagged);
+    assert!(blobs.size(&held_key).await.is_ok(), "a held post keeps its media");
     let text = decide(
         &w,
         &case,
