@@ -4,7 +4,9 @@
 //! moderation finishes") and refuses risky text with `spam_risk_text`; these rules give an operator
 //! the same powers over their own platform.
 
-pub use reelbox_wire::control::{ModerationAction as Action, ModerationPolicy as Policy, TermAction};
+pub use reelbox_wire::control::{
+    ModerationAction as Action, ModerationPolicy as Policy, TermAction,
+};
 
 /// What the policy knows of a post about to be published.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -86,8 +88,11 @@ fn hosts(text: &str) -> Vec<String> {
             let host = rest.split(['/', '?', '#']).next()?;
             let host = host.rsplit('@').next()?.split(':').next()?;
             let host = host.trim_end_matches('.');
-            (host.contains('.') && host.chars().all(|c| c.is_alphanumeric() || "-.".contains(c)))
-                .then(|| host.to_string())
+            (host.contains('.')
+                && host
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "-.".contains(c)))
+            .then(|| host.to_string())
         })
         .collect()
 }
@@ -148,16 +153,16 @@ impl Subject {
 /// Whether `action` applies to a case about `subject`.
 pub fn fits(action: Action, subject: Subject) -> Result<(), String> {
     match (action, subject) {
-            (Action::Approve | Action::Reject, Subject::Publish)
-            | (Action::TakeDown | Action::Dismiss, Subject::Post) => Ok(()),
-            (a, Subject::Publish) => Err(format!(
-                "A held post is approved or rejected, not {}.",
-                a.as_str()
-            )),
-            (a, Subject::Post) => Err(format!(
-                "A reported post is taken down or dismissed, not {}.",
-                a.as_str()
-            )),
+        (Action::Approve | Action::Reject, Subject::Publish)
+        | (Action::TakeDown | Action::Dismiss, Subject::Post) => Ok(()),
+        (a, Subject::Publish) => Err(format!(
+            "A held post is approved or rejected, not {}.",
+            a.as_str()
+        )),
+        (a, Subject::Post) => Err(format!(
+            "A reported post is taken down or dismissed, not {}.",
+            a.as_str()
+        )),
     }
 }
 
@@ -180,7 +185,10 @@ pub const REPORT_REASONS: [(&str, &str); 6] = [
 ];
 
 pub fn report_reason(s: &str) -> Option<&'static str> {
-    REPORT_REASONS.iter().find(|(k, _)| *k == s).map(|(k, _)| *k)
+    REPORT_REASONS
+        .iter()
+        .find(|(k, _)| *k == s)
+        .map(|(k, _)| *k)
 }
 
 #[cfg(test)]
@@ -226,7 +234,10 @@ mod tests {
     fn link_terms_match_the_host_and_its_subdomains_only() {
         assert!(matches("spam.example", "see https://spam.example/x"));
         assert!(matches("spam.example", "(www.spam.example)"));
-        assert!(matches("spam.example", "http://user@cdn.spam.example:8080/a?b"));
+        assert!(matches(
+            "spam.example",
+            "http://user@cdn.spam.example:8080/a?b"
+        ));
         assert!(!matches("spam.example", "notspam.example is fine"));
         assert!(!matches("spam.example", "spam example"));
     }

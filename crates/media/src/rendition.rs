@@ -82,7 +82,9 @@ pub async fn render_mp4(
     crate::probe::limit_address_space(&mut cmd, max_memory_bytes);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(RenditionOutcome::FfmpegMissing),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Ok(RenditionOutcome::FfmpegMissing);
+        }
         Err(e) => return Err(e),
     };
     let mut stderr = child.stderr.take();

@@ -48,7 +48,11 @@ impl Store {
     }
 
     /// Replaces the whole list in one transaction.
-    pub async fn replace_moderation_terms(&self, terms: &[(String, String)], now: i64) -> Result<()> {
+    pub async fn replace_moderation_terms(
+        &self,
+        terms: &[(String, String)],
+        now: i64,
+    ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
         sqlx::query("DELETE FROM moderation_terms")

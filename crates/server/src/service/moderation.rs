@@ -12,8 +12,8 @@ use reelbox_store::moderation::{AuditEntry, Case};
 use reelbox_store::publishes::Publish;
 use reelbox_wire::ErrorCode;
 use reelbox_wire::control::{
-    AuditLine, AuditLog, ModerationCase, ModerationDecision, ModerationPolicyView,
-    ModerationQueue, ModerationTerm, ModerationTerms, ReportCount,
+    AuditLine, AuditLog, ModerationCase, ModerationDecision, ModerationPolicyView, ModerationQueue,
+    ModerationTerm, ModerationTerms, ReportCount,
 };
 use reelbox_wire::posting::{PublishStatus, fail_reason};
 
@@ -40,7 +40,10 @@ pub async fn policy(st: &AppState) -> Result<(Policy, bool), StoreError> {
     }
     let chosen = st.store.setting(POLICY_KEY).await?;
     Ok((
-        chosen.as_deref().and_then(Policy::parse).unwrap_or_default(),
+        chosen
+            .as_deref()
+            .and_then(Policy::parse)
+            .unwrap_or_default(),
         false,
     ))
 }
@@ -244,7 +247,12 @@ async fn case_view(st: &AppState, c: Case) -> Result<ModerationCase, StoreError>
                 .and_then(|s| serde_json::from_str::<PostSettings>(s).ok())
                 .map(|s| s.title)
                 .unwrap_or_default();
-            (Some(c.subject_id.clone()), post.map(|p| p.id), title, vec![])
+            (
+                Some(c.subject_id.clone()),
+                post.map(|p| p.id),
+                title,
+                vec![],
+            )
         }
         _ => {
             let reports = st
@@ -325,7 +333,9 @@ pub async fn decide(
             outcome = "withdrawn";
         }
         Action::Approve => {
-            let p = held_publish(st, &case).await?.ok_or_else(|| ApiError::not_found("case"))?;
+            let p = held_publish(st, &case)
+                .await?
+                .ok_or_else(|| ApiError::not_found("case"))?;
             let settings: PostSettings =
                 serde_json::from_str(p.settings.as_deref().unwrap_or("null"))
                     .map_err(ApiError::internal)?;
@@ -338,7 +348,9 @@ pub async fn decide(
             detail["post_id"] = post.into();
         }
         Action::Reject => {
-            let p = held_publish(st, &case).await?.ok_or_else(|| ApiError::not_found("case"))?;
+            let p = held_publish(st, &case)
+                .await?
+                .ok_or_else(|| ApiError::not_found("case"))?;
             let reason = reason.unwrap_or(fail_reason::SPAM_RISK);
             if publishes::fail(st, &p, &HELD_IN, reason).await? {
                 delete_media(st, &p).await;

@@ -315,12 +315,9 @@ pub(crate) async fn complete(
     )
     .await?;
     if post.object_key.is_some() && st.cfg.renditions.enabled {
-        outbox.jobs.push((
-            ids::row_id(),
-            RENDER_JOB.into(),
-            post.id.clone(),
-            now,
-        ));
+        outbox
+            .jobs
+            .push((ids::row_id(), RENDER_JOB.into(), post.id.clone(), now));
     }
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();

@@ -47,7 +47,9 @@ impl ModerationPolicy {
             ModerationPolicy::None => "No review: posts go live once their media passes the checks",
             ModerationPolicy::NewCreators => "Review the first posts of new creators",
             ModerationPolicy::All => "Review every post",
-            ModerationPolicy::Flagged => "Review flagged posts (flag terms, creators with removed posts)",
+            ModerationPolicy::Flagged => {
+                "Review flagged posts (flag terms, creators with removed posts)"
+            }
         }
     }
 }

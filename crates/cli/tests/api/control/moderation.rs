@@ -43,8 +43,12 @@ async fn set_policy(w: &World, policy: &str) -> Value {
 async fn held_case(w: &World, publish_id: &str) -> Value {
     for _ in 0..600 {
         let q =
-            w.s.admin(reqwest::Method::GET, "/_reelbox/moderation/queue", Value::Null)
-                .await;
+            w.s.admin(
+                reqwest::Method::GET,
+                "/_reelbox/moderation/queue",
+                Value::Null,
+            )
+            .await;
         if let Some(c) = q["cases"]
             .as_array()
             .unwrap()
@@ -126,9 +130,8 @@ async fn hook_for(l: &Local, event: &str, publish_id: &str) -> Value {
 #[tokio::test]
 async fn blocked_terms_and_links_fail_a_direct_post_with_spam_risk_text_at_init() {
     let (w, l) = crate::world_local(true, false).await;
-    let terms = w
-        .s
-        .admin(
+    let terms =
+        w.s.admin(
             reqwest::Method::PUT,
             "/_reelbox/moderation/terms",
             json!({"terms": [
@@ -177,11 +180,24 @@ async fn blocked_terms_and_links_fail_a_direct_post_with_spam_risk_text_at_init(
         json!({"terms": [{"term": "!!!", "action": "block"}]}),
     )
     .await;
-    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_param")));
-    assert!(v["error"]["message"].as_str().unwrap().starts_with("terms:"), "{v}");
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_param"))
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("terms:"),
+        "{v}"
+    );
     let log =
-        w.s.admin(reqwest::Method::GET, "/_reelbox/moderation/audit", Value::Null)
-            .await;
+        w.s.admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/audit",
+            Value::Null,
+        )
+        .await;
     assert_eq!(log["entries"][0]["action"], "terms");
     assert_eq!(log["entries"].as_array().unwrap().len(), 1, "{log}");
 }
@@ -206,27 +222,42 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
     let (st, v) = raw(
         &w,
         reqwest::Method::POST,
-        &format!("/_reelbox/moderation/cases/{}", case["id"].as_str().unwrap()),
+        &format!(
+            "/_reelbox/moderation/cases/{}",
+            case["id"].as_str().unwrap()
+        ),
         json!({"action": "take_down"}),
     )
     .await;
-    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_param")));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_param"))
+    );
     let approved = decide(&w, &case, json!({"action": "approve"})).await;
     insta::assert_json_snapshot!("moderation_approved", shape(approved));
-    assert_eq!(settle(&w, &first).await["data"]["status"], "PUBLISH_COMPLETE");
+    assert_eq!(
+        settle(&w, &first).await["data"]["status"],
+        "PUBLISH_COMPLETE"
+    );
     hook_for(&l, "post.publish.complete", &first).await;
     // The case is closed: deciding again is refused.
     let (st, _) = raw(
         &w,
         reqwest::Method::POST,
-        &format!("/_reelbox/moderation/cases/{}", case["id"].as_str().unwrap()),
+        &format!(
+            "/_reelbox/moderation/cases/{}",
+            case["id"].as_str().unwrap()
+        ),
         json!({"action": "approve"}),
     )
     .await;
     assert_eq!(st, 400);
     // bob is no longer new.
     let second = direct_post(&w, "second").await;
-    assert_eq!(settle(&w, &second).await["data"]["status"], "PUBLISH_COMPLETE");
+    assert_eq!(
+        settle(&w, &second).await["data"]["status"],
+        "PUBLISH_COMPLETE"
+    );
 
     // flagged: a flag term holds the post; a clean one goes live.
     w.s.admin(
@@ -237,7 +268,10 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
     .await;
     set_policy(&w, "flagged").await;
     let clean = direct_post(&w, "a walk in the park").await;
-    assert_eq!(settle(&w, &clean).await["data"]["status"], "PUBLISH_COMPLETE");
+    assert_eq!(
+        settle(&w, &clean).await["data"]["status"],
+        "PUBLISH_COMPLETE"
+    );
     let flagged = direct_post(&w, "my #crypto tips").await;
     let case = held_case(&w, &flagged).await;
     assert_eq!(case["cause"], "policy: the text matches a flag term");
@@ -249,17 +283,26 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
     let (st, v) = raw(
         &w,
         reqwest::Method::POST,
-        &format!("/_reelbox/moderation/cases/{}", any_case["id"].as_str().unwrap()),
+        &format!(
+            "/_reelbox/moderation/cases/{}",
+            any_case["id"].as_str().unwrap()
+        ),
         json!({"action": "reject", "reason": "spam_risk_too_many_posts"}),
     )
     .await;
-    assert_eq!((st, v["error"]["code"].as_str()), (400, Some("invalid_param")));
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (400, Some("invalid_param"))
+    );
     let rejected = decide(&w, &any_case, json!({"action": "reject"})).await;
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["reject_reason"], "spam_risk");
     let s = settle(&w, &any).await;
     assert_eq!(
-        (s["data"]["status"].as_str(), s["data"]["fail_reason"].as_str()),
+        (
+            s["data"]["status"].as_str(),
+            s["data"]["fail_reason"].as_str()
+        ),
         (Some("FAILED"), Some("spam_risk"))
     );
     assert_eq!(
@@ -271,7 +314,10 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
     let key = reelbox_core::ids::publish_media_key(&any);
     assert!(blobs.size(&key).await.is_err(), "{key} is gone");
     let held_key = reelbox_core::ids::publish_media_key(&flagged);
-    assert!(blobs.size(&held_key).await.is_ok(), "a held post keeps its media");
+    assert!(
+        blobs.size(&held_key).await.is_ok(),
+        "a held post keeps its media"
+    );
     let text = decide(
         &w,
         &case,
@@ -290,9 +336,8 @@ async fn each_policy_holds_what_it_says_and_a_moderator_decides() {
     let c = held_case(&w, &after).await;
     assert_eq!(c["cause"], "policy: the creator had a post removed");
 
-    let log = w
-        .s
-        .admin(
+    let log =
+        w.s.admin(
             reqwest::Method::GET,
             "/_reelbox/moderation/audit?limit=100",
             Value::Null,
@@ -329,9 +374,16 @@ async fn a_policy_in_the_configuration_file_is_locked() {
     })
     .await;
     let v = s
-        .admin(reqwest::Method::GET, "/_reelbox/moderation/policy", Value::Null)
+        .admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/policy",
+            Value::Null,
+        )
         .await;
-    assert_eq!(v, json!({"locked": true, "new_creator_posts": 1, "policy": "all"}));
+    assert_eq!(
+        v,
+        json!({"locked": true, "new_creator_posts": 1, "policy": "all"})
+    );
     let r = s
         .http
         .put(s.url("/_reelbox/moderation/policy"))
@@ -368,9 +420,8 @@ async fn banning_a_creator_is_audited_and_refuses_the_next_init() {
     )
     .await;
     let (_, src) = small_file();
-    let (st, v) = w
-        .s
-        .call(
+    let (st, v) =
+        w.s.call(
             &w.token,
             INIT,
             Some(json!({"post_info": {"privacy_level": "PUBLIC_TO_EVERYONE"}, "source_info": src})),
@@ -381,12 +432,19 @@ async fn banning_a_creator_is_audited_and_refuses_the_next_init() {
         (403, Some("spam_risk_user_banned_from_posting"))
     );
     let log =
-        w.s.admin(reqwest::Method::GET, "/_reelbox/moderation/audit", Value::Null)
-            .await;
+        w.s.admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/audit",
+            Value::Null,
+        )
+        .await;
     let entries = log["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 1, "{log}");
     assert_eq!(
-        (entries[0]["action"].as_str(), entries[0]["subject"].as_str()),
+        (
+            entries[0]["action"].as_str(),
+            entries[0]["subject"].as_str()
+        ),
         (Some("ban"), Some("@alice"))
     );
 }

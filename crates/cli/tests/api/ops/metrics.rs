@@ -275,8 +275,12 @@ async fn the_moderation_queue_length_follows_held_posts() {
     }
     assert_eq!(held, 1.0);
     let q =
-        w.s.admin(reqwest::Method::GET, "/_reelbox/moderation/queue", serde_json::Value::Null)
-            .await;
+        w.s.admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/queue",
+            serde_json::Value::Null,
+        )
+        .await;
     let id = q["cases"][0]["id"].as_str().unwrap();
     w.s.admin(
         reqwest::Method::POST,

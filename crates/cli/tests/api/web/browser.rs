@@ -147,7 +147,13 @@ pub(super) async fn screenshot(page: &Page, name: &str, readme: bool) {
     }
 }
 
-pub(super) async fn sign_in(page: &Page, s: &TestServer, username: &str, password: &str, next: &str) {
+pub(super) async fn sign_in(
+    page: &Page,
+    s: &TestServer,
+    username: &str,
+    password: &str,
+    next: &str,
+) {
     page.goto(s.url(&format!("/signin?next={next}")))
         .await
         .expect("navigate");

@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 use super::browser::{Chrome, click_and_wait, eval, fill, screenshot, sign_in, wait_ready};
 
 /// bob's public Direct Post of the small fixture; (publish id, post id).
-async fn public_post(w: &reelbox_testkit::World, l: &reelbox_testkit::local::Local) -> (String, String) {
+async fn public_post(
+    w: &reelbox_testkit::World,
+    l: &reelbox_testkit::local::Local,
+) -> (String, String) {
     let bytes = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).unwrap();
     let n = bytes.len();
     let (st, v) = w
@@ -51,7 +54,9 @@ async fn a_report_reaches_the_queue_and_a_take_down_removes_the_post_everywhere(
     )
     .await;
     s.advance_clock(49 * 3600).await;
-    let reader = s.mint(&key, "bob", &["user.info.basic", "video.list"]).await;
+    let reader = s
+        .mint(&key, "bob", &["user.info.basic", "video.list"])
+        .await;
     let reader = reader["access_token"].as_str().unwrap().to_string();
     let research = client_token(s, &key, w.app["client_secret"].as_str().unwrap()).await;
     let display = |token: String| {
@@ -99,10 +104,18 @@ async fn a_report_reaches_the_queue_and_a_take_down_removes_the_post_everywhere(
     page.goto(s.url(&watch)).await.unwrap();
     wait_ready(&page).await;
     assert_eq!(
-        eval(&page, "document.querySelector('details.report summary').innerText").await,
+        eval(
+            &page,
+            "document.querySelector('details.report summary').innerText"
+        )
+        .await,
         "Report this post"
     );
-    eval(&page, "document.querySelector('details.report').open = true").await;
+    eval(
+        &page,
+        "document.querySelector('details.report').open = true",
+    )
+    .await;
     fill(&page, "#report-reason", "spam").await;
     click_and_wait(&page, "details.report button[type=submit]").await;
     let text = eval(&page, "document.body.innerText").await;
@@ -118,7 +131,11 @@ async fn a_report_reaches_the_queue_and_a_take_down_removes_the_post_everywhere(
     fill(&page, "#token", &s.admin_token).await;
     click_and_wait(&page, "form[action='/admin/signin'] button[type=submit]").await;
     assert_eq!(
-        eval(&page, "document.querySelector('#moderation-link').innerText").await,
+        eval(
+            &page,
+            "document.querySelector('#moderation-link').innerText"
+        )
+        .await,
         "1 open in the review queue · policy: none"
     );
     click_and_wait(&page, "#moderation-link").await;
@@ -139,7 +156,11 @@ async fn a_report_reaches_the_queue_and_a_take_down_removes_the_post_everywhere(
         eval(&page, "document.querySelector('#queue-length').innerText").await,
         "0"
     );
-    let log = eval(&page, "document.querySelector('#audit-log tbody').innerText").await;
+    let log = eval(
+        &page,
+        "document.querySelector('#audit-log tbody').innerText",
+    )
+    .await;
     assert!(log.as_str().unwrap().contains("take_down"), "{log}");
 
     // The app is told, with a signature that verifies (wait_for_hook checks it).
@@ -153,7 +174,10 @@ async fn a_report_reaches_the_queue_and_a_take_down_removes_the_post_everywhere(
     wait_ready(&page).await;
     let title = eval(&page, "document.title").await;
     assert_eq!(title, "Not found · reelbox");
-    assert_eq!(s.http.get(s.url(&watch)).send().await.unwrap().status(), 404);
+    assert_eq!(
+        s.http.get(s.url(&watch)).send().await.unwrap().status(),
+        404
+    );
     assert_eq!(display(reader).await, 0);
     assert!(research_ids(research).await.is_empty());
     chrome.close().await;
@@ -175,7 +199,11 @@ async fn reports_need_a_session_count_once_per_viewer_and_are_rate_limited() {
         .post(&report, &[("csrf", &p.csrf()), ("reason", "spam")])
         .await;
     assert_eq!(r.status, 302, "{}", r.body);
-    assert!(r.location().starts_with("/signin?next="), "{}", r.location());
+    assert!(
+        r.location().starts_with("/signin?next="),
+        "{}",
+        r.location()
+    );
     let mut carol = Agent::new(s);
     carol.sign_in("carol", "carol password").await;
     let p = carol.get(&watch).await;
@@ -191,10 +219,17 @@ async fn reports_need_a_session_count_once_per_viewer_and_are_rate_limited() {
         assert_eq!(ok.status, 200, "{}", ok.body);
     }
     let q = s
-        .admin(reqwest::Method::GET, "/_reelbox/moderation/queue", Value::Null)
+        .admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/queue",
+            Value::Null,
+        )
         .await;
     assert_eq!(q["cases"].as_array().unwrap().len(), 1, "{q}");
-    assert_eq!(q["cases"][0]["reports"], json!([{"count": 1, "reason": "hate"}]));
+    assert_eq!(
+        q["cases"][0]["reports"],
+        json!([{"count": 1, "reason": "hate"}])
+    );
     // moderation.reports_per_minute (5): the invalid one and the two above counted.
     let mut last = 0;
     for _ in 0..3 {

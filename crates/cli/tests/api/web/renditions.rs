@@ -133,10 +133,11 @@ async fn hevc_and_vp9_uploads_play_in_chromium_from_their_renditions() {
         json!({"scopes": ["user.info.basic", "video.list", "video.publish", "video.upload"]}),
     )
     .await;
-    let reader = w.s.mint(key, "alice", &["user.info.basic", "video.list"]).await;
-    let (st, v) = w
-        .s
-        .call(
+    let reader =
+        w.s.mint(key, "alice", &["user.info.basic", "video.list"])
+            .await;
+    let (st, v) =
+        w.s.call(
             reader["access_token"].as_str().unwrap(),
             "/v2/video/query/?fields=id,embed_link",
             Some(json!({"filters": {"video_ids": [hevc]}})),

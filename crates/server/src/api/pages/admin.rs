@@ -93,7 +93,8 @@ fn renditions_summary(st: &crate::state::AppState) -> String {
     } else if !reelbox_media::ffmpeg_available() {
         "ffmpeg is not installed on this node: pages serve the originals as uploaded, which some browsers cannot play (HEVC in Chromium). Install ffmpeg with libx264.".into()
     } else {
-        "H.264/AAC MP4 at the source size (up to 1080p) and 480p, made after each video post.".into()
+        "H.264/AAC MP4 at the source size (up to 1080p) and 480p, made after each video post."
+            .into()
     }
 }
 

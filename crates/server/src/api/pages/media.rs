@@ -171,10 +171,7 @@ pub async fn post_video(ctx: Ctx, Path(post_id): Path<String>) -> PageResult {
 }
 
 /// A post's web-safe rendition with short side `side` (`jobs::renditions`).
-pub async fn post_rendition(
-    ctx: Ctx,
-    Path((post_id, side)): Path<(String, i64)>,
-) -> PageResult {
+pub async fn post_rendition(ctx: Ctx, Path((post_id, side)): Path<(String, i64)>) -> PageResult {
     let p = visible_post(&ctx, &post_id).await?;
     let renditions = ctx.st.store.renditions_of(&p.id).await?;
     let (_, key) = renditions
@@ -195,7 +192,12 @@ pub async fn video_sources(
         .renditions_of(&p.id)
         .await?
         .into_iter()
-        .map(|(side, _)| (format!("/media/{}/rendition/{side}", p.id), "video/mp4".into()))
+        .map(|(side, _)| {
+            (
+                format!("/media/{}/rendition/{side}", p.id),
+                "video/mp4".into(),
+            )
+        })
         .collect();
     out.push((
         format!("/media/{}/video", p.id),

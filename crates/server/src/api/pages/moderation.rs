@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use reelbox_core::moderation::{Policy, TermAction};
-use reelbox_wire::control::{ModerationAction, ModerationDecision, ModerationTerm, ModerationTerms};
+use reelbox_wire::control::{
+    ModerationAction, ModerationDecision, ModerationTerm, ModerationTerms,
+};
 
 use super::session::Ctx;
 use super::{FormData, Nav, PageError, PageResult, html, when};
@@ -208,7 +210,10 @@ pub async fn decide(ctx: Ctx, Path(case_id): Path<String>, body: Bytes) -> PageR
 pub async fn save_terms(ctx: Ctx, body: Bytes) -> PageResult {
     let f = admin_form(&ctx, &body)?;
     let mut terms = Vec::new();
-    for (field, action) in [("flagged", TermAction::Flag), ("blocked", TermAction::Block)] {
+    for (field, action) in [
+        ("flagged", TermAction::Flag),
+        ("blocked", TermAction::Block),
+    ] {
         for line in f.get(field).lines().filter(|l| !l.trim().is_empty()) {
             terms.push(ModerationTerm {
                 action,
