@@ -25,10 +25,13 @@ DIR=${BENCH_DIR:-$PWD/target/bench-load}
 PORT_R=${PORT_R:-18490}
 PORT_H=${PORT_H:-18491}
 
-cargo build --release -q -p reelbox-cli -p reelbox-loadgen
-OUT=${CARGO_TARGET_DIR:-$PWD/target}/release
-BIN=$OUT/reelbox
-LOAD=$OUT/reelbox-load
+# BIN and LOAD name other builds of the server and the load generator (a debug build, say).
+if [ -z "${BIN:-}" ] || [ -z "${LOAD:-}" ]; then
+  cargo build --release -q -p reelbox-cli -p reelbox-loadgen
+  OUT=${CARGO_TARGET_DIR:-$PWD/target}/release
+  BIN=$OUT/reelbox
+  LOAD=$OUT/reelbox-load
+fi
 rm -rf "$DIR" && mkdir -p "$DIR"
 # 1,000 server sockets plus the database and the listener; the load generator lifts its own.
 ulimit -n "$(ulimit -Hn)"

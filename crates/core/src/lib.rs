@@ -9,6 +9,7 @@ pub mod faults;
 pub mod form;
 pub mod ids;
 pub mod lists;
+pub mod moderation;
 pub mod net;
 pub mod oauth;
 pub mod report;

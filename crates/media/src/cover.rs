@@ -29,7 +29,7 @@ const MAX_SIDE: u32 = 720;
 
 /// Demuxers ffmpeg may use on the upload: only the containers the posting rules accept, so a file
 /// crafted as a playlist or concat script cannot make ffmpeg open other files.
-const FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm";
+pub(crate) const FORMATS: &str = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm";
 
 /// Writes the frame at `at_ms` of `video` to `out_jpeg` (long side ≤ 720 px, rotation applied).
 /// When `at_ms` lies past the end (no frame comes out) it retries with the first frame. `timeout`

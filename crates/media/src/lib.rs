@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cover;
 pub mod local;
 pub mod probe;
+pub mod rendition;
 #[cfg(feature = "s3")]
 pub mod s3;
 
@@ -19,5 +20,6 @@ pub use probe::{
     Container, ImageFormat, ImageProbe, ProbeError, VideoCodec, VideoProbe, check_box_structure,
     probe_image_file, probe_image_isolated, probe_main, probe_video_file, probe_video_isolated,
 };
+pub use rendition::{RenditionOutcome, ffmpeg_available, render_mp4, rendition_heights};
 #[cfg(feature = "s3")]
 pub use s3::S3BlobStore;

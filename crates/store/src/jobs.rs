@@ -8,7 +8,7 @@ use crate::{Result, Store};
 
 /// The kinds of job that read media: each may run a probe or ffmpeg child, so a node bounds how
 /// many run at once apart from the rest.
-pub const MEDIA_JOB_KINDS: [&str; 2] = ["process", "pull"];
+pub const MEDIA_JOB_KINDS: [&str; 3] = ["process", "pull", "render"];
 
 /// Which due jobs a claim may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -267,6 +267,10 @@ impl Store {
             keys.extend(c);
             keys.extend(serde_json::from_str::<Vec<String>>(&photos).unwrap_or_default());
         }
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT object_key FROM renditions")
+            .fetch_all(&self.pool)
+            .await?;
+        keys.extend(rows.into_iter().map(|(k,)| k));
         // Drafts waiting in inboxes keep their media under the publish's own keys.
         let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
             "SELECT id, media_type, object_key, photo_images FROM publishes WHERE status IN ('SEND_TO_USER_INBOX', 'PUBLISH_COMPLETE')",

@@ -26,7 +26,7 @@ pub struct TestServer {
 
 impl TestServer {
     /// A config for tests: ephemeral port, `dir` as data dir, 127.0.0.1 reachable for pulls and
-    /// webhooks over plain http, `probe_exe` running the media probe.
+    /// webhooks over plain http, `probe_exe` running the media probe, renditions off.
     pub fn config(dir: &Path, probe_exe: &Path) -> Config {
         let mut cfg = Config {
             listen: "127.0.0.1:0".parse().expect("literal"),
@@ -38,6 +38,9 @@ impl TestServer {
         cfg.network.allow_http = true;
         cfg.network.allow_private = vec!["127.0.0.1/32".into()];
         cfg.webhooks.first_retry_secs = 1;
+        // Encoding renditions of every test post would cost the suite minutes of CPU; the tests
+        // of renditions turn them on.
+        cfg.renditions.enabled = false;
         cfg
     }
 

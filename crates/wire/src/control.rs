@@ -6,9 +6,11 @@ use utoipa::ToSchema;
 use crate::posting::PrivacyLevel;
 
 mod inspect;
+mod moderation;
 mod read_side;
 
 pub use inspect::*;
+pub use moderation::*;
 pub use read_side::*;
 
 /// Body of `POST /_reelbox/apps`.

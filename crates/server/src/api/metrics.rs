@@ -34,7 +34,14 @@ pub async fn scrape(State(st): State<AppState>, headers: HeaderMap) -> Response 
             None
         }
     };
-    let body = metrics.encode(pending.as_deref());
+    let queue = match st.store.moderation_queue_length().await {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: reading the review queue failed");
+            None
+        }
+    };
+    let body = metrics.encode_with(pending.as_deref(), queue);
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
 }
 

@@ -101,6 +101,17 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::report::get_report))
         .routes(routes!(crate::api::control::sweeper::get_sweeper))
         .routes(routes!(crate::api::control::sweeper::post_sweeper_run))
+        .routes(routes!(crate::api::control::moderation::get_queue))
+        .routes(routes!(crate::api::control::moderation::post_decision))
+        .routes(routes!(
+            crate::api::control::moderation::get_terms,
+            crate::api::control::moderation::put_terms
+        ))
+        .routes(routes!(
+            crate::api::control::moderation::get_policy,
+            crate::api::control::moderation::put_policy
+        ))
+        .routes(routes!(crate::api::control::moderation::get_audit))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

@@ -48,6 +48,8 @@ pub struct Config {
     pub intercept: Intercept,
     pub metrics: Metrics,
     pub sweeper: Sweeper,
+    pub moderation: Moderation,
+    pub renditions: Renditions,
 }
 
 impl Default for Config {
@@ -70,6 +72,8 @@ impl Default for Config {
             intercept: Intercept::default(),
             metrics: Metrics::default(),
             sweeper: Sweeper::default(),
+            moderation: Moderation::default(),
+            renditions: Renditions::default(),
         }
     }
 }
@@ -191,6 +195,15 @@ impl Config {
                 "sweeper.min_age_secs must be at least 0 and sweeper.every_secs at least 60 (got {} and {})",
                 cfg.sweeper.min_age_secs, cfg.sweeper.every_secs
             ));
+        }
+        if cfg.moderation.new_creator_posts < 1 || cfg.moderation.reports_per_minute < 1 {
+            return Err(format!(
+                "moderation.new_creator_posts and moderation.reports_per_minute must be at least 1 (got {} and {})",
+                cfg.moderation.new_creator_posts, cfg.moderation.reports_per_minute
+            ));
+        }
+        if cfg.renditions.timeout_secs < 1 || cfg.renditions.threads < 1 {
+            return Err("renditions.timeout_secs and renditions.threads must be at least 1".into());
         }
         if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("metrics.token must be at least 16 characters".into());

@@ -367,3 +367,49 @@ impl Default for Jobs {
         }
     }
 }
+
+/// Moderation (`service::moderation`): the review policy for new Direct Posts and the limits on
+/// viewers' reports. The policy set here wins over the admin page's choice (shown there as
+/// locked); unset, the admin chooses (default `none`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Moderation {
+    pub policy: Option<reelbox_wire::control::ModerationPolicy>,
+    /// Under `new_creators`, a creator with fewer published posts than this is new.
+    pub new_creator_posts: i64,
+    /// Reports one signed-in viewer may send per minute (the web pages' rate limiter, per node).
+    pub reports_per_minute: u32,
+}
+
+impl Default for Moderation {
+    fn default() -> Self {
+        Moderation {
+            policy: None,
+            new_creator_posts: 1,
+            reports_per_minute: 5,
+        }
+    }
+}
+
+/// Web-safe renditions (`jobs::renditions`): after a video post is made, an H.264/AAC MP4 at the
+/// source's size capped at 1080p and a 480p one, served by the watch and embed pages; the
+/// original is kept for its creator. Needs ffmpeg (with libx264); without it originals are served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Renditions {
+    pub enabled: bool,
+    /// Wall-clock limit of one rendition's ffmpeg run (the address-space cap is `probe`'s).
+    pub timeout_secs: u64,
+    /// Encoder threads per run (runs are media jobs: `jobs.media_concurrency` bounds how many).
+    pub threads: u32,
+}
+
+impl Default for Renditions {
+    fn default() -> Self {
+        Renditions {
+            enabled: true,
+            timeout_secs: 900,
+            threads: 2,
+        }
+    }
+}

@@ -2,5 +2,6 @@
 //! and pulls, and webhook delivery.
 pub mod expiry;
 pub mod process;
+pub mod renditions;
 pub mod webhooks;
 pub mod worker;

@@ -20,7 +20,9 @@ pub async fn run_process(st: &AppState, publish_id: &str) -> anyhow::Result<()> 
     let Some(p) = st.store.publish_fresh(publish_id).await? else {
         return Ok(());
     };
-    if p.status != PublishStatus::ProcessingUpload {
+    if p.status != PublishStatus::ProcessingUpload
+        || crate::service::moderation::is_held(st, &p.id).await?
+    {
         return Ok(());
     }
     let key = media_key(&p);
@@ -55,7 +57,9 @@ pub async fn run_pull(st: &AppState, publish_id: &str) -> anyhow::Result<()> {
     let Some(p) = st.store.publish_fresh(publish_id).await? else {
         return Ok(());
     };
-    if p.status != PublishStatus::ProcessingDownload {
+    if p.status != PublishStatus::ProcessingDownload
+        || crate::service::moderation::is_held(st, &p.id).await?
+    {
         return Ok(());
     }
     if p.media_type == "PHOTO" {
@@ -241,6 +245,10 @@ async fn decide_video(
     }
     if p.mode == "DIRECT_POST" {
         let settings: PostSettings = serde_json::from_str(p.settings.as_deref().unwrap_or("null"))?;
+        // A held post waits in processing for a moderator (`service::moderation`).
+        if crate::service::moderation::hold_for_review(st, p, &settings).await? {
+            return Ok(());
+        }
         let media = MediaFacts::video(
             st,
             key,
@@ -369,6 +377,9 @@ async fn pull_photos(st: &AppState, p: &Publish) -> anyhow::Result<()> {
         .await?;
     if p.mode == "DIRECT_POST" {
         let settings: PostSettings = serde_json::from_str(p.settings.as_deref().unwrap_or("null"))?;
+        if crate::service::moderation::hold_for_review(st, p, &settings).await? {
+            return Ok(());
+        }
         let media = MediaFacts::photos(keys, p.photo_cover_index);
         complete(
             st,

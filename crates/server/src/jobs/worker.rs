@@ -202,6 +202,9 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
                 .await
                 .map(|()| None)
         }
+        crate::jobs::renditions::JOB => crate::jobs::renditions::run(&st, &job.payload)
+            .await
+            .map(|_| None),
         "make_public" => crate::jobs::process::run_make_public(&st, &job.payload)
             .await
             .map(|_| None),

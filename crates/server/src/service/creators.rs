@@ -131,6 +131,9 @@ pub async fn update_creator(
     if let Some(v) = req.max_video_post_duration_sec {
         c.max_video_post_duration_sec = v;
     }
+    let ban_changed = req
+        .banned_from_posting
+        .filter(|v| *v != c.banned_from_posting);
     if let Some(v) = req.banned_from_posting {
         c.banned_from_posting = v;
     }
@@ -138,6 +141,10 @@ pub async fn update_creator(
         c.daily_post_cap = Some(v);
     }
     st.store.update_creator(&c).await?;
+    if let Some(banned) = ban_changed {
+        let action = if banned { "ban" } else { "unban" };
+        crate::service::moderation::audit(st, action, &format!("@{}", c.username), "{}").await?;
+    }
     Ok(creator_view(&c))
 }
 

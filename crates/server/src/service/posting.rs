@@ -10,7 +10,7 @@ use reelbox_store::Store;
 use reelbox_store::apps::App;
 use reelbox_store::creators::Creator;
 use reelbox_store::publishes::Publish;
-use reelbox_wire::posting::{PostMode, PublishStatus, Source};
+use reelbox_wire::posting::{PostMode, PublishStatus, Source, fail_reason};
 
 use crate::service::caps::usage;
 use crate::service::error::ServiceResult;
@@ -72,6 +72,20 @@ fn publish_kind(n: &NewPublish) -> PublishKind {
 /// Applies the caps and rules, writes the publish and answers where its media goes.
 pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResult<Started> {
     let (app, creator) = (who.app, who.creator);
+    // A blocked term in the title or caption: the init is answered (TikTok documents
+    // `spam_risk_text` as a fail reason, never as an init error) and the publish ends FAILED at
+    // once, told to the app like any failure; nothing is stored nor downloaded for it.
+    let refused = match &n.destination {
+        Destination::Direct(r) => {
+            let text = format!(
+                "{} {}",
+                r.title.as_deref().unwrap_or(""),
+                r.description.as_deref().unwrap_or("")
+            );
+            crate::service::moderation::blocked_term(st, &text).await?
+        }
+        Destination::Inbox => None,
+    };
     let mut writer_conn = st.store.writer.acquire().await?;
     let mut tx = writer_conn.begin().await?;
     st.store.lock_creator_tx(&mut tx, &creator.id).await?;
@@ -157,12 +171,14 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             p.total_chunk_count = Some(plan.count as i64);
             p.upload_token_hash = Some(secrets::sha256_hex(&token));
             p.upload_expires_at = Some(now + st.cfg.limits.upload_url_ttl_secs * 1000);
-            p.upload_handle = Some(
-                st.blobs
-                    .begin_upload(&id)
-                    .await
-                    .map_err(anyhow::Error::from)?,
-            );
+            if refused.is_none() {
+                p.upload_handle = Some(
+                    st.blobs
+                        .begin_upload(&id)
+                        .await
+                        .map_err(anyhow::Error::from)?,
+                );
+            }
             upload_path = Some(format!(
                 "{}?upload_id={}&upload_token={}",
                 crate::http::limits::UPLOAD_PATH,
@@ -179,6 +195,21 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     if let Some((images, cover)) = n.photos {
         p.photo_images = Some(serde_json::to_string(&images).unwrap_or_default());
         p.photo_cover_index = Some(cover);
+    }
+    if let Some(term) = &refused {
+        tracing::info!(publish_id = %p.id, term, "init refused: a blocked term");
+        p.status = PublishStatus::Failed;
+        p.fail_reason = Some(fail_reason::SPAM_RISK_TEXT.into());
+        p.completed_at = Some(now);
+        Store::insert_publish_tx(&mut tx, &p).await?;
+        Store::write_outbox_tx(&mut tx, &refused_outbox(st, &p).await?, now).await?;
+        tx.commit().await.map_err(reelbox_store::StoreError::from)?;
+        st.store.publishes_changed();
+        st.work.notify_one();
+        return Ok(Started {
+            publish_id: p.id,
+            upload_path,
+        });
     }
     Store::insert_publish_tx(&mut tx, &p).await?;
     if p.source == Source::PullFromUrl.as_str() {
@@ -198,6 +229,22 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         publish_id: p.id,
         upload_path,
     })
+}
+
+/// The `post.publish.failed` event of a publish refused for its text.
+async fn refused_outbox(
+    st: &AppState,
+    p: &Publish,
+) -> Result<reelbox_store::webhooks::Outbox, reelbox_store::StoreError> {
+    let open_id = crate::service::publishes::open_id(st, p).await?;
+    crate::service::events::prepare(
+        st,
+        &p.client_key,
+        &open_id,
+        reelbox_wire::webhook::events::PUBLISH_FAILED,
+        serde_json::json!({"publish_id": p.id, "reason": fail_reason::SPAM_RISK_TEXT, "publish_type": crate::service::publishes::kind_of(p)}),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ use reelbox_wire::posting::{PrivacyLevel, fail_reason};
 use reelbox_wire::webhook::{events, publish_type};
 use std::time::Duration;
 
+/// The job making a video post's web-safe renditions (`jobs::renditions`).
+pub const RENDER_JOB: &str = "render";
+
 pub(crate) fn kind_of(p: &Publish) -> &'static str {
     if p.mode == "DIRECT_POST" {
         publish_type::DIRECT_PUBLISH
@@ -311,6 +314,11 @@ pub(crate) async fn complete(
         serde_json::json!({"publish_id": p.id, "publish_type": kind}),
     )
     .await?;
+    if post.object_key.is_some() && st.cfg.renditions.enabled {
+        outbox
+            .jobs
+            .push((ids::row_id(), RENDER_JOB.into(), post.id.clone(), now));
+    }
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();
         outbox.jobs.push((
@@ -394,30 +402,9 @@ pub async fn post_draft(
         &u,
         req,
     )?;
-    let media = if p.media_type == "PHOTO" {
-        let n = serde_json::from_str::<Vec<String>>(p.photo_images.as_deref().unwrap_or("[]"))
-            .map(|v| v.len())
-            .unwrap_or(0);
-        let keys: Vec<String> = (0..n).map(|i| ids::publish_photo_key(&p.id, i)).collect();
-        MediaFacts::photos(keys, p.photo_cover_index)
-    } else {
-        let key = p.object_key.clone().unwrap_or_else(|| media_key(p));
-        let local = st
-            .blobs
-            .local_copy(&key)
-            .await
-            .map_err(ApiError::internal)?;
-        let probe: VideoProbe = serde_json::from_str(p.probe.as_deref().unwrap_or("null"))
-            .map_err(ApiError::internal)?;
-        MediaFacts::video(
-            st,
-            &key,
-            &local.path,
-            &probe,
-            settings.video_cover_timestamp_ms,
-        )
+    let media = stored_media(st, p, settings.video_cover_timestamp_ms)
         .await
-    };
+        .map_err(ApiError::internal)?;
     complete(
         st,
         p,
@@ -434,6 +421,26 @@ pub async fn post_draft(
             "This draft was posted or discarded meanwhile.",
         )
     })
+}
+
+/// What a publish whose media passed the checks (a draft, a held post) shows as a post: its
+/// photos, or its video with a cover cut at `cover_ms`.
+pub(crate) async fn stored_media(
+    st: &AppState,
+    p: &Publish,
+    cover_ms: i64,
+) -> anyhow::Result<MediaFacts> {
+    if p.media_type == "PHOTO" {
+        let n = serde_json::from_str::<Vec<String>>(p.photo_images.as_deref().unwrap_or("[]"))
+            .map(|v| v.len())
+            .unwrap_or(0);
+        let keys: Vec<String> = (0..n).map(|i| ids::publish_photo_key(&p.id, i)).collect();
+        return Ok(MediaFacts::photos(keys, p.photo_cover_index));
+    }
+    let key = p.object_key.clone().unwrap_or_else(|| media_key(p));
+    let local = st.blobs.local_copy(&key).await?;
+    let probe: VideoProbe = serde_json::from_str(p.probe.as_deref().unwrap_or("null"))?;
+    Ok(MediaFacts::video(st, &key, &local.path, &probe, cover_ms).await)
 }
 
 /// The creator discards a draft.

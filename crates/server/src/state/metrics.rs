@@ -19,6 +19,7 @@
 //! | `reelbox_webhook_deliveries_total` (attempts) | counter | `outcome` |
 //! | `reelbox_upload_received_bytes_total` | counter | |
 //! | `reelbox_blob_store_errors_total` | counter | `operation` |
+//! | `reelbox_moderation_queue_length` (open review cases, read at each scrape) | gauge | |
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -34,9 +35,10 @@ use prometheus_client::registry::{Registry, Unit};
 pub const UNMATCHED: &str = "unmatched";
 
 /// The job kinds the worker knows; any other is counted as `other`.
-pub const JOB_KINDS: [&str; 6] = [
+pub const JOB_KINDS: [&str; 7] = [
     "process",
     "pull",
+    "render",
     "expire_upload",
     "make_public",
     "webhook",
@@ -296,6 +298,15 @@ impl Metrics {
     /// The text a scrape answers: the node's series, then the pending jobs read from the table
     /// (`pending`: kind, state, count; `None` when the read failed, and the series is left out).
     pub fn encode(&self, pending: Option<&[(String, String, i64)]>) -> String {
+        self.encode_with(pending, None)
+    }
+
+    /// [`Self::encode`], with the review queue's length (`None`: its read failed, left out).
+    pub fn encode_with(
+        &self,
+        pending: Option<&[(String, String, i64)]>,
+        moderation_queue: Option<i64>,
+    ) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail; an encoder error would only cut the answer short.
         let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
@@ -322,6 +333,17 @@ impl Metrics {
                 "jobs_pending",
                 "Jobs not yet done in the shared jobs table, by kind and state",
                 jobs,
+            );
+            let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
+        }
+        if let Some(n) = moderation_queue {
+            let queue: Gauge = Gauge::default();
+            queue.set(n);
+            let mut registry = Registry::with_prefix("reelbox");
+            registry.register(
+                "moderation_queue_length",
+                "Cases waiting for a moderator (held posts and reported posts)",
+                queue,
             );
             let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
         }

@@ -6,6 +6,7 @@ mod bodies;
 mod calls;
 mod clock;
 mod faults;
+mod moderation;
 mod openapi;
 mod report;
 mod scenarios;

@@ -235,3 +235,59 @@ async fn metrics_are_refused_without_the_token_and_absent_unless_enabled() {
     assert_eq!(other.status().as_u16(), 404);
     apart.stop().await;
 }
+
+#[tokio::test]
+async fn the_moderation_queue_length_follows_held_posts() {
+    let s = server_with(|c| {
+        c.metrics.enabled = true;
+        c.metrics.token = Some(TOKEN.into());
+        c.moderation.policy = Some(reelbox_wire::control::ModerationPolicy::All);
+    })
+    .await;
+    let w = World::posting(s).await;
+    let base = w.s.base.clone();
+    let queue = "reelbox_moderation_queue_length";
+    let before = scrape(&base).await;
+    assert_eq!(before.types.get(queue).map(String::as_str), Some("gauge"));
+    assert_eq!(before.value(queue, &[]), 0.0);
+    let bytes = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4")).unwrap();
+    let n = bytes.len();
+    let (st, v) = w
+        .s
+        .call(
+            &w.token,
+            "/v2/post/publish/video/init/",
+            Some(serde_json::json!({"post_info": {"title": "held", "privacy_level": "PUBLIC_TO_EVERYONE"},
+                "source_info": {"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let url = v["data"]["upload_url"].as_str().unwrap();
+    let put = reelbox_testkit::posting::put(&w.s, url, &bytes, 0, n - 1, n).await;
+    assert_eq!(put.0, 201);
+    let mut held = 0.0;
+    for _ in 0..600 {
+        held = scrape(&base).await.value(queue, &[]);
+        if held > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(held, 1.0);
+    let q =
+        w.s.admin(
+            reqwest::Method::GET,
+            "/_reelbox/moderation/queue",
+            serde_json::Value::Null,
+        )
+        .await;
+    let id = q["cases"][0]["id"].as_str().unwrap();
+    w.s.admin(
+        reqwest::Method::POST,
+        &format!("/_reelbox/moderation/cases/{id}"),
+        serde_json::json!({"action": "approve"}),
+    )
+    .await;
+    assert_eq!(scrape(&base).await.value(queue, &[]), 0.0);
+    w.s.stop().await;
+}

@@ -17,14 +17,14 @@ use crate::world;
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// A headless Chromium with a fresh profile; dropped with its temp dir.
-struct Chrome {
+pub(super) struct Chrome {
     browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chrome {
-    async fn start() -> Chrome {
+    pub(super) async fn start() -> Chrome {
         let profile = tempfile::tempdir().expect("profile dir");
         let config = BrowserConfig::builder()
             .chrome_executable(CHROMIUM)
@@ -54,21 +54,21 @@ impl Chrome {
         }
     }
 
-    async fn page(&self, url: &str) -> Page {
+    pub(super) async fn page(&self, url: &str) -> Page {
         let page = self.browser.new_page("about:blank").await.expect("new tab");
         page.goto(url).await.expect("navigate");
         wait_ready(&page).await;
         page
     }
 
-    async fn close(mut self) {
+    pub(super) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = self.browser.wait().await;
         self.handler.abort();
     }
 }
 
-async fn eval(page: &Page, js: &str) -> Value {
+pub(super) async fn eval(page: &Page, js: &str) -> Value {
     page.evaluate(js)
         .await
         .unwrap_or_else(|e| panic!("evaluate {js}: {e}"))
@@ -76,7 +76,7 @@ async fn eval(page: &Page, js: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
-async fn wait_ready(page: &Page) {
+pub(super) async fn wait_ready(page: &Page) {
     for _ in 0..400 {
         if eval(page, "document.readyState").await == "complete" {
             return;
@@ -87,7 +87,7 @@ async fn wait_ready(page: &Page) {
 }
 
 /// Clicks `selector` and waits until a new document has loaded.
-async fn click_and_wait(page: &Page, selector: &str) {
+pub(super) async fn click_and_wait(page: &Page, selector: &str) {
     let before = eval(page, "performance.timeOrigin").await;
     page.find_element(selector)
         .await
@@ -107,7 +107,7 @@ async fn click_and_wait(page: &Page, selector: &str) {
     panic!("clicking {selector} loaded no new page");
 }
 
-async fn fill(page: &Page, selector: &str, value: &str) {
+pub(super) async fn fill(page: &Page, selector: &str, value: &str) {
     let js = format!(
         "(() => {{ const e = document.querySelector({}); e.value = {}; e.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
         json!(selector),
@@ -132,7 +132,7 @@ fn output_dir() -> PathBuf {
 }
 
 /// Saves a full-page PNG; `readme` also copies it to docs/screenshots/.
-async fn screenshot(page: &Page, name: &str, readme: bool) {
+pub(super) async fn screenshot(page: &Page, name: &str, readme: bool) {
     let png = page
         .screenshot(ScreenshotParams::builder().full_page(true).build())
         .await
@@ -147,7 +147,13 @@ async fn screenshot(page: &Page, name: &str, readme: bool) {
     }
 }
 
-async fn sign_in(page: &Page, s: &TestServer, username: &str, password: &str, next: &str) {
+pub(super) async fn sign_in(
+    page: &Page,
+    s: &TestServer,
+    username: &str,
+    password: &str,
+    next: &str,
+) {
     page.goto(s.url(&format!("/signin?next={next}")))
         .await
         .expect("navigate");

@@ -10,8 +10,10 @@ mod engagement;
 mod headers;
 mod inbox;
 mod media;
+mod moderation;
 mod portal;
 mod redirects;
+mod renditions;
 mod sessions;
 mod signin_limits;
 

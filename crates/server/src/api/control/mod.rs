@@ -8,6 +8,7 @@ pub mod creators;
 pub mod faults;
 pub mod inspect;
 pub mod lists;
+pub mod moderation;
 pub mod publishes;
 pub mod report;
 pub mod sweeper;

@@ -46,6 +46,10 @@ struct AdminPage {
     mode: String,
     /// The storage sweeper: whether it runs, and what its last run freed.
     sweeper: String,
+    /// The review queue's length and the policy.
+    moderation: String,
+    /// Whether renditions are made here, and why not.
+    renditions: String,
 }
 
 /// One line on the storage sweeper for the platform card.
@@ -80,6 +84,18 @@ async fn sweeper_summary(st: &crate::state::AppState) -> Result<String, PageErro
             )
         }
     })
+}
+
+/// One line on web-safe renditions for the platform card.
+fn renditions_summary(st: &crate::state::AppState) -> String {
+    if !st.cfg.renditions.enabled {
+        "off (renditions.enabled): pages serve the originals as uploaded.".into()
+    } else if !reelbox_media::ffmpeg_available() {
+        "ffmpeg is not installed on this node: pages serve the originals as uploaded, which some browsers cannot play (HEVC in Chromium). Install ffmpeg with libx264.".into()
+    } else {
+        "H.264/AAC MP4 at the source size (up to 1080p) and 480p, made after each video post."
+            .into()
+    }
 }
 
 async fn render(
@@ -129,6 +145,16 @@ async fn render(
     } else {
         String::new()
     };
+    let moderation = if ctx.admin {
+        let (policy, _) = crate::service::moderation::policy(&ctx.st).await?;
+        format!(
+            "{} open in the review queue · policy: {}",
+            ctx.st.store.moderation_queue_length().await?,
+            policy.as_str()
+        )
+    } else {
+        String::new()
+    };
     let page = html(&AdminPage {
         nav: ctx.nav(),
         signed_in: ctx.admin,
@@ -139,6 +165,8 @@ async fn render(
         default_cap: ctx.st.cfg.limits.daily_post_cap,
         mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
         sweeper,
+        moderation,
+        renditions: renditions_summary(&ctx.st),
     });
     Ok(ctx.respond((status, page)))
 }

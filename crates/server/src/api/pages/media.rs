@@ -170,6 +170,42 @@ pub async fn post_video(ctx: Ctx, Path(post_id): Path<String>) -> PageResult {
     serve_blob(&ctx.st, key, ct, cache_for(&p), &ctx.headers).await
 }
 
+/// A post's web-safe rendition with short side `side` (`jobs::renditions`).
+pub async fn post_rendition(ctx: Ctx, Path((post_id, side)): Path<(String, i64)>) -> PageResult {
+    let p = visible_post(&ctx, &post_id).await?;
+    let renditions = ctx.st.store.renditions_of(&p.id).await?;
+    let (_, key) = renditions
+        .iter()
+        .find(|(s, _)| *s == side)
+        .ok_or(PageError::NotFound)?;
+    serve_blob(&ctx.st, key, "video/mp4", cache_for(&p), &ctx.headers).await
+}
+
+/// What a `<video>` offers for a post, in the order a browser should try them: the renditions
+/// (H.264/AAC MP4, largest first), then the original. (URL, content type.)
+pub async fn video_sources(
+    st: &crate::state::AppState,
+    p: &Post,
+) -> Result<Vec<(String, String)>, PageError> {
+    let mut out: Vec<(String, String)> = st
+        .store
+        .renditions_of(&p.id)
+        .await?
+        .into_iter()
+        .map(|(side, _)| {
+            (
+                format!("/media/{}/rendition/{side}", p.id),
+                "video/mp4".into(),
+            )
+        })
+        .collect();
+    out.push((
+        format!("/media/{}/video", p.id),
+        p.content_type.clone().unwrap_or_else(|| "video/mp4".into()),
+    ));
+    Ok(out)
+}
+
 /// A post's cover: the extracted frame, the first photo, or the placeholder.
 pub async fn post_cover(ctx: Ctx, Path(post_id): Path<String>) -> PageResult {
     let p = visible_post(&ctx, &post_id).await?;

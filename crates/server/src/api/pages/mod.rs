@@ -3,8 +3,10 @@
 //! askama templates; every form works without JavaScript and carries a CSRF token.
 pub mod account;
 pub mod admin;
+pub mod embed;
 pub mod inbox;
 pub mod media;
+pub mod moderation;
 pub mod portal;
 pub mod profile;
 pub mod render;
@@ -67,9 +69,18 @@ fn routes() -> Pages {
             "/@{username}/video/{post_id}/comment",
             post(profile::comment),
         )
+        .route(
+            "/@{username}/video/{post_id}/report",
+            post(moderation::report),
+        )
         .route("/tag/{name}", get(profile::tag_page))
         .route("/media/{post_id}/video", get(media::post_video))
         .route("/media/{post_id}/cover", get(media::post_cover))
+        .route(
+            "/media/{post_id}/rendition/{side}",
+            get(media::post_rendition),
+        )
+        .route("/embed/v2/{post_id}", get(embed::embed_page))
         .route("/media/{post_id}/photo/{index}", get(media::post_photo))
         .route("/developers", get(portal::portal_page))
         .route("/developers/signup", post(portal::signup))
@@ -105,6 +116,13 @@ fn routes() -> Pages {
         .route("/admin/signout", post(admin::signout))
         .route("/admin/apps/{client_key}/approve", post(admin::approve))
         .route("/admin/creators/{username}", post(admin::update_creator))
+        .route("/admin/moderation", get(moderation::moderation_page))
+        .route(
+            "/admin/moderation/cases/{case_id}",
+            post(moderation::decide),
+        )
+        .route("/admin/moderation/terms", post(moderation::save_terms))
+        .route("/admin/moderation/policy", post(moderation::save_policy))
 }
 
 /// What the page header shows on every page.

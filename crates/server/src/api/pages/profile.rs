@@ -204,9 +204,20 @@ struct WatchPage {
     comments_open: bool,
     comments: Vec<CommentView>,
     error: Option<String>,
+    notice: Option<String>,
+    /// The `<source>`s of the player: renditions first, then the original (URL, type).
+    sources: Vec<(String, String)>,
+    /// What a viewer may report a post for (`reelbox_core::moderation`).
+    report_reasons: &'static [(&'static str, &'static str)],
 }
 
-async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String>) -> PageResult {
+pub(super) async fn watch(
+    ctx: Ctx,
+    username: String,
+    post_id: String,
+    error: Option<String>,
+    notice: Option<String>,
+) -> PageResult {
     let p = visible_post(&ctx, &post_id).await?;
     let c = ctx
         .st
@@ -252,6 +263,11 @@ async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String
         .cloned()
         .collect::<Vec<_>>()
         .join("\n");
+    let sources = if p.media_type == "PHOTO" {
+        vec![]
+    } else {
+        super::media::video_sources(&ctx.st, &p).await?
+    };
     let page = html(&WatchPage {
         nav: ctx.nav(),
         id: p.id.clone(),
@@ -274,6 +290,9 @@ async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String
         comments_open: p.disable_comment == 0,
         comments,
         error,
+        notice,
+        sources,
+        report_reasons: &reelbox_core::moderation::REPORT_REASONS,
     });
     // Pages carry per-browser form tokens: `no-store` (set by `respond`), media is cached.
     Ok(ctx.respond(page))
@@ -281,7 +300,7 @@ async fn watch(ctx: Ctx, username: String, post_id: String, error: Option<String
 
 /// The watch page.
 pub async fn watch_page(ctx: Ctx, Path((username, post_id)): Path<(String, String)>) -> PageResult {
-    watch(ctx, username, post_id, None).await
+    watch(ctx, username, post_id, None, None).await
 }
 
 /// Likes or unlikes (`action=like|unlike`).
@@ -326,7 +345,7 @@ pub async fn comment(
         None
     };
     if let Some(msg) = problem {
-        let resp = watch(ctx, username, post_id, Some(msg)).await?;
+        let resp = watch(ctx, username, post_id, Some(msg), None).await?;
         let (mut parts, body) = resp.into_parts();
         parts.status = axum::http::StatusCode::BAD_REQUEST;
         return Ok(axum::response::Response::from_parts(parts, body));

@@ -104,7 +104,11 @@ pub async fn cancel(
             "Only an ongoing PULL_FROM_URL download can be cancelled.",
         )
     };
-    if p.source != "PULL_FROM_URL" || p.status != PublishStatus::ProcessingDownload {
+    // A post held for review has finished its download: too late.
+    if p.source != "PULL_FROM_URL"
+        || p.status != PublishStatus::ProcessingDownload
+        || crate::service::moderation::is_held(&st, &p.id).await?
+    {
         return Err(not_cancellable());
     }
     if !crate::service::publishes::fail(
