@@ -26,6 +26,7 @@ pub mod read;
 pub mod seed;
 pub mod seed_lists;
 pub mod settings;
+pub mod snapshot;
 pub mod shop;
 pub mod tts;
 pub mod web;

@@ -7,9 +7,11 @@ use crate::posting::PrivacyLevel;
 
 mod inspect;
 mod read_side;
+mod testing;
 
 pub use inspect::*;
 pub use read_side::*;
+pub use testing::*;
 
 /// Body of `POST /_reelbox/apps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -101,6 +101,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::report::get_report))
         .routes(routes!(crate::api::control::sweeper::get_sweeper))
         .routes(routes!(crate::api::control::sweeper::post_sweeper_run))
+        // Control API for test suites: reset, snapshots, seed files
+        .routes(routes!(crate::api::control::testing::post_reset))
+        .routes(routes!(
+            crate::api::control::testing::get_snapshot,
+            crate::api::control::testing::put_snapshot
+        ))
+        .routes(routes!(crate::api::control::testing::post_seed_apply))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

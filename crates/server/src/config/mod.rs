@@ -48,6 +48,7 @@ pub struct Config {
     pub intercept: Intercept,
     pub metrics: Metrics,
     pub sweeper: Sweeper,
+    pub testing: Testing,
 }
 
 impl Default for Config {
@@ -70,6 +71,7 @@ impl Default for Config {
             intercept: Intercept::default(),
             metrics: Metrics::default(),
             sweeper: Sweeper::default(),
+            testing: Testing::default(),
         }
     }
 }
@@ -93,6 +95,23 @@ pub struct Overrides {
     pub mode: Option<Mode>,
     #[serde(skip_serializing_if = "InterceptOverrides::is_empty")]
     pub intercept: InterceptOverrides,
+    #[serde(skip_serializing_if = "TestingOverrides::is_empty")]
+    pub testing: TestingOverrides,
+}
+
+/// `--seed` and `--deterministic`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestingOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deterministic: Option<u64>,
+}
+
+impl TestingOverrides {
+    fn is_empty(&self) -> bool {
+        self.seed_file.is_none() && self.deterministic.is_none()
+    }
 }
 
 /// `--intercept` and `--tls-listen`.

@@ -11,6 +11,7 @@ pub mod lists;
 pub mod publishes;
 pub mod report;
 pub mod sweeper;
+pub mod testing;
 pub mod tokens;
 
 use reelbox_wire::Envelope;
