@@ -218,7 +218,10 @@ impl ControlClient {
     pub async fn download(&self, path: &str, to: &std::path::Path) -> anyhow::Result<u64> {
         use futures::TryStreamExt;
         use tokio::io::AsyncWriteExt;
-        let (ok, stream): (bool, futures::stream::BoxStream<'static, anyhow::Result<axum::body::Bytes>>) = match self {
+        let (ok, stream): (
+            bool,
+            futures::stream::BoxStream<'static, anyhow::Result<axum::body::Bytes>>,
+        ) = match self {
             ControlClient::Network { base, token, http } => {
                 let resp = http
                     .get(format!("{base}{path}"))
@@ -226,7 +229,10 @@ impl ControlClient {
                     .send()
                     .await
                     .with_context(|| format!("cannot reach the server at {base}"))?;
-                (resp.status().is_success(), Box::pin(resp.bytes_stream().map_err(anyhow::Error::from)))
+                (
+                    resp.status().is_success(),
+                    Box::pin(resp.bytes_stream().map_err(anyhow::Error::from)),
+                )
             }
             ControlClient::InProcess { router, token, .. } => {
                 let resp = router
@@ -234,11 +240,23 @@ impl ControlClient {
                     .oneshot(in_process_request(&Call::get(path), token)?)
                     .await
                     .unwrap_or_else(|never| match never {});
-                (resp.status().is_success(), Box::pin(resp.into_body().into_data_stream().map_err(anyhow::Error::from)))
+                (
+                    resp.status().is_success(),
+                    Box::pin(
+                        resp.into_body()
+                            .into_data_stream()
+                            .map_err(anyhow::Error::from),
+                    ),
+                )
             }
         };
         if !ok {
-            let body: Vec<u8> = stream.try_fold(Vec::new(), |mut v, b| async move { v.extend_from_slice(&b); Ok(v) }).await?;
+            let body: Vec<u8> = stream
+                .try_fold(Vec::new(), |mut v, b| async move {
+                    v.extend_from_slice(&b);
+                    Ok(v)
+                })
+                .await?;
             answer(&body)?;
             bail!("the server refused the request");
         }
@@ -286,7 +304,11 @@ impl ControlClient {
                     .header(header::AUTHORIZATION, format!("Bearer {token}"))
                     .header(header::CONTENT_TYPE, "application/octet-stream")
                     .body(Body::from_stream(stream))?;
-                let resp = router.clone().oneshot(req).await.unwrap_or_else(|never| match never {});
+                let resp = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .unwrap_or_else(|never| match never {});
                 axum::body::to_bytes(resp.into_body(), usize::MAX)
                     .await
                     .context("reading the server's answer")?

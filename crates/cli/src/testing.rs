@@ -37,7 +37,9 @@ pub enum SeedCmd {
 }
 
 pub async fn reset(target: Target) -> anyhow::Result<serde_json::Value> {
-    target.call(Call::post("/_reelbox/reset", &serde_json::json!({}))?).await
+    target
+        .call(Call::post("/_reelbox/reset", &serde_json::json!({}))?)
+        .await
 }
 
 pub async fn snapshot(cmd: SnapshotCmd) -> anyhow::Result<serde_json::Value> {
@@ -65,7 +67,13 @@ pub async fn seed(cmd: SeedCmd) -> anyhow::Result<serde_json::Value> {
                 .with_context(|| format!("reading {}", file.display()))?;
             let dir = file
                 .parent()
-                .map(|d| if d.as_os_str().is_empty() { std::path::Path::new(".") } else { d })
+                .map(|d| {
+                    if d.as_os_str().is_empty() {
+                        std::path::Path::new(".")
+                    } else {
+                        d
+                    }
+                })
                 .unwrap_or(std::path::Path::new("."));
             let base = std::fs::canonicalize(dir).with_context(|| format!("{}", dir.display()))?;
             let body = SeedApply {
@@ -73,7 +81,9 @@ pub async fn seed(cmd: SeedCmd) -> anyhow::Result<serde_json::Value> {
                 file: Some(file.display().to_string()),
                 base_dir: Some(base.display().to_string()),
             };
-            target.call(Call::post("/_reelbox/seed/apply", &body)?).await
+            target
+                .call(Call::post("/_reelbox/seed/apply", &body)?)
+                .await
         }
     }
 }

@@ -81,7 +81,8 @@ pub fn open_secret(master_key: &[u8], client_key: &str, sealed: &str) -> Option<
 fn xor_stream(master_key: &[u8], client_key: &str, data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
     for (block, chunk) in data.chunks(32).enumerate() {
-        let mut mac = HmacSha256::new_from_slice(master_key).expect("HMAC takes keys of any length");
+        let mut mac =
+            HmacSha256::new_from_slice(master_key).expect("HMAC takes keys of any length");
         mac.update(format!("fixed_secret/{client_key}/{block}").as_bytes());
         let pad = mac.finalize().into_bytes();
         out.extend(chunk.iter().zip(pad.iter()).map(|(a, b)| a ^ b));
@@ -179,7 +180,10 @@ mod tests {
             open_secret(b"k", "aw1", &sealed).as_deref(),
             Some("a fixed secret that is longer than one block")
         );
-        assert_ne!(open_secret(b"k2", "aw1", &sealed).as_deref(), Some("a fixed secret that is longer than one block"));
+        assert_ne!(
+            open_secret(b"k2", "aw1", &sealed).as_deref(),
+            Some("a fixed secret that is longer than one block")
+        );
         let a = derive_client_secret(b"k", "aw1", 0);
         assert_eq!(a, derive_client_secret(b"k", "aw1", 0));
         assert_ne!(a, derive_client_secret(b"k", "aw1", 1));

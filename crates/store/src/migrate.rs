@@ -108,7 +108,9 @@ pub(crate) fn bind_row(
     for (v, kind) in r.iter().zip(kinds) {
         q = match v {
             Val::Null if kind.contains("int") => q.bind(Option::<i64>::None),
-            Val::Null if kind.contains("double") || kind.contains("real") || kind.contains("numeric") => {
+            Val::Null
+                if kind.contains("double") || kind.contains("real") || kind.contains("numeric") =>
+            {
                 q.bind(Option::<f64>::None)
             }
             Val::Null if kind.contains("bytea") || kind.contains("blob") => {
@@ -235,9 +237,7 @@ impl Store {
                 let mut writer_conn = target.pools_of(table).1.acquire().await?;
                 let mut tx = writer_conn.begin().await?;
                 for r in batch {
-                    bind_row(&insert, r, &null_kinds)
-                        .execute(&mut *tx)
-                        .await?;
+                    bind_row(&insert, r, &null_kinds).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 drop(writer_conn);

@@ -145,14 +145,18 @@ impl Store {
                 let mut conn = self.writer.acquire().await?;
                 let mut tx = conn.begin().await?;
                 for t in &main {
-                    sqlx::query(sql!("DELETE FROM {t}")).execute(&mut *tx).await?;
+                    sqlx::query(sql!("DELETE FROM {t}"))
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
             }
         }
         for t in log {
             let mut conn = self.pools_of(t).1.acquire().await?;
-            sqlx::query(sql!("DELETE FROM {t}")).execute(&mut *conn).await?;
+            sqlx::query(sql!("DELETE FROM {t}"))
+                .execute(&mut *conn)
+                .await?;
         }
         self.cache.invalidate();
         self.usage.changed();
@@ -163,16 +167,26 @@ impl Store {
     pub async fn table_sums(&self) -> Result<Vec<TableSum>> {
         let mut out = Vec::new();
         for table in self.tables().await? {
-            let cols: Vec<String> = self.column_types(&table).await?.into_iter().map(|c| c.0).collect();
+            let cols: Vec<String> = self
+                .column_types(&table)
+                .await?
+                .into_iter()
+                .map(|c| c.0)
+                .collect();
             let list = cols.join(", ");
-            let mut rows = sqlx::query(sql!("SELECT {list} FROM {table}")).fetch(self.pools_of(&table).0);
+            let mut rows =
+                sqlx::query(sql!("SELECT {list} FROM {table}")).fetch(self.pools_of(&table).0);
             let mut sum = RowSetSum::default();
             let mut n = 0u64;
             while let Some(row) = rows.try_next().await? {
                 sum.add(&values(&row)?);
                 n += 1;
             }
-            out.push(TableSum { table, rows: n, checksum: sum.hex() });
+            out.push(TableSum {
+                table,
+                rows: n,
+                checksum: sum.hex(),
+            });
         }
         Ok(out)
     }
@@ -182,13 +196,25 @@ impl Store {
     pub async fn dump_tables<W: AsyncWrite + Unpin>(&self, w: &mut W) -> Result<Vec<TableSum>> {
         let mut sums = Vec::new();
         for table in self.tables().await? {
-            let columns: Vec<String> =
-                self.column_types(&table).await?.into_iter().map(|c| c.0).collect();
-            let head = TableHead { name: table.clone(), columns: columns.clone() };
-            write_frame(w, TABLE, &serde_json::to_vec(&head).map_err(|e| StoreError::Corrupt(e.to_string()))?).await?;
+            let columns: Vec<String> = self
+                .column_types(&table)
+                .await?
+                .into_iter()
+                .map(|c| c.0)
+                .collect();
+            let head = TableHead {
+                name: table.clone(),
+                columns: columns.clone(),
+            };
+            write_frame(
+                w,
+                TABLE,
+                &serde_json::to_vec(&head).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
+            .await?;
             let list = columns.join(", ");
-            let mut rows = sqlx::query(sql!("SELECT {list} FROM {table}"))
-                .fetch(self.pools_of(&table).0);
+            let mut rows =
+                sqlx::query(sql!("SELECT {list} FROM {table}")).fetch(self.pools_of(&table).0);
             let mut sum = RowSetSum::default();
             let mut n = 0u64;
             while let Some(row) = rows.try_next().await? {
@@ -199,9 +225,21 @@ impl Store {
                 write_frame(w, ROW, &bytes).await?;
                 n += 1;
             }
-            let end = TableEnd { rows: n, checksum: sum.hex() };
-            write_frame(w, TABLE_END, &serde_json::to_vec(&end).map_err(|e| StoreError::Corrupt(e.to_string()))?).await?;
-            sums.push(TableSum { table, rows: end.rows, checksum: end.checksum });
+            let end = TableEnd {
+                rows: n,
+                checksum: sum.hex(),
+            };
+            write_frame(
+                w,
+                TABLE_END,
+                &serde_json::to_vec(&end).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
+            .await?;
+            sums.push(TableSum {
+                table,
+                rows: end.rows,
+                checksum: end.checksum,
+            });
         }
         Ok(sums)
     }
@@ -260,17 +298,20 @@ impl Store {
                 if tag != Some(ROW) {
                     break;
                 }
-                let vals: Vec<Val> = postcard::from_bytes(buf)
-                    .map_err(|e| StoreError::Corrupt(format!("snapshot row of {}: {e}", head.name)))?;
+                let vals: Vec<Val> = postcard::from_bytes(buf).map_err(|e| {
+                    StoreError::Corrupt(format!("snapshot row of {}: {e}", head.name))
+                })?;
                 sum.add(&vals);
                 n += 1;
                 batch.push(vals);
                 if batch.len() == LOAD_BATCH {
-                    self.insert_batch(&head.name, &insert, &kinds, &batch).await?;
+                    self.insert_batch(&head.name, &insert, &kinds, &batch)
+                        .await?;
                     batch.clear();
                 }
             }
-            self.insert_batch(&head.name, &insert, &kinds, &batch).await?;
+            self.insert_batch(&head.name, &insert, &kinds, &batch)
+                .await?;
             if tag != Some(TABLE_END) {
                 return Err(StoreError::Corrupt(format!(
                     "snapshot: table {} is cut short",
@@ -278,14 +319,21 @@ impl Store {
                 )));
             }
             let end: TableEnd = json(buf, "table end")?;
-            let got = TableEnd { rows: n, checksum: sum.hex() };
+            let got = TableEnd {
+                rows: n,
+                checksum: sum.hex(),
+            };
             if end != got {
                 return Err(StoreError::Corrupt(format!(
                     "snapshot: table {} holds {} rows (checksum {}) but its end says {} ({})",
                     head.name, got.rows, got.checksum, end.rows, end.checksum
                 )));
             }
-            sums.push(TableSum { table: head.name, rows: n, checksum: got.checksum });
+            sums.push(TableSum {
+                table: head.name,
+                rows: n,
+                checksum: got.checksum,
+            });
             tag = read_frame(r, buf).await?;
         }
         self.cache.invalidate();
@@ -293,7 +341,13 @@ impl Store {
         Ok((tag, sums))
     }
 
-    async fn insert_batch(&self, table: &str, insert: &str, kinds: &[&str], rows: &[Vec<Val>]) -> Result<()> {
+    async fn insert_batch(
+        &self,
+        table: &str,
+        insert: &str,
+        kinds: &[&str],
+        rows: &[Vec<Val>],
+    ) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }

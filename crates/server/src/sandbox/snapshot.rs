@@ -93,14 +93,25 @@ pub async fn save<W: AsyncWrite + Unpin>(st: &AppState, w: &mut W) -> anyhow::Re
     };
     write_frame(w, HEADER, &to_json(&header)?).await?;
     st.store.dump_tables(w).await?;
-    let mut end = End { objects: 0, bytes: 0 };
+    let mut end = End {
+        objects: 0,
+        bytes: 0,
+    };
     let mut listing = st.blobs.list();
     while let Some(entry) = listing.next().await {
         let entry = entry?;
         if !kept(&entry.key) {
             continue;
         }
-        write_frame(w, BLOB, &to_json(&BlobHead { key: entry.key.clone(), size: entry.size })?).await?;
+        write_frame(
+            w,
+            BLOB,
+            &to_json(&BlobHead {
+                key: entry.key.clone(),
+                size: entry.size,
+            })?,
+        )
+        .await?;
         let mut body = st.blobs.read(&entry.key, None).await?;
         let mut h = Sha256::new();
         while let Some(bytes) = body.next().await {
@@ -111,7 +122,14 @@ pub async fn save<W: AsyncWrite + Unpin>(st: &AppState, w: &mut W) -> anyhow::Re
                 end.bytes += piece.len() as u64;
             }
         }
-        write_frame(w, BLOB_END, &to_json(&BlobEnd { sha256: hex::encode(h.finalize()) })?).await?;
+        write_frame(
+            w,
+            BLOB_END,
+            &to_json(&BlobEnd {
+                sha256: hex::encode(h.finalize()),
+            })?,
+        )
+        .await?;
         end.objects += 1;
     }
     write_frame(w, END, &to_json(&end)?).await?;
@@ -126,17 +144,30 @@ fn refused(msg: impl Into<String>) -> anyhow::Error {
 /// Replaces the whole state with the snapshot `r` holds. The header is checked before anything
 /// is touched; a snapshot found broken further on leaves the state partly loaded (the error
 /// says so: load a good one, or reset).
-pub async fn load<R: AsyncRead + Unpin>(st: &AppState, r: &mut R) -> anyhow::Result<SnapshotLoaded> {
-    anyhow::ensure!(st.sandbox(), Refused("a snapshot is loaded in sandbox mode only".into()));
+pub async fn load<R: AsyncRead + Unpin>(
+    st: &AppState,
+    r: &mut R,
+) -> anyhow::Result<SnapshotLoaded> {
+    anyhow::ensure!(
+        st.sandbox(),
+        Refused("a snapshot is loaded in sandbox mode only".into())
+    );
     let mut magic = vec![0u8; MAGIC.len()];
     if r.read_exact(&mut magic).await.is_err() || magic != MAGIC {
-        return Err(refused("not a reelbox snapshot (it does not begin with REELBOX-SNAPSHOT)"));
+        return Err(refused(
+            "not a reelbox snapshot (it does not begin with REELBOX-SNAPSHOT)",
+        ));
     }
     let mut buf = Vec::new();
-    if read_frame(r, &mut buf).await.map_err(|e| refused(e.to_string()))? != Some(HEADER) {
+    if read_frame(r, &mut buf)
+        .await
+        .map_err(|e| refused(e.to_string()))?
+        != Some(HEADER)
+    {
         return Err(refused("the snapshot has no header"));
     }
-    let header: Header = serde_json::from_slice(&buf).map_err(|e| refused(format!("the snapshot's header: {e}")))?;
+    let header: Header =
+        serde_json::from_slice(&buf).map_err(|e| refused(format!("the snapshot's header: {e}")))?;
     if header.format != "reelbox-snapshot" || header.version != FORMAT_VERSION {
         return Err(refused(format!(
             "snapshot format {} version {} cannot be read: this reelbox reads reelbox-snapshot version {FORMAT_VERSION}",
@@ -167,10 +198,15 @@ pub async fn load<R: AsyncRead + Unpin>(st: &AppState, r: &mut R) -> anyhow::Res
         .load_tables(r, &mut buf)
         .await
         .map_err(|e| broken(e.into()))?;
-    let mut loaded = End { objects: 0, bytes: 0 };
+    let mut loaded = End {
+        objects: 0,
+        bytes: 0,
+    };
     while tag == Some(BLOB) {
         let head: BlobHead = serde_json::from_slice(&buf).map_err(|e| broken(e.into()))?;
-        let (bytes, sha, next) = load_blob(st, r, &mut buf, &head.key).await.map_err(broken)?;
+        let (bytes, sha, next) = load_blob(st, r, &mut buf, &head.key)
+            .await
+            .map_err(broken)?;
         if next != Some(BLOB_END) {
             return Err(broken(anyhow::anyhow!("object {} is cut short", head.key)));
         }
@@ -185,10 +221,14 @@ pub async fn load<R: AsyncRead + Unpin>(st: &AppState, r: &mut R) -> anyhow::Res
         }
         loaded.objects += 1;
         loaded.bytes += bytes;
-        tag = read_frame(r, &mut buf).await.map_err(|e| broken(e.into()))?;
+        tag = read_frame(r, &mut buf)
+            .await
+            .map_err(|e| broken(e.into()))?;
     }
     if tag != Some(END) {
-        return Err(broken(anyhow::anyhow!("the snapshot is cut short (no end)")));
+        return Err(broken(anyhow::anyhow!(
+            "the snapshot is cut short (no end)"
+        )));
     }
     let end: End = serde_json::from_slice(&buf).map_err(|e| broken(e.into()))?;
     if end.objects != loaded.objects || end.bytes != loaded.bytes {
@@ -242,7 +282,11 @@ async fn load_blob<R: AsyncRead + Unpin>(
             }
             h.update(&buf[..]);
             n += buf.len() as u64;
-            if tx.send(Ok(bytes::Bytes::copy_from_slice(buf))).await.is_err() {
+            if tx
+                .send(Ok(bytes::Bytes::copy_from_slice(buf)))
+                .await
+                .is_err()
+            {
                 break None;
             }
         };
@@ -267,7 +311,13 @@ pub async fn sums(st: &AppState) -> anyhow::Result<(Vec<SnapshotTable>, Vec<(Str
     // As a snapshot would see them: what memory holds written first.
     st.calls.flush().await;
     st.research_tally.flush(&st.store).await;
-    let tables = st.store.table_sums().await?.into_iter().map(table_view).collect();
+    let tables = st
+        .store
+        .table_sums()
+        .await?
+        .into_iter()
+        .map(table_view)
+        .collect();
     let mut objects = Vec::new();
     let mut listing = st.blobs.list();
     while let Some(e) = listing.next().await {

@@ -98,8 +98,7 @@ pub async fn at_start(st: &AppState) -> anyhow::Result<()> {
     }
     if let Some(path) = &st.cfg.testing.seed_file {
         if st.store.is_empty_platform().await? {
-            crate::state::ids::scope(st.ids.clone(), super::seedfile::apply_path(st, path))
-                .await?;
+            crate::state::ids::scope(st.ids.clone(), super::seedfile::apply_path(st, path)).await?;
         } else {
             tracing::info!(seed = %path.display(), "the database holds apps or creators; the seed file is applied at the next reset");
         }

@@ -125,7 +125,9 @@ pub async fn create_app_as(
         None => (ids::client_key(), None),
     };
     if st.store.app(&client_key).await?.is_some() {
-        return Err(invalid(format!("client_key {client_key}: an app with this key exists")));
+        return Err(invalid(format!(
+            "client_key {client_key}: an app with this key exists"
+        )));
     }
     let secret = fixed_secret
         .clone()
@@ -153,7 +155,9 @@ pub async fn create_app_as(
     st.store.insert_app(&app).await?;
     if fixed_secret.is_some() {
         let sealed = secrets::seal_secret(&st.master_key, &client_key, &secret);
-        st.store.set_fixed_secret(&client_key, Some(&sealed)).await?;
+        st.store
+            .set_fixed_secret(&client_key, Some(&sealed))
+            .await?;
     }
     Ok(app_view(&app, Some(secret), st))
 }

@@ -39,7 +39,15 @@ pub async fn issue_user_tokens(
     scopes: &[String],
     family_id: &str,
 ) -> Result<TokenResponse, reelbox_store::StoreError> {
-    issue_user_tokens_as(st, app, creator_id, scopes, family_id, &FixedTokens::default()).await
+    issue_user_tokens_as(
+        st,
+        app,
+        creator_id,
+        scopes,
+        family_id,
+        &FixedTokens::default(),
+    )
+    .await
 }
 
 /// Token values and remaining lifetimes chosen rather than made (a seed file's); each `None`

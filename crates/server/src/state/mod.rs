@@ -78,7 +78,12 @@ impl Inner {
     pub async fn app_secret(&self, app: &reelbox_store::apps::App) -> anyhow::Result<String> {
         if let Some(sealed) = self.store.fixed_secret(&app.client_key).await? {
             return secrets::open_secret(&self.master_key, &app.client_key, &sealed).ok_or_else(
-                || anyhow::anyhow!("the fixed secret of {} does not open with this master key", app.client_key),
+                || {
+                    anyhow::anyhow!(
+                        "the fixed secret of {} does not open with this master key",
+                        app.client_key
+                    )
+                },
             );
         }
         Ok(self.client_secret(&app.client_key, app.secret_generation))

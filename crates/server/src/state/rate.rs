@@ -70,7 +70,10 @@ const MAX_KEY_LEN: usize = 64;
 impl RateLimiter {
     /// Forgets every window (a sandbox reset).
     pub fn clear(&self) {
-        self.windows.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Says, without recording anything, whether `key` already used up `limit` this minute; when

@@ -28,7 +28,10 @@ impl ResearchTally {
     /// Drops the counts not yet written (a sandbox reset), after any flush in progress.
     pub async fn clear(&self) {
         let _one = self.writing.write().await;
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     pub fn add(&self, client_key: &str, day: i64, kind: &'static str, records: i64) {

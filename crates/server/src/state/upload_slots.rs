@@ -33,7 +33,10 @@ impl UploadSlots {
     /// nothing: its guard finds no count and leaves it so.
     pub fn clear(&self) {
         self.held.lock().unwrap_or_else(|e| e.into_inner()).clear();
-        self.writing.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.writing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// A slot for `key`, or `None` when `max` are already in flight (0: no cap).

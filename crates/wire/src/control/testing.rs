@@ -64,3 +64,9 @@ pub struct SeedApplied {
     pub playlists: u64,
     pub shops: u64,
 }
+
+/// A snapshot file as `GET /_reelbox/snapshot` gives it and `PUT /_reelbox/snapshot` takes it:
+/// binary (`REELBOX-SNAPSHOT`, then frames), described here for `/openapi.json` only.
+#[derive(Debug, Clone, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct SnapshotFile(pub Vec<u8>);

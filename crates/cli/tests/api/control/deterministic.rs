@@ -10,27 +10,65 @@ async fn run(s: &reelbox_testkit::TestServer) -> Vec<String> {
     let mut record = |r: (reqwest::StatusCode, Option<String>, String)| {
         out.push(format!("{} {:?} {}", r.0, r.1, r.2));
     };
-    async fn send(s: &reelbox_testkit::TestServer, req: reqwest::RequestBuilder) -> (reqwest::StatusCode, Option<String>, String) {
+    async fn send(
+        s: &reelbox_testkit::TestServer,
+        req: reqwest::RequestBuilder,
+    ) -> (reqwest::StatusCode, Option<String>, String) {
         let _ = s;
         let r = req.send().await.unwrap();
-        let log = r.headers().get("x-tt-logid").map(|v| v.to_str().unwrap().to_string());
+        let log = r
+            .headers()
+            .get("x-tt-logid")
+            .map(|v| v.to_str().unwrap().to_string());
         (r.status(), log, r.text().await.unwrap())
     }
     let admin = |m: Method, p: &str| s.http.request(m, s.url(p)).bearer_auth(&s.admin_token);
     let app = send(s, admin(Method::POST, "/_reelbox/apps").json(&json!({"name": "Det", "audited": true,
         "scopes": ["user.info.basic", "video.publish", "video.upload"], "redirect_uris": ["https://d.example/cb/"]}))).await;
-    let key = serde_json::from_str::<Value>(&app.2).unwrap()["data"]["client_key"].as_str().unwrap().to_string();
+    let key = serde_json::from_str::<Value>(&app.2).unwrap()["data"]["client_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
     record(app);
-    record(send(s, admin(Method::POST, "/_reelbox/creators").json(&json!({"username": "dee"}))).await);
-    let tok = send(s, admin(Method::POST, "/_reelbox/tokens").json(&json!({"client_key": key, "username": "dee"}))).await;
-    let token = serde_json::from_str::<Value>(&tok.2).unwrap()["access_token"].as_str().unwrap().to_string();
+    record(
+        send(
+            s,
+            admin(Method::POST, "/_reelbox/creators").json(&json!({"username": "dee"})),
+        )
+        .await,
+    );
+    let tok = send(
+        s,
+        admin(Method::POST, "/_reelbox/tokens")
+            .json(&json!({"client_key": key, "username": "dee"})),
+    )
+    .await;
+    let token = serde_json::from_str::<Value>(&tok.2).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     record(tok);
     let call = |p: &str| s.http.post(s.url(p)).bearer_auth(&token);
     record(send(s, call("/v2/post/publish/creator_info/query/")).await);
     record(send(s, call("/v2/post/publish/video/init/").json(&json!({"post_info": {"title": "t", "privacy_level": "SELF_ONLY"},
         "source_info": {"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1}}))).await);
-    record(send(s, call("/v2/post/publish/status/fetch/").json(&json!({"publish_id": "v_pub_file~v2-1.1"}))).await);
-    record(send(s, s.http.post(s.url("/v2/post/publish/creator_info/query/")).bearer_auth("act.nonsense")).await);
+    record(
+        send(
+            s,
+            call("/v2/post/publish/status/fetch/")
+                .json(&json!({"publish_id": "v_pub_file~v2-1.1"})),
+        )
+        .await,
+    );
+    record(
+        send(
+            s,
+            s.http
+                .post(s.url("/v2/post/publish/creator_info/query/"))
+                .bearer_auth("act.nonsense"),
+        )
+        .await,
+    );
     out
 }
 
@@ -63,5 +101,8 @@ async fn two_runs_in_deterministic_mode_answer_byte_for_byte_the_same() {
     assert_ne!(free[0], first[0]);
     let clock = s.admin(Method::GET, "/_reelbox/clock", Value::Null).await;
     assert_eq!(clock["frozen"], true);
-    assert_eq!(clock["now"], 1_767_225_600_000i64, "the clock stands at testing.start_ms");
+    assert_eq!(
+        clock["now"], 1_767_225_600_000i64,
+        "the clock stands at testing.start_ms"
+    );
 }

@@ -95,9 +95,8 @@ async fn blob_keys(s: &reelbox_testkit::TestServer) -> Vec<String> {
 /// Waits until the publish is complete (the worker processed its media).
 async fn wait_complete(w: &World, publish_id: &str) -> Value {
     for _ in 0..600 {
-        let (_, v) = w
-            .s
-            .call(
+        let (_, v) =
+            w.s.call(
                 &w.token,
                 "/v2/post/publish/status/fetch/",
                 Some(json!({"publish_id": publish_id})),

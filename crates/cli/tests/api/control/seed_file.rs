@@ -28,7 +28,17 @@ async fn the_example_seed_file_sets_up_every_section_with_its_fixed_values() {
     assert_eq!(st, 200, "{v}");
     insta::assert_json_snapshot!("seed_applied", v["data"]);
     let counts = row_counts(&s).await;
-    for (table, n) in [("apps", 2), ("creators", 2), ("posts", 2), ("follows", 1), ("likes", 1), ("comments", 1), ("playlists", 1), ("shops", 1), ("shop_products", 1)] {
+    for (table, n) in [
+        ("apps", 2),
+        ("creators", 2),
+        ("posts", 2),
+        ("follows", 1),
+        ("likes", 1),
+        ("comments", 1),
+        ("playlists", 1),
+        ("shops", 1),
+        ("shop_products", 1),
+    ] {
         let got = counts.iter().find(|(t, _)| t == table).map(|c| c.1);
         assert_eq!(got, Some(n), "{table}: {counts:?}");
     }
@@ -37,7 +47,11 @@ async fn the_example_seed_file_sets_up_every_section_with_its_fixed_values() {
     let r = s
         .http
         .post(s.url("/v2/oauth/token/"))
-        .form(&[("client_key", "awseedscheduler"), ("client_secret", "seed-secret-scheduler-0123456789"), ("grant_type", "client_credentials")])
+        .form(&[
+            ("client_key", "awseedscheduler"),
+            ("client_secret", "seed-secret-scheduler-0123456789"),
+            ("grant_type", "client_credentials"),
+        ])
         .send()
         .await
         .unwrap();
@@ -45,28 +59,51 @@ async fn the_example_seed_file_sets_up_every_section_with_its_fixed_values() {
     let r = s
         .http
         .post(s.url("/v2/oauth/token/"))
-        .form(&[("client_key", "awseedscheduler"), ("client_secret", "seed-secret-scheduler-0123456788"), ("grant_type", "client_credentials")])
+        .form(&[
+            ("client_key", "awseedscheduler"),
+            ("client_secret", "seed-secret-scheduler-0123456788"),
+            ("grant_type", "client_credentials"),
+        ])
         .send()
         .await
         .unwrap();
     assert_ne!(r.status(), 200, "another secret is refused");
     let state = &s.handle.as_ref().unwrap().state;
     let app = state.store.app("awseedscheduler").await.unwrap().unwrap();
-    assert_eq!(state.app_secret(&app).await.unwrap(), "seed-secret-scheduler-0123456789");
-    let app_view = s.admin(Method::GET, "/_reelbox/apps/awseedscheduler", Value::Null).await;
+    assert_eq!(
+        state.app_secret(&app).await.unwrap(),
+        "seed-secret-scheduler-0123456789"
+    );
+    let app_view = s
+        .admin(Method::GET, "/_reelbox/apps/awseedscheduler", Value::Null)
+        .await;
     assert_eq!(app_view["audited"], true);
-    assert_eq!(app_view["webhook_url"], "https://app.example.com/webhooks/tiktok/");
-    let proto = s.admin(Method::GET, "/_reelbox/apps/awseedprototype", Value::Null).await;
+    assert_eq!(
+        app_view["webhook_url"],
+        "https://app.example.com/webhooks/tiktok/"
+    );
+    let proto = s
+        .admin(Method::GET, "/_reelbox/apps/awseedprototype", Value::Null)
+        .await;
     assert_eq!(proto["test_users"], json!(["alice"]));
 
     // The fixed access token works for the 600 seconds it was given, and not after.
-    let (st, v) = s.call("act.seed-alice-scheduler-access", super::CI, None).await;
+    let (st, v) = s
+        .call("act.seed-alice-scheduler-access", super::CI, None)
+        .await;
     assert_eq!(st, 200, "{v}");
-    assert_eq!(v["data"]["max_video_post_duration_sec"], 300, "alice's settings");
+    assert_eq!(
+        v["data"]["max_video_post_duration_sec"], 300,
+        "alice's settings"
+    );
     s.advance_clock(601).await;
-    let (st, _) = s.call("act.seed-alice-scheduler-access", super::CI, None).await;
+    let (st, _) = s
+        .call("act.seed-alice-scheduler-access", super::CI, None)
+        .await;
     assert_eq!(st, 401, "expired after its remaining lifetime");
-    let bob = s.admin(Method::GET, "/_reelbox/creators/bob", Value::Null).await;
+    let bob = s
+        .admin(Method::GET, "/_reelbox/creators/bob", Value::Null)
+        .await;
     assert_eq!(bob["private_account"], true);
 }
 
@@ -76,7 +113,10 @@ fn seed_apply_and_reset_from_the_command_line() {
     let d = dir.path().to_str().unwrap();
     let example = example();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(crate::probe_exe()).args(args).output().unwrap();
+        let out = std::process::Command::new(crate::probe_exe())
+            .args(args)
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{args:?}: {err}");
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
@@ -94,10 +134,24 @@ fn seed_apply_and_reset_from_the_command_line() {
     assert_eq!(shown["name"], "Scheduler");
     // The corpus generator keeps its own flags.
     let out = std::process::Command::new(crate::probe_exe())
-        .args(["seed", "--creators", "3", "--videos", "5", "--days", "2", "--data-dir", dir.path().join("corpus").to_str().unwrap()])
+        .args([
+            "seed",
+            "--creators",
+            "3",
+            "--videos",
+            "5",
+            "--days",
+            "2",
+            "--data-dir",
+            dir.path().join("corpus").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn saved_objects(loaded: &Value) -> Value {
@@ -109,9 +163,15 @@ fn saved_objects(loaded: &Value) -> Value {
 async fn a_bad_seed_file_is_refused_with_its_file_line_and_field() {
     let s = crate::server().await;
     let missing = example().parent().unwrap().join("missing.mp4");
-    let missing = format!("seed.toml:7: posts[0].file: {}: No such file or directory (os error 2)", missing.display());
+    let missing = format!(
+        "seed.toml:7: posts[0].file: {}: No such file or directory (os error 2)",
+        missing.display()
+    );
     let cases: &[(&str, &str)] = &[
-        ("[[ads]]\nname = \"spring\"\n", "seed.toml:1: ads: unknown field `ads`, expected one of `apps`, `creators`, `tokens`, `posts`, `follows`, `likes`, `comments`, `playlists`, `shops`"),
+        (
+            "[[ads]]\nname = \"spring\"\n",
+            "seed.toml:1: ads: unknown field `ads`, expected one of `apps`, `creators`, `tokens`, `posts`, `follows`, `likes`, `comments`, `playlists`, `shops`",
+        ),
         (
             "[[creators]]\nusername = \"alice\"\npasword = \"x\"\n",
             "seed.toml:3: creators[0].pasword: unknown field `pasword`, expected one of `username`, `password`, ",
@@ -151,7 +211,10 @@ async fn a_bad_seed_file_is_refused_with_its_file_line_and_field() {
         assert_eq!(v["error"]["code"], "invalid_param");
         let m = v["error"]["message"].as_str().unwrap();
         if expected.ends_with(", ") {
-            assert!(m.starts_with(expected), "{toml}\n got: {m}\nwant: {expected}…");
+            assert!(
+                m.starts_with(expected),
+                "{toml}\n got: {m}\nwant: {expected}…"
+            );
         } else {
             assert_eq!(m, *expected, "{toml}");
         }

@@ -7,17 +7,26 @@ use serde_json::{Value, json};
 use super::{post_small, wait_complete};
 
 /// Checksums of every table and every stored object of a server.
-async fn sums(s: &reelbox_testkit::TestServer) -> (Vec<(String, u64, String)>, Vec<(String, String)>) {
+async fn sums(
+    s: &reelbox_testkit::TestServer,
+) -> (Vec<(String, u64, String)>, Vec<(String, String)>) {
     let st = &s.handle.as_ref().expect("running").state;
-    let (tables, objects) = reelbox_server::sandbox::snapshot::sums(st).await.expect("sums");
+    let (tables, objects) = reelbox_server::sandbox::snapshot::sums(st)
+        .await
+        .expect("sums");
     (
-        tables.into_iter().map(|t| (t.table, t.rows, t.checksum)).collect(),
+        tables
+            .into_iter()
+            .map(|t| (t.table, t.rows, t.checksum))
+            .collect(),
         objects,
     )
 }
 
 /// The sums once two readings a moment apart agree (the worker has finished what was due).
-async fn settled(s: &reelbox_testkit::TestServer) -> (Vec<(String, u64, String)>, Vec<(String, String)>) {
+async fn settled(
+    s: &reelbox_testkit::TestServer,
+) -> (Vec<(String, u64, String)>, Vec<(String, String)>) {
     let mut last = sums(s).await;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -31,7 +40,13 @@ async fn settled(s: &reelbox_testkit::TestServer) -> (Vec<(String, u64, String)>
 }
 
 async fn save(s: &reelbox_testkit::TestServer) -> Vec<u8> {
-    let r = s.http.get(s.url("/_reelbox/snapshot")).bearer_auth(&s.admin_token).send().await.unwrap();
+    let r = s
+        .http
+        .get(s.url("/_reelbox/snapshot"))
+        .bearer_auth(&s.admin_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     r.bytes().await.unwrap().to_vec()
@@ -77,11 +92,15 @@ async fn a_snapshot_round_trips_sqlite_to_postgres_and_s3_and_back() {
         refresh: "rft.seed-alice-scheduler-refresh".into(),
     };
     let id = post_small(&w, "PUBLIC_TO_EVERYONE").await;
-    assert_eq!(wait_complete(&w, &id).await["data"]["status"], "PUBLISH_COMPLETE");
+    assert_eq!(
+        wait_complete(&w, &id).await["data"]["status"],
+        "PUBLISH_COMPLETE"
+    );
     w.s.advance_clock(90).await;
     // A still state to compare: with the clock frozen no retry falls due, and once the due jobs
     // are done nothing changes any more.
-    w.s.admin(Method::POST, "/_reelbox/clock", json!({"freeze": true})).await;
+    w.s.admin(Method::POST, "/_reelbox/clock", json!({"freeze": true}))
+        .await;
     let a = w.s;
     let (a_tables, a_objects) = settled(&a).await;
     assert!(a_objects.len() >= 4, "videos and covers: {a_objects:?}");
@@ -96,9 +115,18 @@ async fn a_snapshot_round_trips_sqlite_to_postgres_and_s3_and_back() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["table"].as_str().unwrap().into(), t["rows"].as_u64().unwrap(), t["checksum"].as_str().unwrap().into()))
+        .map(|t| {
+            (
+                t["table"].as_str().unwrap().into(),
+                t["rows"].as_u64().unwrap(),
+                t["checksum"].as_str().unwrap().into(),
+            )
+        })
         .collect();
-    assert_eq!(answered, a_tables, "the answer's checksums are the source's");
+    assert_eq!(
+        answered, a_tables,
+        "the answer's checksums are the source's"
+    );
     assert_eq!(loaded["data"]["taken_on"], "sqlite");
 
     let c = sqlite_server().await;
@@ -111,9 +139,17 @@ async fn a_snapshot_round_trips_sqlite_to_postgres_and_s3_and_back() {
     let clock_a = a.admin(Method::GET, "/_reelbox/clock", Value::Null).await;
     for s in [&b, &c] {
         let clock = s.admin(Method::GET, "/_reelbox/clock", Value::Null).await;
-        assert_eq!(clock["now"], clock_a["now"], "the (frozen) clock comes along");
-        let (st, v) = s.call("act.seed-alice-scheduler-access", super::CI, None).await;
-        assert_eq!(st, 200, "a token of the snapshot works on the loaded server: {v}");
+        assert_eq!(
+            clock["now"], clock_a["now"],
+            "the (frozen) clock comes along"
+        );
+        let (st, v) = s
+            .call("act.seed-alice-scheduler-access", super::CI, None)
+            .await;
+        assert_eq!(
+            st, 200,
+            "a token of the snapshot works on the loaded server: {v}"
+        );
     }
     insta::assert_json_snapshot!(
         "snapshot_loaded",
@@ -146,16 +182,30 @@ async fn a_snapshot_that_cannot_be_taken_is_refused_before_anything_changes() {
     let (st, v) = load(&s, frame_file(json!({"format": "reelbox-snapshot", "version": 1, "schema": 9999, "backend": "postgres", "taken_at": 0}))).await;
     assert_eq!(st, 400);
     let m = v["error"]["message"].as_str().unwrap();
-    assert!(m.starts_with("the snapshot's schema (9999, taken on postgres) is newer than this "), "{m}");
-    assert!(m.ends_with(": load it with the reelbox that took it or a newer one"), "{m}");
-    let c = s.admin(Method::GET, "/_reelbox/creators/keeper", Value::Null).await;
+    assert!(
+        m.starts_with("the snapshot's schema (9999, taken on postgres) is newer than this "),
+        "{m}"
+    );
+    assert!(
+        m.ends_with(": load it with the reelbox that took it or a newer one"),
+        "{m}"
+    );
+    let c = s
+        .admin(Method::GET, "/_reelbox/creators/keeper", Value::Null)
+        .await;
     assert_eq!(c["username"], "keeper", "nothing changed");
 
     // A good snapshot cut short: refused, and the answer says the state is partial.
     let whole = save(&s).await;
     let (st, v) = load(&s, whole[..whole.len() - 3].to_vec()).await;
     assert_eq!(st, 400);
-    assert!(v["error"]["message"].as_str().unwrap().ends_with("(the state is now partly loaded: load a good snapshot or reset)"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(the state is now partly loaded: load a good snapshot or reset)"),
+        "{v}"
+    );
     let (st, v) = load(&s, whole).await;
     assert_eq!(st, 200, "{v}");
 }

@@ -23,7 +23,8 @@ use crate::state::AppState;
 const PIPE: usize = 256 * 1024;
 
 fn production(st: &AppState) -> Option<ApiError> {
-    (!st.sandbox()).then(|| invalid("the platform's state is reset, saved and loaded in sandbox mode only"))
+    (!st.sandbox())
+        .then(|| invalid("the platform's state is reset, saved and loaded in sandbox mode only"))
 }
 
 /// Back to empty (or to the seed file the server was started with): every table, every stored
@@ -41,7 +42,7 @@ pub async fn post_reset(State(st): State<AppState>, _: Admin) -> ApiResult<Data<
 
 /// The whole state (database and media) as one snapshot file, streamed.
 #[utoipa::path(get, path = "/_reelbox/snapshot", tag = "Control API",
-    responses((status = 200, description = "A reelbox snapshot (format version 1)", content_type = "application/octet-stream", body = Vec<u8>), super::BadRequest),
+    responses((status = 200, description = "A reelbox snapshot (format version 1)", content_type = "application/octet-stream", body = reelbox_wire::control::SnapshotFile), super::BadRequest),
     security(("admin" = [])))]
 pub async fn get_snapshot(State(st): State<AppState>, _: Admin) -> Result<Response, ApiError> {
     if let Some(e) = production(&st) {
@@ -61,7 +62,9 @@ pub async fn get_snapshot(State(st): State<AppState>, _: Admin) -> Result<Respon
     let tail = futures::stream::once(async move {
         match done_rx.await {
             Ok(true) => None,
-            _ => Some(Err(std::io::Error::other("the snapshot could not be written"))),
+            _ => Some(Err(std::io::Error::other(
+                "the snapshot could not be written",
+            ))),
         }
     })
     .filter_map(|x| async move { x });
@@ -76,10 +79,14 @@ pub async fn get_snapshot(State(st): State<AppState>, _: Admin) -> Result<Respon
 /// Replace the whole state with a snapshot (the request body, streamed). A snapshot of another
 /// format version, or of a newer schema than this database's, is refused before anything changes.
 #[utoipa::path(put, path = "/_reelbox/snapshot", tag = "Control API",
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "A file `GET /_reelbox/snapshot` gave"),
+    request_body(content = reelbox_wire::control::SnapshotFile, content_type = "application/octet-stream", description = "A file `GET /_reelbox/snapshot` gave"),
     responses((status = 200, body = Envelope<SnapshotLoaded>), super::BadRequest),
     security(("admin" = [])))]
-pub async fn put_snapshot(State(st): State<AppState>, _: Admin, body: Body) -> ApiResult<Data<SnapshotLoaded>> {
+pub async fn put_snapshot(
+    State(st): State<AppState>,
+    _: Admin,
+    body: Body,
+) -> ApiResult<Data<SnapshotLoaded>> {
     if let Some(e) = production(&st) {
         return Err(e);
     }

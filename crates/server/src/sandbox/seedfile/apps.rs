@@ -32,7 +32,10 @@ pub struct Entry {
 
 /// A fixed key: what TikTok's keys are made of, and short enough for every column holding one.
 fn check_key(k: &str) -> Result<(), &'static str> {
-    if (4..=64).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+    if (4..=64).contains(&k.len())
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         Ok(())
     } else {
         Err("must be 4 to 64 letters, digits, '_' or '-'")
@@ -59,7 +62,11 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
         if let Some(s) = &e.client_secret {
             check_secret(s.get_ref()).map_err(|m| ctx.err(s.span(), at("client_secret"), m))?;
             if e.client_key.is_none() {
-                return Err(ctx.err(s.span(), at("client_secret"), "a fixed client_secret needs a fixed client_key"));
+                return Err(ctx.err(
+                    s.span(),
+                    at("client_secret"),
+                    "a fixed client_secret needs a fixed client_key",
+                ));
             }
         }
         let fixed = e.client_key.as_ref().map(|k| FixedCredentials {

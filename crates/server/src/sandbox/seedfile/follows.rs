@@ -15,10 +15,18 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
     for (i, e) in entries.iter().enumerate() {
         let span = e.span();
         let e = e.get_ref();
-        let follower = ctx.creator_id(&e.follower, format!("follows[{i}].follower")).await?;
-        let followee = ctx.creator_id(&e.followee, format!("follows[{i}].followee")).await?;
+        let follower = ctx
+            .creator_id(&e.follower, format!("follows[{i}].follower"))
+            .await?;
+        let followee = ctx
+            .creator_id(&e.followee, format!("follows[{i}].followee"))
+            .await?;
         if follower == followee {
-            return Err(ctx.err(e.followee.span(), format!("follows[{i}].followee"), "a creator does not follow themself"));
+            return Err(ctx.err(
+                e.followee.span(),
+                format!("follows[{i}].followee"),
+                "a creator does not follow themself",
+            ));
         }
         ctx.st
             .store

@@ -17,7 +17,8 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
     for (i, e) in entries.iter().enumerate() {
         let span = e.span();
         let e = e.get_ref();
-        ctx.creator_id(&e.creator, format!("likes[{i}].creator")).await?;
+        ctx.creator_id(&e.creator, format!("likes[{i}].creator"))
+            .await?;
         let post_id = ctx.post_id(&e.post, format!("likes[{i}].post"))?;
         let body = ListActivityBody {
             username: e.creator.get_ref().clone(),

@@ -19,7 +19,8 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
     for (i, e) in entries.iter().enumerate() {
         let span = e.span();
         let e = e.get_ref();
-        ctx.creator_id(&e.creator, format!("playlists[{i}].creator")).await?;
+        ctx.creator_id(&e.creator, format!("playlists[{i}].creator"))
+            .await?;
         let post_ids = e
             .posts
             .iter()

@@ -48,25 +48,39 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
         let e = e.get_ref();
         let at = |f: &str| format!("posts[{i}].{f}");
         if ctx.posts.contains_key(e.name.get_ref()) {
-            return Err(ctx.err(e.name.span(), at("name"), format!("a post named \"{}\" is declared above", e.name.get_ref())));
+            return Err(ctx.err(
+                e.name.span(),
+                at("name"),
+                format!("a post named \"{}\" is declared above", e.name.get_ref()),
+            ));
         }
         let creator_id = ctx.creator_id(&e.creator, at("creator")).await?;
         let creator = match ctx.st.store.creator(&creator_id).await {
             Ok(Some(c)) => c,
-            Ok(None) => return Err(ctx.err(e.creator.span(), at("creator"), "the creator is gone")),
+            Ok(None) => {
+                return Err(ctx.err(e.creator.span(), at("creator"), "the creator is gone"));
+            }
             Err(err) => return Err(ctx.failed(e.creator.span(), at("creator"), err)),
         };
         if let Some(app) = &e.app {
             match ctx.st.store.app(app.get_ref()).await {
                 Ok(Some(_)) => {}
-                Ok(None) => return Err(ctx.err(app.span(), at("app"), format!("no app with client_key \"{}\"", app.get_ref()))),
+                Ok(None) => {
+                    return Err(ctx.err(
+                        app.span(),
+                        at("app"),
+                        format!("no app with client_key \"{}\"", app.get_ref()),
+                    ));
+                }
                 Err(err) => return Err(ctx.failed(app.span(), at("app"), err)),
             }
         }
         let now = ctx.st.now();
         let id = ids::post_id(now).to_string();
         let key = format!("media/seed_{id}");
-        let media = store_video(ctx, &e.file, &key).await.map_err(|m| ctx.err(e.file.span(), at("file"), m))?;
+        let media = store_video(ctx, &e.file, &key)
+            .await
+            .map_err(|m| ctx.err(e.file.span(), at("file"), m))?;
         let (tags, mentions) = rules::extract_tags(&format!("{} {}", e.title, e.description));
         let post = Post {
             id: id.clone(),
@@ -114,7 +128,11 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
 
 /// Stores the file as `key`, probes it in the child process an upload's media goes through, and
 /// cuts its cover; a message naming what is wrong otherwise.
-async fn store_video(ctx: &Ctx<'_>, file: &Spanned<String>, key: &str) -> Result<MediaFacts, String> {
+async fn store_video(
+    ctx: &Ctx<'_>,
+    file: &Spanned<String>,
+    key: &str,
+) -> Result<MediaFacts, String> {
     let st = ctx.st;
     let path = ctx.path(file.get_ref());
     let f = tokio::fs::File::open(&path)
@@ -143,7 +161,10 @@ async fn store_video(ctx: &Ctx<'_>, file: &Spanned<String>, key: &str) -> Result
         Err(e) => {
             drop(local);
             let _ = st.blobs.delete(key).await;
-            Err(format!("{} is not a video reelbox can post: {e}", path.display()))
+            Err(format!(
+                "{} is not a video reelbox can post: {e}",
+                path.display()
+            ))
         }
     }
 }

@@ -25,10 +25,15 @@ pub struct Entry {
 
 /// A fixed token: its kind's prefix, then enough characters not to collide by accident.
 fn check_token(t: &str, prefix: &str) -> Result<(), String> {
-    if t.starts_with(prefix) && (prefix.len() + 8..=256).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_graphic()) {
+    if t.starts_with(prefix)
+        && (prefix.len() + 8..=256).contains(&t.len())
+        && t.bytes().all(|b| b.is_ascii_graphic())
+    {
         Ok(())
     } else {
-        Err(format!("must start with \"{prefix}\" and be 8 to 248 printable characters after it"))
+        Err(format!(
+            "must start with \"{prefix}\" and be 8 to 248 printable characters after it"
+        ))
     }
 }
 
@@ -39,23 +44,43 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
         let at = |f: &str| format!("tokens[{i}].{f}");
         let app = match ctx.st.store.app(e.app.get_ref()).await {
             Ok(Some(a)) => a,
-            Ok(None) => return Err(ctx.err(e.app.span(), at("app"), format!("no app with client_key \"{}\" (declare it under [[apps]])", e.app.get_ref()))),
+            Ok(None) => {
+                return Err(ctx.err(
+                    e.app.span(),
+                    at("app"),
+                    format!(
+                        "no app with client_key \"{}\" (declare it under [[apps]])",
+                        e.app.get_ref()
+                    ),
+                ));
+            }
             Err(err) => return Err(ctx.failed(e.app.span(), at("app"), err)),
         };
         let creator_id = ctx.creator_id(&e.creator, at("creator")).await?;
         for s in &e.scopes {
             if !app.scopes.contains(s.get_ref()) {
-                return Err(ctx.err(s.span(), at("scopes"), format!("the app does not have scope {}", s.get_ref())));
+                return Err(ctx.err(
+                    s.span(),
+                    at("scopes"),
+                    format!("the app does not have scope {}", s.get_ref()),
+                ));
             }
         }
         if let Some(t) = &e.access_token {
-            check_token(t.get_ref(), ACCESS_TOKEN_PREFIX).map_err(|m| ctx.err(t.span(), at("access_token"), m))?;
+            check_token(t.get_ref(), ACCESS_TOKEN_PREFIX)
+                .map_err(|m| ctx.err(t.span(), at("access_token"), m))?;
         }
         if let Some(t) = &e.refresh_token {
-            check_token(t.get_ref(), REFRESH_TOKEN_PREFIX).map_err(|m| ctx.err(t.span(), at("refresh_token"), m))?;
+            check_token(t.get_ref(), REFRESH_TOKEN_PREFIX)
+                .map_err(|m| ctx.err(t.span(), at("refresh_token"), m))?;
         }
-        for (f, v) in [("access_expires_in", &e.access_expires_in), ("refresh_expires_in", &e.refresh_expires_in)] {
-            if let Some(v) = v && *v.get_ref() <= 0 {
+        for (f, v) in [
+            ("access_expires_in", &e.access_expires_in),
+            ("refresh_expires_in", &e.refresh_expires_in),
+        ] {
+            if let Some(v) = v
+                && *v.get_ref() <= 0
+            {
                 return Err(ctx.err(v.span(), at(f), "must be a positive number of seconds"));
             }
         }
@@ -70,12 +95,23 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
             access_secs: e.access_expires_in.as_ref().map(|v| *v.get_ref()),
             refresh_secs: e.refresh_expires_in.as_ref().map(|v| *v.get_ref()),
         };
-        issue_user_tokens_as(ctx.st, &app, &creator_id, &scopes, &reelbox_core::ids::row_id(), &fixed)
-            .await
-            .map_err(|err| match err {
-                reelbox_store::StoreError::Conflict => ctx.err(e.app.span(), format!("tokens[{i}]"), "a token with this value exists"),
-                other => ctx.failed(e.app.span(), format!("tokens[{i}]"), other),
-            })?;
+        issue_user_tokens_as(
+            ctx.st,
+            &app,
+            &creator_id,
+            &scopes,
+            &reelbox_core::ids::row_id(),
+            &fixed,
+        )
+        .await
+        .map_err(|err| match err {
+            reelbox_store::StoreError::Conflict => ctx.err(
+                e.app.span(),
+                format!("tokens[{i}]"),
+                "a token with this value exists",
+            ),
+            other => ctx.failed(e.app.span(), format!("tokens[{i}]"), other),
+        })?;
     }
     Ok(entries.len() as u64)
 }
