@@ -9,6 +9,12 @@ def tiktok_envelope(ctx, response, case):
     path = case.operation.path
     if not path.startswith(ENVELOPE_PREFIXES):
         return None
+    # A snapshot is a file, not JSON (its errors are still the envelope).
+    ct = response.headers.get("content-type") or response.headers.get("Content-Type") or ""
+    if isinstance(ct, list):
+        ct = ct[0] if ct else ""
+    if ct.startswith("application/octet-stream"):
+        return None
     body = response.json()
     err = body.get("error") if isinstance(body, dict) else None
     if not isinstance(err, dict):

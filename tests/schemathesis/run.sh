@@ -34,4 +34,6 @@ st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $TOKEN" -
 echo "== Research API (client token)"
 st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $CLIENT_TOKEN" --include-path-regex '^/(v2/research|reelbox/v1)/' "${common[@]}"
 echo "== control API (admin token)"
-st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox' --exclude-path-regex '^/_reelbox/(seed|clock)' "${common[@]}"
+st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox' --exclude-path-regex '^/_reelbox/(seed|clock|reset|snapshot)' "${common[@]}"
+echo "== control API for test suites (last: a reset empties what the runs above used)"
+st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox/(reset|snapshot|seed/apply)' "${common[@]}"

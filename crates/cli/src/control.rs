@@ -54,6 +54,11 @@ impl Target {
         answer
     }
 
+    /// Connects once for calls that are not one JSON request (snapshots).
+    pub async fn client(&self) -> anyhow::Result<ControlClient> {
+        ControlClient::connect(self).await
+    }
+
     /// For what only a serving process holds (faults): refuses the direct flags before anything
     /// is opened.
     pub fn server_only(&self) -> anyhow::Result<&Target> {
@@ -208,6 +213,111 @@ impl ControlClient {
         answer(&body)
     }
 
+    /// Streams the answer of `GET path` into the file `to` (a snapshot); its size. An error
+    /// answer is read as the envelope's error.
+    pub async fn download(&self, path: &str, to: &std::path::Path) -> anyhow::Result<u64> {
+        use futures::TryStreamExt;
+        use tokio::io::AsyncWriteExt;
+        let (ok, stream): (
+            bool,
+            futures::stream::BoxStream<'static, anyhow::Result<axum::body::Bytes>>,
+        ) = match self {
+            ControlClient::Network { base, token, http } => {
+                let resp = http
+                    .get(format!("{base}{path}"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .with_context(|| format!("cannot reach the server at {base}"))?;
+                (
+                    resp.status().is_success(),
+                    Box::pin(resp.bytes_stream().map_err(anyhow::Error::from)),
+                )
+            }
+            ControlClient::InProcess { router, token, .. } => {
+                let resp = router
+                    .clone()
+                    .oneshot(in_process_request(&Call::get(path), token)?)
+                    .await
+                    .unwrap_or_else(|never| match never {});
+                (
+                    resp.status().is_success(),
+                    Box::pin(
+                        resp.into_body()
+                            .into_data_stream()
+                            .map_err(anyhow::Error::from),
+                    ),
+                )
+            }
+        };
+        if !ok {
+            let body: Vec<u8> = stream
+                .try_fold(Vec::new(), |mut v, b| async move {
+                    v.extend_from_slice(&b);
+                    Ok(v)
+                })
+                .await?;
+            answer(&body)?;
+            bail!("the server refused the request");
+        }
+        // Written beside the target and renamed once whole, so a broken transfer leaves no
+        // file that looks like a snapshot.
+        let part = to.with_extension("part");
+        let mut f = tokio::fs::File::create(&part)
+            .await
+            .with_context(|| format!("creating {}", part.display()))?;
+        let mut n = 0u64;
+        let mut stream = stream;
+        while let Some(b) = stream.try_next().await.context("the transfer broke off")? {
+            f.write_all(&b).await?;
+            n += b.len() as u64;
+        }
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&part, to).await?;
+        Ok(n)
+    }
+
+    /// Sends the file `from` streamed as the body of `PUT path` (a snapshot) and reads the answer.
+    pub async fn upload(&self, path: &str, from: &std::path::Path) -> anyhow::Result<Value> {
+        let f = tokio::fs::File::open(from)
+            .await
+            .with_context(|| format!("opening {}", from.display()))?;
+        let stream = file_stream(f);
+        let body = match self {
+            ControlClient::Network { base, token, http } => http
+                .put(format!("{base}{path}"))
+                .bearer_auth(token)
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .body(reqwest::Body::wrap_stream(stream))
+                .send()
+                .await
+                .with_context(|| format!("cannot reach the server at {base}"))?
+                .bytes()
+                .await
+                .context("reading the server's answer")?
+                .to_vec(),
+            ControlClient::InProcess { router, token, .. } => {
+                let req = Request::builder()
+                    .method(Method::PUT)
+                    .uri(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/octet-stream")
+                    .body(Body::from_stream(stream))?;
+                let resp = router
+                    .clone()
+                    .oneshot(req)
+                    .await
+                    .unwrap_or_else(|never| match never {});
+                axum::body::to_bytes(resp.into_body(), usize::MAX)
+                    .await
+                    .context("reading the server's answer")?
+                    .to_vec()
+            }
+        };
+        answer(&body)
+    }
+
     /// Stops the in-process state (nothing to do over the network).
     pub async fn close(self) {
         if let ControlClient::InProcess { router, stop, .. } = self {
@@ -215,6 +325,22 @@ impl ControlClient {
             stop.await;
         }
     }
+}
+
+/// A file as a stream of pieces, read as they are sent.
+fn file_stream(
+    f: tokio::fs::File,
+) -> impl futures::Stream<Item = std::io::Result<axum::body::Bytes>> + Send + 'static {
+    use tokio::io::AsyncReadExt;
+    futures::stream::try_unfold(f, |mut f| async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        let n = f.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.truncate(n);
+        Ok(Some((axum::body::Bytes::from(buf), f)))
+    })
 }
 
 /// The request a client would send: the path and query encoded as a URL would encode them, the

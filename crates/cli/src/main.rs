@@ -7,6 +7,7 @@ mod client;
 mod control;
 mod migrate;
 mod seed;
+mod testing;
 
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, Parser, Subcommand};
@@ -79,8 +80,25 @@ enum Cmd {
         #[arg(long, default_value = "reelbox-data")]
         data_dir: PathBuf,
     },
-    /// Generate a deterministic synthetic corpus (and optionally benchmark research queries on it).
-    Seed(seed::SeedArgs),
+    /// Generate a deterministic synthetic corpus (and optionally benchmark research queries on
+    /// it), or `seed apply FILE`: apply a seed file.
+    #[command(args_conflicts_with_subcommands = true)]
+    Seed {
+        #[command(subcommand)]
+        cmd: Option<testing::SeedCmd>,
+        #[command(flatten)]
+        args: seed::SeedArgs,
+    },
+    /// Back to empty, or to the seed file the server was started with (sandbox mode).
+    Reset {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Save or load the whole state (database and media) as one file (sandbox mode).
+    Snapshot {
+        #[command(subcommand)]
+        cmd: testing::SnapshotCmd,
+    },
     /// The local certificate authority of interception: its path, or (`--env`) the lines that
     /// make common HTTP stacks trust it and use the proxy.
     Ca(ca::CaArgs),
@@ -134,6 +152,13 @@ struct ServeArgs {
     /// Also listen with TLS as TikTok's hosts on this address (intercept.tls_listen).
     #[arg(long)]
     tls_listen: Option<std::net::SocketAddr>,
+    /// A seed file applied to an empty platform at start and after every reset (testing.seed_file).
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// Draw ids, keys and tokens from this seed, the clock frozen at testing.start_ms
+    /// (testing.deterministic).
+    #[arg(long)]
+    deterministic: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -330,6 +355,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     enabled: a.intercept.then_some(true),
                     tls_listen: a.tls_listen,
                 },
+                testing: reelbox_server::TestingOverrides {
+                    seed_file: a.seed,
+                    deterministic: a.deterministic,
+                },
             };
             let cfg = Config::load(a.config.as_deref(), &flags).map_err(anyhow::Error::msg)?;
             reelbox_server::run(cfg).await
@@ -456,7 +485,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Cmd::Fault { cmd } => fault(cmd).await,
-        Cmd::Seed(args) => seed::run(args).await,
+        Cmd::Seed { cmd: None, args } => seed::run(args).await,
+        Cmd::Seed { cmd: Some(cmd), .. } => print(&testing::seed(cmd).await?),
+        Cmd::Reset { target } => print(&testing::reset(target).await?),
+        Cmd::Snapshot { cmd } => print(&testing::snapshot(cmd).await?),
         Cmd::Migrate {
             from,
             to,

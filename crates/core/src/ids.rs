@@ -1,6 +1,96 @@
 //! Identifier shapes, mimicking TikTok's where clients can see them.
+//!
+//! Every random part comes from [`fill`]: the OS-seeded generator, unless the server installed a
+//! hook ([`set_draw_hook`]) that answers from a [`SeededIds`] for the task at hand (deterministic
+//! mode), so two runs of the same test see the same ids, keys and tokens.
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use rand::Rng;
 use rand::distr::Alphanumeric;
+use sha2::{Digest, Sha256};
+
+/// Fills `out` with the next bytes of `kind`'s stream; `false` when no seeded source applies.
+pub type DrawHook = fn(kind: &'static str, out: &mut [u8]) -> bool;
+
+static HOOK: OnceLock<DrawHook> = OnceLock::new();
+
+/// Installs the hook once per process (later calls keep the first).
+pub fn set_draw_hook(hook: DrawHook) {
+    let _ = HOOK.set(hook);
+}
+
+/// The seeded bytes of `kind`, when a seeded source applies to the caller.
+fn seeded(kind: &'static str, n: usize) -> Option<Vec<u8>> {
+    let hook = HOOK.get()?;
+    let mut out = vec![0u8; n];
+    hook(kind, &mut out).then_some(out)
+}
+
+/// A deterministic source of ids: a stream per kind of id, each block SHA-256(seed, kind,
+/// counter). One stream per kind keeps, say, the post ids the worker makes from shifting the
+/// tokens a request makes when the two interleave differently from one run to the next.
+pub struct SeededIds {
+    seed: u64,
+    counters: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl SeededIds {
+    pub fn new(seed: u64) -> SeededIds {
+        SeededIds {
+            seed,
+            counters: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Back to the start of every stream (a reset gives the next test the same ids again).
+    pub fn restart(&self) {
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    pub fn fill(&self, kind: &'static str, out: &mut [u8]) {
+        let n = {
+            let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+            let n = c.entry(kind).or_insert(0);
+            *n += 1;
+            *n
+        };
+        for (block, chunk) in out.chunks_mut(32).enumerate() {
+            let mut h = Sha256::new();
+            h.update(self.seed.to_be_bytes());
+            h.update(kind.as_bytes());
+            h.update(n.to_be_bytes());
+            h.update((block as u64).to_be_bytes());
+            let d = h.finalize();
+            chunk.copy_from_slice(&d[..chunk.len()]);
+        }
+    }
+}
+
+/// `len` characters of `alphabet`, seeded for `kind` when a seeded source applies.
+fn from_alphabet(kind: &'static str, alphabet: &[u8], len: usize) -> String {
+    match seeded(kind, len) {
+        Some(bytes) => bytes
+            .iter()
+            .map(|b| alphabet[*b as usize % alphabet.len()] as char)
+            .collect(),
+        None => {
+            let mut rng = rand::rng();
+            (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                .collect()
+        }
+    }
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `YYYYMMDDhhmmss` (UTC) + 20 upper-case hex characters: TikTok's 34-character log id.
 pub fn log_id(now_ms: i64) -> String {
@@ -9,7 +99,10 @@ pub fn log_id(now_ms: i64) -> String {
         static STAMP: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
     }
     let second = now_ms.div_euclid(1000);
-    let tail: [u8; 10] = rand::rng().random();
+    let tail: [u8; 10] = match seeded("log_id", 10) {
+        Some(b) => b.try_into().unwrap_or_default(),
+        None => rand::rng().random(),
+    };
     STAMP.with_borrow_mut(|(at, stamp)| {
         if *at != second {
             let ts = time::OffsetDateTime::from_unix_timestamp(second)
@@ -27,6 +120,9 @@ pub fn log_id(now_ms: i64) -> String {
 
 /// `len` random ASCII letters and digits from the OS-seeded generator.
 pub fn random_alnum(len: usize) -> String {
+    if HOOK.get().is_some() {
+        return from_alphabet("alnum", ALNUM, len);
+    }
     rand::rng()
         .sample_iter(&Alphanumeric)
         .take(len)
@@ -37,11 +133,7 @@ pub fn random_alnum(len: usize) -> String {
 /// Lower-case letters and digits, as TikTok's client keys look (`bwo2m45353a6k85`).
 pub fn client_key() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    let tail: String = (0..16)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    format!("aw{tail}")
+    format!("aw{}", from_alphabet("client_key", ALPHABET, 16))
 }
 
 /// A bearer credential with its kind's prefix (`act.`, `rft.`, `clt.`): 48 random characters
@@ -61,6 +153,10 @@ pub fn auth_code() -> String {
 
 /// A per-(app, creator) `open_id` in TikTok's UUID shape.
 pub fn open_id() -> String {
+    if let Some(b) = seeded("open_id", 16) {
+        let b: [u8; 16] = b.try_into().unwrap_or_default();
+        return uuid::Builder::from_random_bytes(b).into_uuid().to_string();
+    }
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -68,7 +164,11 @@ pub fn open_id() -> String {
 /// random low bits.
 pub fn post_id(now_ms: i64) -> u64 {
     let secs = (now_ms.max(0) / 1000) as u64;
-    (secs << 32) | u64::from(rand::rng().random::<u32>())
+    let low = match seeded("post_id", 4) {
+        Some(b) => u32::from_be_bytes(b.try_into().unwrap_or_default()),
+        None => rand::rng().random::<u32>(),
+    };
+    (secs << 32) | u64::from(low)
 }
 
 /// What kind of publish an id names; its prefix follows the spec's examples.
@@ -115,6 +215,13 @@ pub fn upload_token() -> String {
 
 /// A generic opaque id for internal rows.
 pub fn row_id() -> String {
+    if let Some(b) = seeded("row_id", 16) {
+        let b: [u8; 16] = b.try_into().unwrap_or_default();
+        return uuid::Builder::from_random_bytes(b)
+            .into_uuid()
+            .simple()
+            .to_string();
+    }
     uuid::Uuid::new_v4().simple().to_string()
 }
 
@@ -167,6 +274,27 @@ mod tests {
         let id = publish_id(PublishKind::DirectFile, 1_780_000_000_000);
         assert!(id.starts_with("v_pub_file~v2-1."));
         assert!(id.len() <= 64);
+    }
+
+    #[test]
+    fn a_seeded_source_repeats_its_streams_and_keeps_kinds_apart() {
+        let a = SeededIds::new(7);
+        let mut x = [0u8; 40];
+        let mut y = [0u8; 40];
+        a.fill("token", &mut x);
+        a.fill("token", &mut y);
+        assert_ne!(x, y);
+        let b = SeededIds::new(7);
+        let mut z = [0u8; 40];
+        b.fill("post_id", &mut z);
+        b.fill("token", &mut z);
+        assert_eq!(x, z, "another kind's draws do not shift a stream");
+        b.restart();
+        b.fill("token", &mut z);
+        assert_eq!(x, z);
+        let mut w = [0u8; 40];
+        SeededIds::new(8).fill("token", &mut w);
+        assert_ne!(x, w);
     }
 
     #[test]

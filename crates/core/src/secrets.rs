@@ -64,6 +64,32 @@ pub fn derive_client_secret(master_key: &[u8], client_key: &str, generation: i64
     mac[..32].to_string()
 }
 
+/// A client secret fixed by a seed file cannot be derived, so it is kept sealed: XORed with a
+/// keystream of HMAC(master key, client key, block), hex-encoded. Only a holder of the master
+/// key can open it (to sign webhooks); the database still compares presented secrets with the
+/// SHA-256 it keeps beside.
+pub fn seal_secret(master_key: &[u8], client_key: &str, secret: &str) -> String {
+    hex::encode(xor_stream(master_key, client_key, secret.as_bytes()))
+}
+
+/// The secret [`seal_secret`] sealed; `None` when `sealed` is not one of its outputs.
+pub fn open_secret(master_key: &[u8], client_key: &str, sealed: &str) -> Option<String> {
+    let bytes = hex::decode(sealed).ok()?;
+    String::from_utf8(xor_stream(master_key, client_key, &bytes)).ok()
+}
+
+fn xor_stream(master_key: &[u8], client_key: &str, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for (block, chunk) in data.chunks(32).enumerate() {
+        let mut mac =
+            HmacSha256::new_from_slice(master_key).expect("HMAC takes keys of any length");
+        mac.update(format!("fixed_secret/{client_key}/{block}").as_bytes());
+        let pad = mac.finalize().into_bytes();
+        out.extend(chunk.iter().zip(pad.iter()).map(|(a, b)| a ^ b));
+    }
+    out
+}
+
 /// The `TikTok-Signature` header value for a webhook body sent at `t` (unix seconds).
 pub fn webhook_signature(client_secret: &str, t: i64, body: &[u8]) -> String {
     let mut msg = format!("{t}.").into_bytes();
@@ -148,6 +174,16 @@ mod tests {
 
     #[test]
     fn derived_secrets_are_stable_and_rotate() {
+        let sealed = seal_secret(b"k", "aw1", "a fixed secret that is longer than one block");
+        assert!(!sealed.contains("fixed"));
+        assert_eq!(
+            open_secret(b"k", "aw1", &sealed).as_deref(),
+            Some("a fixed secret that is longer than one block")
+        );
+        assert_ne!(
+            open_secret(b"k2", "aw1", &sealed).as_deref(),
+            Some("a fixed secret that is longer than one block")
+        );
         let a = derive_client_secret(b"k", "aw1", 0);
         assert_eq!(a, derive_client_secret(b"k", "aw1", 0));
         assert_ne!(a, derive_client_secret(b"k", "aw1", 1));

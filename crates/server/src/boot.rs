@@ -72,7 +72,11 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         None => {
             let (k, _) =
                 crate::state::read_or_create_secret(&cfg.data_dir.join("master-key"), || {
-                    hex::encode(rand::random::<[u8; 32]>())
+                    match cfg.testing.deterministic {
+                        // Client secrets are derived from it: the same seed, the same secrets.
+                        Some(seed) => secrets::sha256_hex(&format!("reelbox master key {seed}")),
+                        None => hex::encode(rand::random::<[u8; 32]>()),
+                    }
                 })?;
             k.into_bytes()
         }
@@ -107,6 +111,10 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         public_url,
         uploads: Default::default(),
         metrics,
+        ids: cfg.testing.deterministic.map(|seed| {
+            crate::state::ids::install();
+            Arc::new(reelbox_core::ids::SeededIds::new(seed))
+        }),
         cfg,
     }));
     st.load_clock().await?;
@@ -233,6 +241,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         }
     }
     crate::service::sweeper::arm(&st).await?;
+    crate::sandbox::testing::at_start(&st).await?;
     let shutdown = CancellationToken::new();
     let jobs = TaskTracker::new();
     let mut loops = vec![tokio::spawn(crate::jobs::worker::run(

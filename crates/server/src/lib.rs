@@ -11,4 +11,4 @@ pub mod state;
 
 pub use api::router;
 pub use boot::{Handle, Started, build_state, open_blobs, run, start};
-pub use config::{Config, InterceptOverrides, Mode, Overrides};
+pub use config::{Config, InterceptOverrides, Mode, Overrides, TestingOverrides};

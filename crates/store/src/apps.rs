@@ -173,3 +173,46 @@ impl Store {
         rows.into_iter().map(App::try_from).collect()
     }
 }
+
+impl Store {
+    /// Keeps (or with `None` forgets) the sealed client secret a seed file fixed for an app.
+    pub async fn set_fixed_secret(&self, client_key: &str, sealed: Option<&str>) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = conn.begin().await?;
+        sqlx::query("DELETE FROM app_fixed_secrets WHERE client_key = $1")
+            .bind(client_key)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(s) = sealed {
+            sqlx::query("INSERT INTO app_fixed_secrets (client_key, sealed) VALUES ($1, $2)")
+                .bind(client_key)
+                .bind(s)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The sealed client secret a seed file fixed for the app, if any.
+    pub async fn fixed_secret(&self, client_key: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT sealed FROM app_fixed_secrets WHERE client_key = $1")
+                .bind(client_key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.0))
+    }
+}
+
+impl Store {
+    /// No app and no creator: a platform a seed file may be applied to at start.
+    pub async fn is_empty_platform(&self) -> Result<bool> {
+        let n: (i64,) = sqlx::query_as(
+            "SELECT CAST((SELECT COUNT(*) FROM apps) + (SELECT COUNT(*) FROM creators) AS BIGINT)",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.0 == 0)
+    }
+}

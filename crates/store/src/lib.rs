@@ -29,6 +29,7 @@ pub mod seed;
 pub mod seed_lists;
 pub mod settings;
 pub mod shop;
+pub mod snapshot;
 pub mod tts;
 pub mod web;
 pub mod webhooks;

@@ -7,7 +7,7 @@ use sqlx::{Column, Row};
 use crate::{Backend, Result, Store, StoreError};
 
 /// The tables of the call log's database, which on SQLite is a file of its own.
-const LOG_TABLES: [&str; 3] = ["api_call_segments", "research_searches", "research_usage"];
+pub(crate) const LOG_TABLES: [&str; 3] = ["api_call_segments", "research_searches", "research_usage"];
 
 /// What was copied of one table.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -26,8 +26,8 @@ impl TableCopy {
 }
 
 /// One value of a row, typed as the driver reported it.
-#[derive(Debug, Clone, PartialEq)]
-enum Val {
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Val {
     Null,
     Int(i64),
     Real(f64),
@@ -35,7 +35,7 @@ enum Val {
     Blob(Vec<u8>),
 }
 
-fn values(row: &AnyRow) -> Result<Vec<Val>> {
+pub(crate) fn values(row: &AnyRow) -> Result<Vec<Val>> {
     let mut out = Vec::new();
     for (i, c) in row.columns().iter().enumerate() {
         let kind = c.type_info().kind();
@@ -71,25 +71,59 @@ fn values(row: &AnyRow) -> Result<Vec<Val>> {
 fn digest(rows: &[Vec<Val>]) -> String {
     let mut h = Sha256::new();
     for r in rows {
-        for v in r {
-            match v {
-                Val::Null => h.update(b"N"),
-                Val::Int(i) => h.update(format!("I{i}")),
-                Val::Real(f) => h.update(format!("R{f}")),
-                Val::Text(t) => {
-                    h.update(b"T");
-                    h.update(t.as_bytes());
-                }
-                Val::Blob(b) => {
-                    h.update(b"B");
-                    h.update(b);
-                }
-            }
-            h.update([0u8]);
-        }
-        h.update([1u8]);
+        digest_row(&mut h, r);
     }
     hex::encode(h.finalize())
+}
+
+/// Adds one row to a running [`digest`].
+pub(crate) fn digest_row(h: &mut Sha256, r: &[Val]) {
+    for v in r {
+        match v {
+            Val::Null => h.update(b"N"),
+            Val::Int(i) => h.update(format!("I{i}")),
+            Val::Real(f) => h.update(format!("R{f}")),
+            Val::Text(t) => {
+                h.update(b"T");
+                h.update(t.as_bytes());
+            }
+            Val::Blob(b) => {
+                h.update(b"B");
+                h.update(b);
+            }
+        }
+        h.update([0u8]);
+    }
+    h.update([1u8]);
+}
+
+/// `insert` with a row's values bound, each NULL with its target column's type (PostgreSQL will
+/// not cast text to bigint).
+pub(crate) fn bind_row(
+    insert: &str,
+    r: &[Val],
+    kinds: &[&str],
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.to_string()));
+    for (v, kind) in r.iter().zip(kinds) {
+        q = match v {
+            Val::Null if kind.contains("int") => q.bind(Option::<i64>::None),
+            Val::Null
+                if kind.contains("double") || kind.contains("real") || kind.contains("numeric") =>
+            {
+                q.bind(Option::<f64>::None)
+            }
+            Val::Null if kind.contains("bytea") || kind.contains("blob") => {
+                q.bind(Option::<Vec<u8>>::None)
+            }
+            Val::Null => q.bind(Option::<String>::None),
+            Val::Int(i) => q.bind(*i),
+            Val::Real(f) => q.bind(*f),
+            Val::Text(t) => q.bind(t.clone()),
+            Val::Blob(b) => q.bind(b.clone()),
+        };
+    }
+    q
 }
 
 impl Store {
@@ -115,7 +149,7 @@ impl Store {
     }
 
     /// The (reader, writer) holding `table`: the call log may live in a database of its own.
-    fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
+    pub(crate) fn pools_of(&self, table: &str) -> (&sqlx::AnyPool, crate::Writer) {
         if self.log.separate && LOG_TABLES.contains(&table) {
             (&self.log.pool, crate::Writer::pool(self.log.writer.clone()))
         } else {
@@ -133,7 +167,7 @@ impl Store {
     }
 
     /// (column, declared type in lower case), in table order.
-    async fn column_types(&self, table: &str) -> Result<Vec<(String, String)>> {
+    pub(crate) async fn column_types(&self, table: &str) -> Result<Vec<(String, String)>> {
         let q = match self.backend {
             Backend::Sqlite => {
                 sql!("SELECT name, lower(type) FROM pragma_table_info('{table}') ORDER BY cid")
@@ -145,7 +179,7 @@ impl Store {
         Ok(sqlx::query_as(q).fetch_all(self.pools_of(table).0).await?)
     }
 
-    async fn rows_of(&self, table: &str, cols: &[String]) -> Result<Vec<Vec<Val>>> {
+    pub(crate) async fn rows_of(&self, table: &str, cols: &[String]) -> Result<Vec<Vec<Val>>> {
         let list = cols.join(", ");
         // Order by every column so both engines produce the same sequence.
         let rows = sqlx::query(sql!("SELECT {list} FROM {table} ORDER BY {list}"))
@@ -203,28 +237,7 @@ impl Store {
                 let mut writer_conn = target.pools_of(table).1.acquire().await?;
                 let mut tx = writer_conn.begin().await?;
                 for r in batch {
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
-                    for (v, kind) in r.iter().zip(&null_kinds) {
-                        q = match v {
-                            Val::Null if kind.contains("int") => q.bind(Option::<i64>::None),
-                            Val::Null
-                                if kind.contains("double")
-                                    || kind.contains("real")
-                                    || kind.contains("numeric") =>
-                            {
-                                q.bind(Option::<f64>::None)
-                            }
-                            Val::Null if kind.contains("bytea") || kind.contains("blob") => {
-                                q.bind(Option::<Vec<u8>>::None)
-                            }
-                            Val::Null => q.bind(Option::<String>::None),
-                            Val::Int(i) => q.bind(*i),
-                            Val::Real(f) => q.bind(*f),
-                            Val::Text(t) => q.bind(t.clone()),
-                            Val::Blob(b) => q.bind(b.clone()),
-                        };
-                    }
-                    q.execute(&mut *tx).await?;
+                    bind_row(&insert, r, &null_kinds).execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
                 drop(writer_conn);

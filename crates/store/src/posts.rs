@@ -214,3 +214,14 @@ impl Store {
         Ok(true)
     }
 }
+
+impl Store {
+    /// Inserts a post made without a publish (a seed file's) with its hashtag rows.
+    pub async fn insert_post(&self, p: &Post, tags: &[String]) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        let mut tx = conn.begin().await?;
+        Self::insert_post_tx(&mut tx, p, tags).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

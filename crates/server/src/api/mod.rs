@@ -112,6 +112,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             crate::api::control::moderation::put_policy
         ))
         .routes(routes!(crate::api::control::moderation::get_audit))
+        // Control API for test suites: reset, snapshots, seed files
+        .routes(routes!(crate::api::control::testing::post_reset))
+        .routes(routes!(
+            crate::api::control::testing::get_snapshot,
+            crate::api::control::testing::put_snapshot
+        ))
+        .routes(routes!(crate::api::control::testing::post_seed_apply))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

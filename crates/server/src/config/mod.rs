@@ -50,6 +50,7 @@ pub struct Config {
     pub sweeper: Sweeper,
     pub moderation: Moderation,
     pub renditions: Renditions,
+    pub testing: Testing,
 }
 
 impl Default for Config {
@@ -74,6 +75,7 @@ impl Default for Config {
             sweeper: Sweeper::default(),
             moderation: Moderation::default(),
             renditions: Renditions::default(),
+            testing: Testing::default(),
         }
     }
 }
@@ -97,6 +99,23 @@ pub struct Overrides {
     pub mode: Option<Mode>,
     #[serde(skip_serializing_if = "InterceptOverrides::is_empty")]
     pub intercept: InterceptOverrides,
+    #[serde(skip_serializing_if = "TestingOverrides::is_empty")]
+    pub testing: TestingOverrides,
+}
+
+/// `--seed` and `--deterministic`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestingOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deterministic: Option<u64>,
+}
+
+impl TestingOverrides {
+    fn is_empty(&self) -> bool {
+        self.seed_file.is_none() && self.deterministic.is_none()
+    }
 }
 
 /// `--intercept` and `--tls-listen`.

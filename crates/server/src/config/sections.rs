@@ -413,3 +413,28 @@ impl Default for Renditions {
         }
     }
 }
+
+/// What a test suite sets up around the sandbox (`sandbox::testing`): the seed file a reset
+/// returns to, and deterministic mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Testing {
+    /// A seed file (TOML) applied at start-up and again after every reset (`--seed`).
+    pub seed_file: Option<PathBuf>,
+    /// Ids, keys, tokens, publish ids and log ids drawn from this seed (`--deterministic`); the
+    /// clock then starts frozen at `start_ms`, so timestamps repeat too.
+    pub deterministic: Option<u64>,
+    /// Where a deterministic node's clock stands at start and after a reset (ms since the
+    /// epoch); 2026-01-01T00:00:00Z by default.
+    pub start_ms: i64,
+}
+
+impl Default for Testing {
+    fn default() -> Self {
+        Testing {
+            seed_file: None,
+            deterministic: None,
+            start_ms: 1_767_225_600_000,
+        }
+    }
+}

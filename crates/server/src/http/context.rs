@@ -90,7 +90,12 @@ impl CallSlot {
     }
 }
 
-pub async fn request_context(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    // In deterministic mode the request's ids (its log id first) come from the seed.
+    crate::state::ids::scope(st.ids.clone(), answer_in_context(st, req, next)).await
+}
+
+async fn answer_in_context(st: AppState, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let log_id = reelbox_core::ids::log_id(st.now());
     let method = req.method().clone();
@@ -113,7 +118,12 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
     let answer = async {
         let resp = match crate::http::limits::refuse_oversized_headers(&st, &req) {
             Some(refused) => refused,
-            None if path == crate::http::limits::UPLOAD_PATH => next.run(req).await,
+            // Uploads and snapshots stream for as long as they take.
+            None if path == crate::http::limits::UPLOAD_PATH
+                || path == crate::http::limits::SNAPSHOT_PATH =>
+            {
+                next.run(req).await
+            }
             None => crate::http::limits::within_request_timeout(&st, next.run(req)).await,
         };
         into_envelope(&path, resp).await

@@ -64,6 +64,8 @@ pub fn refuse_oversized_headers(st: &AppState, req: &Request) -> Option<Response
 
 /// The upload URL's path; the one route without a request timeout.
 pub const UPLOAD_PATH: &str = "/upload/video/";
+/// Snapshots stream in and out without the request timeout.
+pub const SNAPSHOT_PATH: &str = "/_reelbox/snapshot";
 
 /// Abandons a request that takes longer than `request_timeout_secs` (uploads are exempt: they
 /// last as long as the client sends). 504 in plain text here; the request middleware turns it

@@ -30,7 +30,7 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
     let Some(app) = st.store.app(&d.client_key).await? else {
         return Ok(Next::Done);
     };
-    let secret = st.client_secret(&app.client_key, app.secret_generation);
+    let secret = st.app_secret(&app).await?;
     let now = st.now();
     let t = now / 1000;
     let signature = secrets::webhook_signature(&secret, t, d.body.as_bytes());

@@ -62,7 +62,7 @@ pub async fn run(
                 let guard = running.enter(&job.id);
                 let media = media.filter(|_| MEDIA_JOB_KINDS.contains(&job.kind.as_str()));
                 jobs.spawn(async move {
-                    run_job(st2.clone(), job).await;
+                    crate::state::ids::scope(st2.ids.clone(), run_job(st2.clone(), job)).await;
                     drop(guard);
                     drop((any, media));
                     // A job held back for want of a permit may be claimed now.

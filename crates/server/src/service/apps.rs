@@ -85,6 +85,23 @@ pub async fn create_app(
     req: CreateApp,
     developer_id: Option<String>,
 ) -> ApiResult<AppView> {
+    create_app_as(st, req, developer_id, None).await
+}
+
+/// A client key and, optionally, a client secret chosen rather than made (a seed file's).
+pub struct FixedCredentials {
+    pub client_key: String,
+    pub client_secret: Option<String>,
+}
+
+/// [`create_app`], with the credentials `fixed` gives; a fixed secret is kept sealed with the
+/// master key (it cannot be derived) and its SHA-256 compared as any other.
+pub async fn create_app_as(
+    st: &AppState,
+    req: CreateApp,
+    developer_id: Option<String>,
+    fixed: Option<FixedCredentials>,
+) -> ApiResult<AppView> {
     let name = req.name.trim().to_string();
     if name.is_empty() || name.len() > 100 {
         return Err(invalid("name must be 1 to 100 characters"));
@@ -103,8 +120,18 @@ pub async fn create_app(
             unreviewed(req.verified_url_prefixes),
         )
     };
-    let client_key = ids::client_key();
-    let secret = st.client_secret(&client_key, 0);
+    let (client_key, fixed_secret) = match fixed {
+        Some(f) => (f.client_key, f.client_secret),
+        None => (ids::client_key(), None),
+    };
+    if st.store.app(&client_key).await?.is_some() {
+        return Err(invalid(format!(
+            "client_key {client_key}: an app with this key exists"
+        )));
+    }
+    let secret = fixed_secret
+        .clone()
+        .unwrap_or_else(|| st.client_secret(&client_key, 0));
     let app = App {
         client_key: client_key.clone(),
         name,
@@ -126,6 +153,12 @@ pub async fn create_app(
         compat_strict: None,
     };
     st.store.insert_app(&app).await?;
+    if fixed_secret.is_some() {
+        let sealed = secrets::seal_secret(&st.master_key, &client_key, &secret);
+        st.store
+            .set_fixed_secret(&client_key, Some(&sealed))
+            .await?;
+    }
     Ok(app_view(&app, Some(secret), st))
 }
 /// The operator's change (control API, CLI, admin page): takes effect as asked.
@@ -254,6 +287,8 @@ pub async fn rotate_secret(st: &AppState, client_key: &str) -> ApiResult<AppView
     let secret = st.client_secret(&a.client_key, a.secret_generation);
     a.secret_hash = secrets::sha256_hex(&secret);
     st.store.update_app(&a).await?;
+    // A rotated secret is derived again, whatever a seed file fixed.
+    st.store.set_fixed_secret(&a.client_key, None).await?;
     Ok(app_view(&a, Some(secret), st))
 }
 

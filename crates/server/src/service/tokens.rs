@@ -39,6 +39,36 @@ pub async fn issue_user_tokens(
     scopes: &[String],
     family_id: &str,
 ) -> Result<TokenResponse, reelbox_store::StoreError> {
+    issue_user_tokens_as(
+        st,
+        app,
+        creator_id,
+        scopes,
+        family_id,
+        &FixedTokens::default(),
+    )
+    .await
+}
+
+/// Token values and remaining lifetimes chosen rather than made (a seed file's); each `None`
+/// is made as usual.
+#[derive(Debug, Clone, Default)]
+pub struct FixedTokens {
+    pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
+    pub access_secs: Option<i64>,
+    pub refresh_secs: Option<i64>,
+}
+
+/// [`issue_user_tokens`] with what `fixed` chooses.
+pub async fn issue_user_tokens_as(
+    st: &AppState,
+    app: &App,
+    creator_id: &str,
+    scopes: &[String],
+    family_id: &str,
+    fixed: &FixedTokens,
+) -> Result<TokenResponse, reelbox_store::StoreError> {
     let now = st.now();
     let grant = st
         .store
@@ -53,9 +83,17 @@ pub async fn issue_user_tokens(
         .await?;
     // The grant now holds `scopes` only: older chains with more must not outlive the consent.
     st.store.narrow_grant_tokens(&grant.id, scopes, now).await?;
-    let access_plain = ids::token(ids::ACCESS_TOKEN_PREFIX);
-    let refresh_plain = ids::token(ids::REFRESH_TOKEN_PREFIX);
-    let l = lifetimes(st, &Compat::of(st, app));
+    let access_plain = fixed
+        .access_token
+        .clone()
+        .unwrap_or_else(|| ids::token(ids::ACCESS_TOKEN_PREFIX));
+    let refresh_plain = fixed
+        .refresh_token
+        .clone()
+        .unwrap_or_else(|| ids::token(ids::REFRESH_TOKEN_PREFIX));
+    let mut l = lifetimes(st, &Compat::of(st, app));
+    l.access_secs = fixed.access_secs.unwrap_or(l.access_secs);
+    l.refresh_secs = fixed.refresh_secs.unwrap_or(l.refresh_secs);
     let access = Token {
         hash: secrets::sha256_hex(&access_plain),
         kind: TokenKind::Access,

@@ -1,5 +1,6 @@
 //! What every handler shares: configuration, store, blobs, the clock, keys.
 pub mod calllog;
+pub mod ids;
 pub mod metered_blobs;
 pub mod metrics;
 pub mod outbound;
@@ -54,6 +55,8 @@ pub struct Inner {
     pub uploads: Arc<upload_slots::UploadSlots>,
     /// What `/metrics` shows; `None` (nothing recorded) unless `[metrics]` serves it.
     pub metrics: Option<Arc<metrics::Metrics>>,
+    /// Where ids come from in deterministic mode (`testing.deterministic`); `None`: the OS.
+    pub ids: Option<Arc<reelbox_core::ids::SeededIds>>,
 }
 
 impl Inner {
@@ -68,6 +71,22 @@ impl Inner {
     /// An app's client secret, derived from the master key (only its hash is stored).
     pub fn client_secret(&self, client_key: &str, generation: i64) -> String {
         secrets::derive_client_secret(&self.master_key, client_key, generation)
+    }
+
+    /// The app's current client secret: the one a seed file fixed (kept sealed), else the one
+    /// derived for its generation.
+    pub async fn app_secret(&self, app: &reelbox_store::apps::App) -> anyhow::Result<String> {
+        if let Some(sealed) = self.store.fixed_secret(&app.client_key).await? {
+            return secrets::open_secret(&self.master_key, &app.client_key, &sealed).ok_or_else(
+                || {
+                    anyhow::anyhow!(
+                        "the fixed secret of {} does not open with this master key",
+                        app.client_key
+                    )
+                },
+            );
+        }
+        Ok(self.client_secret(&app.client_key, app.secret_generation))
     }
 
     /// Per-token, per-endpoint sliding-minute limit; in the database when nodes share the work.

@@ -68,6 +68,14 @@ pub const MAX_KEYS_PER_ENDPOINT: usize = 50_000;
 const MAX_KEY_LEN: usize = 64;
 
 impl RateLimiter {
+    /// Forgets every window (a sandbox reset).
+    pub fn clear(&self) {
+        self.windows
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// Says, without recording anything, whether `key` already used up `limit` this minute; when
     /// so, how many seconds until a slot frees (for limits on failures, recorded with `check`).
     pub fn exhausted(

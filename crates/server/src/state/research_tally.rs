@@ -25,6 +25,15 @@ pub struct ResearchTally {
 }
 
 impl ResearchTally {
+    /// Drops the counts not yet written (a sandbox reset), after any flush in progress.
+    pub async fn clear(&self) {
+        let _one = self.writing.write().await;
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     pub fn add(&self, client_key: &str, day: i64, kind: &'static str, records: i64) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let e = p.entry((client_key.to_string(), day, kind)).or_default();

@@ -29,6 +29,16 @@ pub struct UploadSlot {
 }
 
 impl UploadSlots {
+    /// Forgets the counts (a sandbox reset). A PUT still running gives its slot back into
+    /// nothing: its guard finds no count and leaves it so.
+    pub fn clear(&self) {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.writing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// A slot for `key`, or `None` when `max` are already in flight (0: no cap).
     pub fn try_take(self: &Arc<Self>, key: &str, max: usize) -> Option<UploadSlot> {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,15 +1,20 @@
 //! Sandbox tooling through the control API (`/_reelbox/...`): injected faults and scenarios as a client
 //! observes them, the movable clock, the guideline report of a careful and of a careless client, the
-//! call log, and the control API's own access rule.
+//! call log, the control API's own access rule, and a test suite's tools (reset, snapshots, seed
+//! files, deterministic mode).
 mod access;
 mod bodies;
 mod calls;
 mod clock;
+mod deterministic;
 mod faults;
 mod moderation;
 mod openapi;
 mod report;
+mod reset;
 mod scenarios;
+mod seed_file;
+mod snapshot;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};
@@ -59,4 +64,49 @@ async fn post_small(w: &World, privacy: &str) -> String {
         201
     );
     v["data"]["publish_id"].as_str().unwrap().to_string()
+}
+
+/// Rows of every table of the server's database, by table (read through its store).
+async fn row_counts(s: &reelbox_testkit::TestServer) -> Vec<(String, u64)> {
+    let st = &s.handle.as_ref().expect("running").state;
+    st.store
+        .table_sums()
+        .await
+        .expect("table sums")
+        .into_iter()
+        .map(|t| (t.table, t.rows))
+        .collect()
+}
+
+/// Every blob the server's store lists (media, covers, uploads, partial files).
+async fn blob_keys(s: &reelbox_testkit::TestServer) -> Vec<String> {
+    use futures::TryStreamExt;
+    let st = &s.handle.as_ref().expect("running").state;
+    let mut keys: Vec<String> = st
+        .blobs
+        .list()
+        .map_ok(|e| e.key)
+        .try_collect()
+        .await
+        .expect("listing");
+    keys.sort();
+    keys
+}
+
+/// Waits until the publish is complete (the worker processed its media).
+async fn wait_complete(w: &World, publish_id: &str) -> Value {
+    for _ in 0..600 {
+        let (_, v) =
+            w.s.call(
+                &w.token,
+                "/v2/post/publish/status/fetch/",
+                Some(json!({"publish_id": publish_id})),
+            )
+            .await;
+        if v["data"]["status"] == "PUBLISH_COMPLETE" || v["data"]["status"] == "FAILED" {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("publish {publish_id} did not complete");
 }

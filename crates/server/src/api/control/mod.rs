@@ -12,6 +12,7 @@ pub mod moderation;
 pub mod publishes;
 pub mod report;
 pub mod sweeper;
+pub mod testing;
 pub mod tokens;
 
 use reelbox_wire::Envelope;

@@ -438,7 +438,11 @@ pub async fn reveal_secret(ctx: Ctx, Path(key): Path<String>, body: Bytes) -> Pa
     let f = FormData::parse(&body);
     ctx.check_csrf(&f.get("csrf"))?;
     let a = owned_app(&ctx, &key).await?;
-    let secret = ctx.st.client_secret(&a.client_key, a.secret_generation);
+    let secret = ctx
+        .st
+        .app_secret(&a)
+        .await
+        .map_err(crate::http::error::ApiError::internal)?;
     render_app(ctx, &a, StatusCode::OK, Some(secret), None, None).await
 }
 
