@@ -224,14 +224,21 @@ enum TokenCmd {
 
 #[derive(Subcommand)]
 enum ClockCmd {
-    /// Show the server's time.
+    /// Show the server's time (with `--app`, that app's).
     Show {
+        /// An app's own clock.
+        #[arg(long = "app")]
+        app: Option<String>,
         #[command(flatten)]
         target: Target,
     },
-    /// Move the clock forward, e.g. `25h`, `90m`, `366d`, `30s`.
+    /// Move the clock forward, e.g. `25h`, `90m`, `366d`, `30s`; with `--app KEY` only that
+    /// app's clock moves.
     Advance {
         by: String,
+        /// Move only this app's clock.
+        #[arg(long = "app")]
+        app: Option<String>,
         #[command(flatten)]
         target: Target,
     },
@@ -446,10 +453,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(&target.call(Call::post("/_reelbox/tokens", &req)?).await?)
         }
         Cmd::Clock { cmd } => match cmd {
-            ClockCmd::Show { target } => print(&target.call(Call::get("/_reelbox/clock")).await?),
-            ClockCmd::Advance { by, target } => {
+            ClockCmd::Show { app, target } => {
+                let path = match app {
+                    Some(k) => format!("/_reelbox/clock?client_key={k}"),
+                    None => "/_reelbox/clock".into(),
+                };
+                print(&target.call(Call::get(&path)).await?)
+            }
+            ClockCmd::Advance { by, app, target } => {
                 let req = ClockChange {
                     advance_seconds: Some(parse_duration(&by)?),
+                    client_key: app,
                     ..Default::default()
                 };
                 print(&target.call(Call::post("/_reelbox/clock", &req)?).await?)

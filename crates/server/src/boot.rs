@@ -103,10 +103,15 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         faults: Default::default(),
         calls: crate::state::calllog::CallLog::start(store),
         research_tally: Default::default(),
+        app_clocks: Default::default(),
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),
         metrics,
+        hints: crate::api::hints::table(),
+        live: tokio::sync::broadcast::channel(cfg.inspector.buffer.max(1)).0,
+        live_streams: Arc::new(tokio::sync::Semaphore::new(cfg.inspector.max_streams)),
+        stopping: CancellationToken::new(),
         cfg,
     }));
     st.load_clock().await?;
@@ -233,7 +238,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
         }
     }
     crate::service::sweeper::arm(&st).await?;
-    let shutdown = CancellationToken::new();
+    let shutdown = st.stopping.clone();
     let jobs = TaskTracker::new();
     let mut loops = vec![tokio::spawn(crate::jobs::worker::run(
         st.clone(),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod inspect;
 pub mod lists;
+pub mod live;
 pub mod oauth;
 pub mod posting;
 pub mod publishes;

@@ -2,10 +2,12 @@
 //! observes them, the movable clock, the guideline report of a careful and of a careless client, the
 //! call log, and the control API's own access rule.
 mod access;
+mod app_clocks;
 mod bodies;
 mod calls;
 mod clock;
 mod faults;
+mod live;
 mod openapi;
 mod report;
 mod scenarios;

@@ -289,7 +289,7 @@ struct AppPage {
     profiles: Vec<(&'static str, &'static str, bool)>,
 }
 
-async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
+pub(super) async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
     let d = require_dev(ctx)?;
     ctx.st
         .store

@@ -18,7 +18,12 @@ pub async fn rate_limit(
     endpoint: &'static str,
     limit: u32,
 ) -> ApiResult<()> {
-    st.rate_check(&caller.token_hash, endpoint, limit)
+    st.rate_check(
+        &caller.token_hash,
+        endpoint,
+        limit,
+        st.now_for(&caller.client_key),
+    )
         .await
         .map_err(|wait| {
             let mut e = ApiError::new(

@@ -1,0 +1,61 @@
+//! The live inspector's stream: the node's answered calls (`state::live`) filtered for one
+//! watcher, as server-sent events. A watcher that falls more than `inspector.buffer` calls
+//! behind gets a `lagged` event with the number skipped and goes on from the oldest call still
+//! held; streams are capped per node and end when the node stops.
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::Stream;
+use reelbox_wire::ErrorCode;
+use reelbox_wire::control::{LiveCall, LiveQuery};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+type Events = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+
+pub type LiveStream = Sse<axum::response::sse::KeepAliveStream<Events>>;
+
+/// A stream of the calls `q` admits, from now on.
+pub fn stream(st: &AppState, q: LiveQuery) -> ApiResult<LiveStream> {
+    let permit = st.live_streams.clone().try_acquire_owned().map_err(|_| {
+        ApiError::new(
+            ErrorCode::RateLimitExceeded,
+            "Too many inspector streams are open on this server; close one and retry.",
+        )
+        .with_status(axum::http::StatusCode::TOO_MANY_REQUESTS)
+    })?;
+    let rx = st.live.subscribe();
+    let stop = st.stopping.clone();
+    let events = futures::stream::unfold(
+        (rx, q, permit, stop),
+        |(mut rx, q, permit, stop)| async move {
+            loop {
+                let next = tokio::select! {
+                    n = rx.recv() => n,
+                    _ = stop.cancelled() => return None,
+                };
+                let event = match next {
+                    Ok(c) if q.admits(&c) => call_event(&c),
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(n)) => Event::default()
+                        .event("lagged")
+                        .data(format!("{{\"skipped\":{n}}}")),
+                    Err(RecvError::Closed) => return None,
+                };
+                return Some((Ok(event), (rx, q, permit, stop)));
+            }
+        },
+    );
+    let events: Events = Box::pin(events);
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+fn call_event(c: &Arc<LiveCall>) -> Event {
+    Event::default()
+        .event("call")
+        .id(c.log_id.clone())
+        .data(serde_json::to_string(&**c).unwrap_or_default())
+}
