@@ -94,6 +94,13 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::inspect::get_webhooks))
         .routes(routes!(crate::api::control::inspect::get_calls))
         .routes(routes!(crate::api::control::inspect::live_calls))
+        .routes(routes!(crate::api::control::workbench::live_deliveries))
+        .routes(routes!(crate::api::control::workbench::trigger))
+        .routes(routes!(crate::api::control::workbench::resend))
+        .routes(routes!(
+            crate::api::control::workbench::attempts,
+            crate::api::control::workbench::report_attempt
+        ))
         .routes(routes!(
             crate::api::control::faults::post_fault,
             crate::api::control::faults::get_faults,

@@ -18,15 +18,26 @@ type Events = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + S
 
 pub type LiveStream = Sse<axum::response::sse::KeepAliveStream<Events>>;
 
-/// A stream of the calls `q` admits, from now on.
-pub fn stream(st: &AppState, q: LiveQuery) -> ApiResult<LiveStream> {
-    let permit = st.live_streams.clone().try_acquire_owned().map_err(|_| {
+/// One of the node's stream slots (`inspector.max_streams`), held while a stream is open.
+pub fn permit(st: &AppState) -> ApiResult<tokio::sync::OwnedSemaphorePermit> {
+    st.live_streams.clone().try_acquire_owned().map_err(|_| {
         ApiError::new(
             ErrorCode::RateLimitExceeded,
             "Too many inspector streams are open on this server; close one and retry.",
         )
         .with_status(axum::http::StatusCode::TOO_MANY_REQUESTS)
-    })?;
+    })
+}
+
+/// `events` as a server-sent-event answer with keep-alives.
+pub fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> LiveStream {
+    let events: Events = Box::pin(events);
+    Sse::new(events).keep_alive(KeepAlive::default())
+}
+
+/// A stream of the calls `q` admits, from now on.
+pub fn stream(st: &AppState, q: LiveQuery) -> ApiResult<LiveStream> {
+    let permit = permit(st)?;
     let rx = st.live.subscribe();
     let stop = st.stopping.clone();
     let events = futures::stream::unfold(
@@ -49,8 +60,7 @@ pub fn stream(st: &AppState, q: LiveQuery) -> ApiResult<LiveStream> {
             }
         },
     );
-    let events: Events = Box::pin(events);
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    Ok(sse(events))
 }
 
 fn call_event(c: &Arc<LiveCall>) -> Event {

@@ -19,6 +19,7 @@ pub mod shops;
 pub mod sweeper;
 pub mod tokens;
 pub mod uploads;
+pub mod workbench;
 
 /// 400 `invalid_param` with a message naming the field.
 pub use crate::http::error::invalid_param as invalid;

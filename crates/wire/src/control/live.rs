@@ -64,3 +64,81 @@ impl LiveQuery {
                 .is_none_or(|u| u.is_empty() || c.username.as_deref() == Some(u))
     }
 }
+
+/// Query of `GET /_reelbox/webhooks/live`: an app's webhook deliveries as they are queued.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryLiveQuery {
+    pub client_key: String,
+    /// Comma-separated event names; unset: every event.
+    pub events: Option<String>,
+}
+
+impl DeliveryLiveQuery {
+    /// Whether `event` passes the filter.
+    pub fn admits(&self, event: &str) -> bool {
+        self.events
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .is_none_or(|list| list.split(',').any(|e| e.trim() == event))
+    }
+}
+
+/// A delivery as `reelbox listen` receives it (server-sent event `delivery`): TikTok's exact
+/// body and the `TikTok-Signature` header value to send with it, signed now with the app's
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LiveDelivery {
+    pub body: String,
+    pub created_at: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub signature: String,
+}
+
+/// Body of `POST /_reelbox/webhooks/trigger`: fire a documented event for a real publish
+/// (`post.publish.*`) or grant (`authorization.removed`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookTrigger {
+    pub client_key: String,
+    pub event: String,
+    /// The publish a `post.publish.*` event is about (of this app).
+    #[serde(default)]
+    pub publish_id: Option<String>,
+    /// The creator whose grant an `authorization.removed` event is about.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
+/// Body of `POST /_reelbox/webhooks/{delivery_id}/attempts`: what a forwarder saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptReport {
+    /// Where it was forwarded.
+    pub url: String,
+    /// The receiver's HTTP status; absent when it could not be reached.
+    #[serde(default)]
+    pub status_code: Option<u16>,
+    #[serde(default)]
+    pub error: Option<String>,
+    pub latency_ms: i64,
+}
+
+/// One attempt at a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptView {
+    pub created_at: i64,
+    pub delivery_id: String,
+    pub error: Option<String>,
+    pub id: String,
+    pub latency_ms: i64,
+    pub status_code: Option<i64>,
+    pub url: String,
+    /// `server` (the platform's own delivery) or `listen` (forwarded by `reelbox listen`).
+    pub via: String,
+}
+
+/// `GET /_reelbox/webhooks/{delivery_id}/attempts` answer, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptList {
+    pub attempts: Vec<AttemptView>,
+}

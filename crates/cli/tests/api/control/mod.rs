@@ -11,6 +11,7 @@ mod live;
 mod openapi;
 mod report;
 mod scenarios;
+mod workbench;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};

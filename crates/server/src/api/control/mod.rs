@@ -12,6 +12,7 @@ pub mod publishes;
 pub mod report;
 pub mod sweeper;
 pub mod tokens;
+pub mod workbench;
 
 use reelbox_wire::Envelope;
 use reelbox_wire::envelope::Empty;
