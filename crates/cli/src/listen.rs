@@ -41,7 +41,10 @@ pub async fn run(l: Listen, target: &Target) -> anyhow::Result<()> {
         let body = resp.text().await.unwrap_or_default();
         bail!("the server refused the stream ({status}): {body}");
     }
-    eprintln!("listening for {}'s webhooks, forwarding to {forward}", l.app);
+    eprintln!(
+        "listening for {}'s webhooks, forwarding to {forward}",
+        l.app
+    );
     let mut stream = resp.bytes_stream().eventsource();
     let mut forwarded = 0;
     while let Some(event) = stream.next().await {

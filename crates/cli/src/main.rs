@@ -538,7 +538,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 publish_id,
                 username,
             };
-            print(&target.call(Call::post("/_reelbox/webhooks/trigger", &req)?).await?)
+            print(
+                &target
+                    .call(Call::post("/_reelbox/webhooks/trigger", &req)?)
+                    .await?,
+            )
         }
         Cmd::Resend {
             delivery_id,

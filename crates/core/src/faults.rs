@@ -83,7 +83,10 @@ pub enum ResearchFailure {
 
 impl ResearchFailure {
     const ALL: [(ResearchFailure, &'static str); 3] = [
-        (ResearchFailure::InternalCounted, "research_500_counts_quota"),
+        (
+            ResearchFailure::InternalCounted,
+            "research_500_counts_quota",
+        ),
         (ResearchFailure::GatewayTimeoutHtml, "research_504_html"),
         (ResearchFailure::QuotaReached, "research_quota_midrun"),
     ];

@@ -121,13 +121,19 @@ mod tests {
             None,
             "the route itself is no near miss"
         );
-        assert_eq!(route_hint("/v2/nothing/like/it/", ROUTES.iter().copied()), None);
+        assert_eq!(
+            route_hint("/v2/nothing/like/it/", ROUTES.iter().copied()),
+            None
+        );
     }
 
     #[test]
     fn unknown_fields_are_named_with_their_nearest_known_field() {
         let known: KnownFields = [
-            ("".to_string(), vec!["post_info".into(), "source_info".into()]),
+            (
+                "".to_string(),
+                vec!["post_info".into(), "source_info".into()],
+            ),
             (
                 "post_info".to_string(),
                 vec!["privacy_level".into(), "title".into()],

@@ -55,7 +55,11 @@ impl Store {
                     .execute(&mut *conn)
                     .await?
             }
-            None => sqlx::query("DELETE FROM app_clocks").execute(&mut *conn).await?,
+            None => {
+                sqlx::query("DELETE FROM app_clocks")
+                    .execute(&mut *conn)
+                    .await?
+            }
         };
         Ok(())
     }

@@ -41,8 +41,8 @@ async fn limit(st: &AppState, caller: &Caller, endpoint: &'static str) -> ApiRes
         st.cfg.limits.rate_display,
         st.now_for(&caller.client_key),
     )
-        .await
-        .map_err(ApiError::rate_limited)
+    .await
+    .map_err(ApiError::rate_limited)
 }
 
 /// A UUID-shaped id stable for (developer, creator): the same across a developer's apps.

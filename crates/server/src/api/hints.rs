@@ -85,7 +85,10 @@ mod tests {
         let t = super::table();
         let init = &t.bodies["/v2/post/publish/video/init/"];
         assert!(init[""].contains(&"post_info".to_string()), "{init:?}");
-        assert!(init["post_info"].contains(&"privacy_level".to_string()), "{init:?}");
+        assert!(
+            init["post_info"].contains(&"privacy_level".to_string()),
+            "{init:?}"
+        );
         assert!(t.routes.iter().any(|r| r == "/v2/research/video/query/"));
     }
 }

@@ -11,8 +11,8 @@ use reelbox_core::compat::Leniency;
 use reelbox_store::calls::ApiCall;
 
 use crate::http::error::{CodeMark, LOG_ID, MessageMark};
-use reelbox_wire::control::LiveCall;
 use crate::state::AppState;
+use reelbox_wire::control::LiveCall;
 
 /// Filled by the auth extractors so the call log knows which app and creator called.
 #[derive(Clone, Default)]
@@ -156,15 +156,23 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
         || path.starts_with(crate::http::surface::NATIVE_PREFIX)
         || (path == crate::http::limits::UPLOAD_PATH && slot.has_lenient());
     let who = kept.then(|| slot.take());
-    let hint = who.as_ref().and_then(|w| w.hint.clone()).or_else(|| slot.take().hint);
+    let hint = who
+        .as_ref()
+        .and_then(|w| w.hint.clone())
+        .or_else(|| slot.take().hint);
     if let Some(v) = hint.as_deref().and_then(|h| HeaderValue::from_str(h).ok()) {
         resp.headers_mut().insert(HINT_HEADER, v);
     }
     if kept && st.live.receiver_count() > 0 {
-        let (client_key, creator_id, summary, injected) = who.as_ref().map_or_else(
-            Default::default,
-            |w| (w.client_key.clone(), w.creator_id.clone(), w.summary.clone(), w.injected),
-        );
+        let (client_key, creator_id, summary, injected) =
+            who.as_ref().map_or_else(Default::default, |w| {
+                (
+                    w.client_key.clone(),
+                    w.creator_id.clone(),
+                    w.summary.clone(),
+                    w.injected,
+                )
+            });
         let message = resp.extensions().get::<MessageMark>().map(|m| m.0.clone());
         let live = LiveCall {
             client_key,
@@ -179,7 +187,9 @@ pub async fn request_context(State(st): State<AppState>, mut req: Request, next:
             method: method.to_string(),
             outcome: outcome(resp.status().as_u16(), message.as_deref()),
             status: resp.status().as_u16() as i64,
-            summary: summary.map(|s| bounded(s, MAX_LIVE_SUMMARY)).unwrap_or_default(),
+            summary: summary
+                .map(|s| bounded(s, MAX_LIVE_SUMMARY))
+                .unwrap_or_default(),
         };
         crate::state::live::publish(&st, live, creator_id).await;
     }

@@ -7,10 +7,10 @@ use reelbox_wire::ErrorCode;
 
 use crate::http::context::CallSlot;
 use crate::http::error::ApiError;
-use crate::state::AppState;
-use axum::extract::State;
 use crate::http::oauth_error::OAuthFailure;
 use crate::http::surface::{self, Surface};
+use crate::state::AppState;
+use axum::extract::State;
 
 /// An unknown path. In sandbox mode a near miss is offered in `X-Reelbox-Hint`, and a call
 /// that presents a valid token is recorded for its app, so the app's inspector shows it.

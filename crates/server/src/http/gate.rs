@@ -1,7 +1,9 @@
 //! The research gate, as one extractor: a research endpoint takes [`Research`] and so cannot
 //! forget a step. In the order TikTok answers them: the client token, the query string's
 //! `fields`, the body, then the scope, the per-minute limit and the daily quota; the handler
-//! answers through [`Research::answer`], which counts the request and its records.
+//! answers through [`Research::answer`], which counts the request and its records. A research
+//! failure scenario switched on for the app (`reelbox_core::faults`) answers in place of the
+//! handler once the gate has passed.
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -103,7 +105,7 @@ where
         } else {
             None
         };
-        let parts_slot = parts.extensions.get::<CallSlot>().cloned();
+        let slot = parts.extensions.get::<CallSlot>().cloned();
         let WireJson(body, _) =
             WireJson::<B, Reading>::from_request(Request::from_parts(parts, body), st)
                 .await
@@ -112,7 +114,7 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         if let Some(f) = st.faults.research_failure(&caller.client_key, st.now()) {
-            if let Some(slot) = parts_slot {
+            if let Some(slot) = slot {
                 slot.mark_injected();
             }
             return Err(research_failure::<Q>(st, &caller.client_key, f).await);
@@ -168,7 +170,11 @@ fn quota_exceeded(wait: u64) -> ApiError {
 const GATEWAY_TIMEOUT_PAGE: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n";
 
 /// The answer of a research scenario switched on for the app (`reelbox_core::faults`).
-async fn research_failure<Q: Quota>(st: &AppState, client_key: &str, f: ResearchFailure) -> Response {
+async fn research_failure<Q: Quota>(
+    st: &AppState,
+    client_key: &str,
+    f: ResearchFailure,
+) -> Response {
     let now = st.now_for(client_key);
     match f {
         ResearchFailure::InternalCounted => {

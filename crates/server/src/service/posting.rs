@@ -184,8 +184,15 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     }
     Store::insert_publish_tx(&mut tx, &p).await?;
     if p.source == Source::PullFromUrl.as_str() {
-        Store::enqueue_job_tx(&mut tx, &ids::row_id(), "pull", &p.id, shared_now, shared_now)
-            .await?;
+        Store::enqueue_job_tx(
+            &mut tx,
+            &ids::row_id(),
+            "pull",
+            &p.id,
+            shared_now,
+            shared_now,
+        )
+        .await?;
     }
     if let Some(expires_at) = p.upload_expires_at {
         // An upload abandoned before its URL expires must not stay PROCESSING_UPLOAD for ever

@@ -172,9 +172,8 @@ pub async fn trigger(st: &AppState, t: WebhookTrigger) -> ApiResult<DeliveryList
                 e if e == events::PUBLICLY_AVAILABLE
                     || events::NO_LONGER_PUBLIC_SPELLINGS.contains(&e) =>
                 {
-                    let post = post_id.ok_or_else(|| {
-                        invalid(format!("{e} needs a publish that made a post"))
-                    })?;
+                    let post = post_id
+                        .ok_or_else(|| invalid(format!("{e} needs a publish that made a post")))?;
                     serde_json::json!({"publish_id": p.id, "post_id": post, "publish_type": kind})
                 }
                 _ => return Err(invalid(format!("unknown event {e}"))),
@@ -218,11 +217,8 @@ pub async fn resend(st: &AppState, delivery_id: &str) -> ApiResult<DeliveryView>
 }
 
 async fn write(st: &AppState, outbox: &Outbox) -> ApiResult<()> {
-    let mut conn = st.store.writer.acquire().await.map_err(ApiError::from)?;
-    let mut tx = conn
-        .begin()
-        .await
-        .map_err(|e| ApiError::internal(reelbox_store::StoreError::from(e)))?;
+    let mut conn = st.store.writer.acquire().await?;
+    let mut tx = conn.begin().await?;
     reelbox_store::Store::write_outbox_tx(&mut tx, outbox, st.now()).await?;
     tx.commit()
         .await
@@ -249,11 +245,7 @@ pub async fn attempts(st: &AppState, delivery_id: &str) -> ApiResult<AttemptList
 }
 
 /// Records what a forwarder (`reelbox listen`) saw of a delivery.
-pub async fn report(
-    st: &AppState,
-    delivery_id: &str,
-    r: AttemptReport,
-) -> ApiResult<AttemptView> {
+pub async fn report(st: &AppState, delivery_id: &str, r: AttemptReport) -> ApiResult<AttemptView> {
     let d = st
         .store
         .delivery(delivery_id)

@@ -7,7 +7,8 @@ use tokio::process::Command;
 
 use super::{CI, INIT};
 
-const FILE: &str = r#"{"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1}"#;
+const FILE: &str =
+    r#"{"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1}"#;
 
 async fn init(s: &reelbox_testkit::TestServer, token: &str) -> (u16, String) {
     let file: Value = serde_json::from_str(FILE).unwrap();
@@ -42,7 +43,11 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
     s.create_creator(json!({"username": "bea", "password": "correct horse"}))
         .await;
     let b = s
-        .mint(&key_b, "bea", &["user.info.basic", "video.publish", "video.upload"])
+        .mint(
+            &key_b,
+            "bea",
+            &["user.info.basic", "video.publish", "video.upload"],
+        )
         .await;
     let token_b = b["access_token"].as_str().unwrap().to_string();
     for who in ["alice", "bea"] {
@@ -61,13 +66,19 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
 
     // App A's clock moves 25 hours, through the command line.
     let out = Command::new(crate::probe_exe())
-        .args(["clock", "advance", "25h", "--app", &key_a, "--server", &s.base])
+        .args([
+            "clock", "advance", "25h", "--app", &key_a, "--server", &s.base,
+        ])
         .env("REELBOX_ADMIN_TOKEN", &s.admin_token)
         .env("REELBOX_LOG", "warn")
         .output()
         .await
         .expect("reelbox runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let moved: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(moved["client_key"], key_a.as_str());
     assert_eq!(moved["app_offset_ms"], 25 * 3600 * 1000);
@@ -86,10 +97,19 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
 
     // A's access token has expired on A's clock; B's still works and B's cap still holds.
     let (st, v) = s.call(&a.token, CI, None).await;
-    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (401, "access_token_invalid"));
-    assert_eq!(init(s, &token_b).await, (403, "spam_risk_too_many_posts".into()));
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (401, "access_token_invalid")
+    );
+    assert_eq!(
+        init(s, &token_b).await,
+        (403, "spam_risk_too_many_posts".into())
+    );
     let (st, v) = s.call(&token_b, CI, None).await;
-    assert_eq!((st, v["error"]["code"].as_str().unwrap()), (200, "spam_risk_too_many_posts"));
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (200, "spam_risk_too_many_posts")
+    );
 
     // A refreshes (its refresh token lives on) and posts again: its day has passed.
     let secret_a = a.app["client_secret"].as_str().unwrap();
@@ -106,7 +126,10 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
     assert_eq!(st, 200, "{r}");
     let fresh = r["access_token"].as_str().unwrap();
     assert_eq!(init(s, fresh).await, (200, "ok".into()));
-    assert_eq!(init(s, fresh).await, (403, "spam_risk_too_many_posts".into()));
+    assert_eq!(
+        init(s, fresh).await,
+        (403, "spam_risk_too_many_posts".into())
+    );
 
     // B's clock moves 25 hours too, over HTTP: now B's token expires and B's cap resets.
     let v = s
@@ -120,7 +143,11 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
     let (st, _) = s.call(&token_b, CI, None).await;
     assert_eq!(st, 401);
     let b2 = s
-        .mint(&key_b, "bea", &["user.info.basic", "video.publish", "video.upload"])
+        .mint(
+            &key_b,
+            "bea",
+            &["user.info.basic", "video.publish", "video.upload"],
+        )
         .await;
     assert_eq!(
         init(s, b2["access_token"].as_str().unwrap()).await,
@@ -142,9 +169,15 @@ async fn two_apps_clocks_move_apart_with_their_tokens_and_caps() {
 
     // Mistakes answer 400 in the control envelope.
     for (name, body) in [
-        ("unknown_app", json!({"advance_seconds": 60, "client_key": "no_such_app"})),
+        (
+            "unknown_app",
+            json!({"advance_seconds": 60, "client_key": "no_such_app"}),
+        ),
         ("freeze", json!({"freeze": true, "client_key": key_b})),
-        ("backwards", json!({"advance_seconds": -1, "client_key": key_b})),
+        (
+            "backwards",
+            json!({"advance_seconds": -1, "client_key": key_b}),
+        ),
     ] {
         let r = s
             .http

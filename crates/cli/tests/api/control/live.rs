@@ -85,15 +85,14 @@ async fn live_calls_show_the_deciding_rule_and_near_misses() {
     assert_eq!(refused["error"]["code"], "privacy_level_option_mismatch");
 
     // An unknown field: the hint names the field meant; the answer is what TikTok gives.
-    let field = w
-        .s
-        .http
-        .post(w.s.url(INIT))
-        .bearer_auth(&w.token)
-        .json(&json!({"post_info": {"privacy": "SELF_ONLY"}, "source_info": file}))
-        .send()
-        .await
-        .unwrap();
+    let field =
+        w.s.http
+            .post(w.s.url(INIT))
+            .bearer_auth(&w.token)
+            .json(&json!({"post_info": {"privacy": "SELF_ONLY"}, "source_info": file}))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(
         field.headers()["x-reelbox-hint"].to_str().unwrap(),
         "unknown field `post_info.privacy`: did you mean `privacy_level`?"
@@ -102,15 +101,14 @@ async fn live_calls_show_the_deciding_rule_and_near_misses() {
     insta::assert_json_snapshot!("live_unknown_field_answer", redact(field_body));
 
     // An unknown route: the same 404 envelope as before, with the route meant in the header.
-    let route = w
-        .s
-        .http
-        .post(w.s.url("/v2/post/publish/video/int/"))
-        .bearer_auth(&w.token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let route =
+        w.s.http
+            .post(w.s.url("/v2/post/publish/video/int/"))
+            .bearer_auth(&w.token)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
     assert_eq!(route.status(), 404);
     assert_eq!(
         route.headers()["x-reelbox-hint"].to_str().unwrap(),

@@ -61,7 +61,14 @@ async fn listen_forwards_signed_deliveries_and_trigger_and_resend_feed_it() {
 
     // A documented event for the real publish.
     let mut c = reelbox(&w.s);
-    c.args(["trigger", "post.publish.complete", "--app", &key, "--publish", &id]);
+    c.args([
+        "trigger",
+        "post.publish.complete",
+        "--app",
+        &key,
+        "--publish",
+        &id,
+    ]);
     let fired = run(c).await;
     let delivery = fired["deliveries"][0].clone();
     assert_eq!(delivery["event"], "post.publish.complete");
@@ -78,7 +85,14 @@ async fn listen_forwards_signed_deliveries_and_trigger_and_resend_feed_it() {
     assert_eq!(again["body"], delivery["body"]);
     assert_ne!(again["id"], delivery["id"]);
     let mut c = reelbox(&w.s);
-    c.args(["trigger", "authorization.removed", "--app", &key, "--username", "bob"]);
+    c.args([
+        "trigger",
+        "authorization.removed",
+        "--app",
+        &key,
+        "--username",
+        "bob",
+    ]);
     run(c).await;
 
     let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
@@ -115,9 +129,8 @@ async fn listen_forwards_signed_deliveries_and_trigger_and_resend_feed_it() {
     // forwarded one.
     let mut attempts = Value::Null;
     for _ in 0..200 {
-        attempts = w
-            .s
-            .admin(
+        attempts =
+            w.s.admin(
                 reqwest::Method::GET,
                 &format!("/_reelbox/webhooks/{delivery_id}/attempts"),
                 Value::Null,
@@ -132,7 +145,12 @@ async fn listen_forwards_signed_deliveries_and_trigger_and_resend_feed_it() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| (a["via"].as_str().unwrap().to_string(), a["status_code"].clone()))
+        .map(|a| {
+            (
+                a["via"].as_str().unwrap().to_string(),
+                a["status_code"].clone(),
+            )
+        })
         .collect();
     vias.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(
@@ -152,26 +170,24 @@ async fn listen_forwards_signed_deliveries_and_trigger_and_resend_feed_it() {
         json!({"client_key": key, "event": "authorization.removed", "username": "nobody"}),
         json!({"client_key": "no_such_app", "event": "authorization.removed"}),
     ] {
-        let r = w
-            .s
-            .http
-            .post(w.s.url("/_reelbox/webhooks/trigger"))
-            .bearer_auth(&w.s.admin_token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r =
+            w.s.http
+                .post(w.s.url("/_reelbox/webhooks/trigger"))
+                .bearer_auth(&w.s.admin_token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
         assert_eq!(r.status(), 400, "{body}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["code"], "invalid_param", "{v}");
     }
-    let r = w
-        .s
-        .http
-        .post(w.s.url("/_reelbox/webhooks/nothing/resend"))
-        .bearer_auth(&w.s.admin_token)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        w.s.http
+            .post(w.s.url("/_reelbox/webhooks/nothing/resend"))
+            .bearer_auth(&w.s.admin_token)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(r.status(), 404);
 }

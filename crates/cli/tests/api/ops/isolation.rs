@@ -265,7 +265,10 @@ async fn no_developer_watches_anothers_app_and_no_app_moves_anothers_clock() {
         .submit(
             "/developers",
             "/developers/signup",
-            &[("email", "nosy@example.com"), ("password", "a long password")],
+            &[
+                ("email", "nosy@example.com"),
+                ("password", "a long password"),
+            ],
         )
         .await;
     assert_eq!(p.status, 302);

@@ -95,7 +95,10 @@ async fn research_500_counts_against_the_quota_and_504_answers_html() {
         assert_eq!(st, 200, "{v}");
     }
     let (st, v) = r.s.call(&r.clt, USER, Some(body)).await;
-    assert_eq!((st, &v["error"]["code"]), (429, &json!("daily_quota_limit_exceeded")));
+    assert_eq!(
+        (st, &v["error"]["code"]),
+        (429, &json!("daily_quota_limit_exceeded"))
+    );
 }
 
 #[tokio::test]
@@ -130,9 +133,7 @@ async fn research_pagination_scenarios_as_a_client_sees_them() {
     let (_, p2) = r.s.call(&r.clt, QUERY, Some(next(first_page(), &p1))).await;
     scenario(&r, "research_search_id_expires", json!({})).await;
     for _ in 0..2 {
-        let (st, v) =
-            r.s.call(&r.clt, QUERY, Some(next(first_page(), &p2)))
-                .await;
+        let (st, v) = r.s.call(&r.clt, QUERY, Some(next(first_page(), &p2))).await;
         assert_eq!(st, 400, "{v}");
         assert_eq!(v["error"]["code"], "invalid_params");
         assert_eq!(v["error"]["message"], "Invalid search_id");
@@ -147,7 +148,9 @@ async fn research_pagination_scenarios_as_a_client_sees_them() {
         assert_eq!(st, 429, "{v}");
         assert_eq!(v["error"]["code"], "daily_quota_limit_exceeded");
     }
-    let (st, v) = r.s.call(&r.clt, USER, Some(json!({"username": "user1_0"}))).await;
+    let (st, v) =
+        r.s.call(&r.clt, USER, Some(json!({"username": "user1_0"})))
+            .await;
     assert_eq!(st, 429, "{v}");
     insta::assert_json_snapshot!("research_scenario_quota_midrun", shape(v));
 }

@@ -428,7 +428,9 @@ async fn the_inspector_shows_a_refusal_and_a_near_miss_live() {
         json!({"privacy_level_options": ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS"]}),
     )
     .await;
-    let t = w.s.mint(&key, "alice", &["video.publish", "video.upload"]).await;
+    let t =
+        w.s.mint(&key, "alice", &["video.publish", "video.upload"])
+            .await;
     let token = t["access_token"].as_str().unwrap();
 
     page.goto(w.s.url(&format!("/developers/apps/{key}/inspector")))
@@ -450,11 +452,15 @@ async fn the_inspector_shows_a_refusal_and_a_near_miss_live() {
         w.s.call(
             token,
             "/v2/post/publish/video/init/",
-            Some(json!({"post_info": {"privacy_level": "PUBLIC_TO_EVERYONE"}, "source_info": file})),
+            Some(
+                json!({"post_info": {"privacy_level": "PUBLIC_TO_EVERYONE"}, "source_info": file}),
+            ),
         )
         .await;
     assert_eq!(st, 403, "{v}");
-    let (st, _) = w.s.call(token, "/v2/post/publish/video/int/", Some(json!({}))).await;
+    let (st, _) =
+        w.s.call(token, "/v2/post/publish/video/int/", Some(json!({})))
+            .await;
     assert_eq!(st, 404);
 
     let rows_js = "JSON.stringify(Array.from(document.querySelectorAll('#live-calls tr.call')).map(r => r.textContent))";

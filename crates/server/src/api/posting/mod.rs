@@ -24,17 +24,15 @@ pub async fn rate_limit(
         limit,
         st.now_for(&caller.client_key),
     )
-        .await
-        .map_err(|wait| {
-            let mut e = ApiError::new(
-                reelbox_wire::ErrorCode::RateLimitExceeded,
-                format!(
-                    "Rate limit of {limit} requests per minute exceeded for this access token."
-                ),
-            );
-            e.retry_after = Some(wait);
-            e
-        })
+    .await
+    .map_err(|wait| {
+        let mut e = ApiError::new(
+            reelbox_wire::ErrorCode::RateLimitExceeded,
+            format!("Rate limit of {limit} requests per minute exceeded for this access token."),
+        );
+        e.retry_after = Some(wait);
+        e
+    })
 }
 
 /// The caller's creator.

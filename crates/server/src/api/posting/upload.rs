@@ -128,7 +128,9 @@ pub async fn put_chunk(
     let total = p.video_size.unwrap_or(0).max(0) as u64;
     let progress = Some(progress_of(&p));
     // An expired URL says so first, although the expiry also failed the upload.
-    if p.upload_expires_at.is_some_and(|t| st.now_for(&p.client_key) > t) {
+    if p.upload_expires_at
+        .is_some_and(|t| st.now_for(&p.client_key) > t)
+    {
         return reply(
             StatusCode::FORBIDDEN,
             progress,

@@ -128,8 +128,7 @@ pub async fn video_query(
     let cursor = cursor_index(body.cursor)?;
     let now = st.now();
     let random = body.is_random.unwrap_or(false);
-    if cursor > 0 && faults::research_scenario(&st, "research_invalid_cursor", &caller.client_key)
-    {
+    if cursor > 0 && faults::research_scenario(&st, "research_invalid_cursor", &caller.client_key) {
         slot.mark_injected();
         return Err(invalid("Invalid count or cursor"));
     }

@@ -47,11 +47,13 @@ impl Store {
     /// Ages a search of this client past any lifetime (the `research_search_id_expires`
     /// scenario).
     pub async fn expire_search(&self, id: &str, client_key: &str) -> Result<()> {
-        sqlx::query("UPDATE research_searches SET created_at = 0 WHERE id = $1 AND client_key = $2")
-            .bind(id)
-            .bind(client_key)
-            .execute(&mut *self.writer.acquire().await?)
-            .await?;
+        sqlx::query(
+            "UPDATE research_searches SET created_at = 0 WHERE id = $1 AND client_key = $2",
+        )
+        .bind(id)
+        .bind(client_key)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
         Ok(())
     }
 
