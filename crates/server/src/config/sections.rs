@@ -378,6 +378,8 @@ pub struct Inspector {
     pub buffer: usize,
     /// Streams open at once on this node; one more is refused with 429 until one closes.
     pub max_streams: usize,
+    /// How often a `reelbox listen` stream looks for new webhook deliveries, in milliseconds.
+    pub listen_poll_ms: u64,
 }
 
 impl Default for Inspector {
@@ -385,6 +387,7 @@ impl Default for Inspector {
         Inspector {
             buffer: 256,
             max_streams: 32,
+            listen_poll_ms: 250,
         }
     }
 }

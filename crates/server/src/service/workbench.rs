@@ -20,8 +20,6 @@ use crate::service::inspect::delivery_view;
 use crate::service::live::{LiveStream, permit, sse};
 use crate::state::AppState;
 
-/// How often a listener's stream looks for new deliveries.
-const POLL: Duration = Duration::from_millis(250);
 /// How far back each look reaches: a delivery's row may commit a little after its `created_at`.
 const LOOKBACK_MS: i64 = 5_000;
 /// Deliveries read per look.
@@ -37,6 +35,7 @@ pub async fn stream(st: &AppState, q: DeliveryLiveQuery) -> ApiResult<LiveStream
     let secret = st.client_secret(&app.client_key, app.secret_generation);
     let permit = permit(st)?;
     let state = Listen {
+        poll: Duration::from_millis(st.cfg.inspector.listen_poll_ms.max(10)),
         opened: st.now(),
         st: st.clone(),
         q,
@@ -55,7 +54,7 @@ pub async fn stream(st: &AppState, q: DeliveryLiveQuery) -> ApiResult<LiveStream
                 return Some((Ok(event), l));
             }
             tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
+                _ = tokio::time::sleep(l.poll) => {}
                 _ = l.st.stopping.cancelled() => return None,
             }
             l.look().await;
@@ -68,6 +67,8 @@ struct Listen {
     st: AppState,
     q: DeliveryLiveQuery,
     secret: String,
+    /// How often the deliveries table is read (`inspector.listen_poll_ms`).
+    poll: Duration,
     /// When the stream opened: nothing queued before is sent.
     opened: i64,
     /// Ids already sent, with their `created_at`, while they are inside the look-back window.
