@@ -69,3 +69,65 @@ fn call_event(c: &Arc<LiveCall>) -> Event {
         .id(c.log_id.clone())
         .data(serde_json::to_string(&**c).unwrap_or_default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+
+    fn call(n: usize) -> LiveCall {
+        LiveCall {
+            client_key: Some("k".into()),
+            created_at: 0,
+            username: None,
+            endpoint: format!("/v2/call/{n}/"),
+            error_code: "ok".into(),
+            hint: None,
+            injected: false,
+            latency_ms: 0,
+            log_id: format!("L{n}"),
+            method: "POST".into(),
+            outcome: "served".into(),
+            status: 200,
+            summary: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_falls_behind_skips_the_oldest_calls_and_is_told_how_many() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = crate::config::Config {
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        };
+        cfg.inspector.buffer = 2;
+        let (st, _) = crate::boot::build_state(cfg).await.unwrap();
+        let mut body = stream(&st, LiveQuery::default())
+            .unwrap()
+            .into_response()
+            .into_body();
+        // Five calls before the reader reads anything: the ring holds the last two.
+        for n in 0..5 {
+            st.live.send(Arc::new(call(n))).unwrap();
+        }
+        let mut text = String::new();
+        while text.matches("event: ").count() < 3 {
+            let frame = body.frame().await.unwrap().unwrap();
+            if let Ok(data) = frame.into_data() {
+                text.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+        let events: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .collect();
+        assert_eq!(events, ["lagged", "call", "call"], "{text}");
+        assert!(text.contains(r#"{"skipped":3}"#), "{text}");
+        assert!(
+            text.contains("/v2/call/3/") && text.contains("/v2/call/4/"),
+            "{text}"
+        );
+        st.store.close().await;
+    }
+}
