@@ -34,6 +34,11 @@ st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $TOKEN" -
 echo "== Research API (client token)"
 st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $CLIENT_TOKEN" --include-path-regex '^/(v2/research|reelbox/v1)/' "${common[@]}"
 echo "== control API (admin token)"
-st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox' --exclude-path-regex '^/_reelbox/(seed|clock|reset|snapshot)' "${common[@]}"
+st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox' --exclude-path-regex '^/_reelbox/(seed|clock|reset|snapshot|calls/live|webhooks/live)' "${common[@]}"
+# The live streams (the inspector's, `reelbox listen`'s) stay open until its reader leaves, which a fuzzer never does: its
+# queries and refusals are fuzzed without the admin token (every answer is the envelope's 401);
+# the streams themselves are covered by the behaviour suite (control::live, control::workbench).
+echo "== control API streams (no token)"
+st run "http://127.0.0.1:$PORT/openapi.json" --include-path-regex '^/_reelbox/(calls|webhooks)/live$' "${common[@]}"
 echo "== control API for test suites (last: a reset empties what the runs above used)"
 st run "http://127.0.0.1:$PORT/openapi.json" -H "Authorization: Bearer $ADMIN" --include-path-regex '^/_reelbox/(reset|snapshot|seed/apply)' "${common[@]}"

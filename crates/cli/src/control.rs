@@ -68,6 +68,23 @@ impl Target {
         Ok(self)
     }
 
+    /// The server's base URL and the admin token, for what only a connection can do (streams).
+    pub fn network(&self) -> anyhow::Result<(String, String)> {
+        let base = self
+            .server
+            .clone()
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+            .trim_end_matches('/')
+            .to_string();
+        let token = match &self.admin_token {
+            Some(t) => t.clone(),
+            None => std::fs::read_to_string("reelbox-data/admin-token")
+                .map(|s| s.trim().to_string())
+                .context("no admin token: pass --admin-token, set REELBOX_ADMIN_TOKEN, or run where ./reelbox-data/admin-token exists")?,
+        };
+        Ok((base, token))
+    }
+
     fn is_direct(&self) -> bool {
         self.data_dir.is_some() || self.database_url.is_some()
     }
@@ -160,18 +177,7 @@ impl ControlClient {
                 stop,
             });
         }
-        let base = target
-            .server
-            .clone()
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
-            .trim_end_matches('/')
-            .to_string();
-        let token = match &target.admin_token {
-            Some(t) => t.clone(),
-            None => std::fs::read_to_string("reelbox-data/admin-token")
-                .map(|s| s.trim().to_string())
-                .context("no admin token: pass --admin-token, set REELBOX_ADMIN_TOKEN, or run where ./reelbox-data/admin-token exists")?,
-        };
+        let (base, token) = target.network()?;
         Ok(ControlClient::Network {
             base,
             token,

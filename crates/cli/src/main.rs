@@ -5,6 +5,7 @@ use std::path::PathBuf;
 mod ca;
 mod client;
 mod control;
+mod listen;
 mod migrate;
 mod seed;
 mod testing;
@@ -51,6 +52,42 @@ enum Cmd {
     Clock {
         #[command(subcommand)]
         cmd: ClockCmd,
+    },
+    /// Forward an app's webhooks to a local URL, with TikTok's body and signature:
+    /// `reelbox listen --forward-to http://localhost:3000/hooks --app KEY`.
+    Listen {
+        #[arg(long)]
+        forward_to: String,
+        #[arg(long = "app")]
+        app: String,
+        /// Only these events, comma-separated.
+        #[arg(long)]
+        events: Option<String>,
+        /// Stop after this many deliveries.
+        #[arg(long)]
+        max: Option<usize>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Fire a documented webhook event for a real publish or grant of the app:
+    /// `reelbox trigger post.publish.complete --app KEY --publish ID`.
+    Trigger {
+        event: String,
+        #[arg(long = "app")]
+        app: String,
+        #[arg(long = "publish")]
+        publish_id: Option<String>,
+        /// The creator whose grant `authorization.removed` is about.
+        #[arg(long)]
+        username: Option<String>,
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Send a past webhook delivery again.
+    Resend {
+        delivery_id: String,
+        #[command(flatten)]
+        target: Target,
     },
     /// Inject faults and switch on scenarios (sandbox mode).
     Fault {
@@ -249,14 +286,21 @@ enum TokenCmd {
 
 #[derive(Subcommand)]
 enum ClockCmd {
-    /// Show the server's time.
+    /// Show the server's time (with `--app`, that app's).
     Show {
+        /// An app's own clock.
+        #[arg(long = "app")]
+        app: Option<String>,
         #[command(flatten)]
         target: Target,
     },
-    /// Move the clock forward, e.g. `25h`, `90m`, `366d`, `30s`.
+    /// Move the clock forward, e.g. `25h`, `90m`, `366d`, `30s`; with `--app KEY` only that
+    /// app's clock moves.
     Advance {
         by: String,
+        /// Move only this app's clock.
+        #[arg(long = "app")]
+        app: Option<String>,
         #[command(flatten)]
         target: Target,
     },
@@ -475,16 +519,71 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(&target.call(Call::post("/_reelbox/tokens", &req)?).await?)
         }
         Cmd::Clock { cmd } => match cmd {
-            ClockCmd::Show { target } => print(&target.call(Call::get("/_reelbox/clock")).await?),
-            ClockCmd::Advance { by, target } => {
+            ClockCmd::Show { app, target } => {
+                let path = match app {
+                    Some(k) => format!("/_reelbox/clock?client_key={k}"),
+                    None => "/_reelbox/clock".into(),
+                };
+                print(&target.call(Call::get(&path)).await?)
+            }
+            ClockCmd::Advance { by, app, target } => {
                 let req = ClockChange {
                     advance_seconds: Some(parse_duration(&by)?),
+                    client_key: app,
                     ..Default::default()
                 };
                 print(&target.call(Call::post("/_reelbox/clock", &req)?).await?)
             }
         },
         Cmd::Fault { cmd } => fault(cmd).await,
+        Cmd::Listen {
+            forward_to,
+            app,
+            events,
+            max,
+            target,
+        } => {
+            listen::run(
+                listen::Listen {
+                    forward_to,
+                    app,
+                    events,
+                    max,
+                },
+                &target,
+            )
+            .await
+        }
+        Cmd::Trigger {
+            event,
+            app,
+            publish_id,
+            username,
+            target,
+        } => {
+            let req = reelbox_wire::control::WebhookTrigger {
+                client_key: app,
+                event,
+                publish_id,
+                username,
+            };
+            print(
+                &target
+                    .call(Call::post("/_reelbox/webhooks/trigger", &req)?)
+                    .await?,
+            )
+        }
+        Cmd::Resend {
+            delivery_id,
+            target,
+        } => print(
+            &target
+                .call(Call::post(
+                    format!("/_reelbox/webhooks/{delivery_id}/resend"),
+                    &serde_json::json!({}),
+                )?)
+                .await?,
+        ),
         Cmd::Seed { cmd: None, args } => seed::run(args).await,
         Cmd::Seed { cmd: Some(cmd), .. } => print(&testing::seed(cmd).await?),
         Cmd::Reset { target } => print(&testing::reset(target).await?),

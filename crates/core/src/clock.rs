@@ -95,9 +95,57 @@ impl Clock for MovableClock {
     }
 }
 
+/// Per-app offsets on top of the shared clock: an app's tokens, caps, windows and upload URLs
+/// follow its own time, so test suites sharing one server move only their apps. The offsets
+/// live in the database; each node holds a copy reloaded with the shared clock.
+#[derive(Debug, Default)]
+pub struct AppClocks {
+    offsets: std::sync::RwLock<std::collections::HashMap<String, i64>>,
+}
+
+impl AppClocks {
+    /// How far the app's clock runs ahead of the shared one (0 for an app never moved).
+    pub fn offset(&self, client_key: &str) -> i64 {
+        self.offsets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(client_key)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The app's time, given the shared clock's.
+    pub fn now_for(&self, client_key: &str, shared_now: i64) -> i64 {
+        shared_now.saturating_add(self.offset(client_key))
+    }
+
+    /// Replaces every offset (after reading them from the database).
+    pub fn replace(&self, offsets: impl IntoIterator<Item = (String, i64)>) {
+        *self.offsets.write().unwrap_or_else(|e| e.into_inner()) = offsets.into_iter().collect();
+    }
+
+    /// Sets one app's offset (the node that moved it knows at once).
+    pub fn set(&self, client_key: &str, offset_ms: i64) {
+        self.offsets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(client_key.to_string(), offset_ms);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_app_clock_moves_only_its_app() {
+        let c = AppClocks::default();
+        c.set("a", 90_000_000);
+        assert_eq!(c.now_for("a", 1_000), 90_001_000);
+        assert_eq!(c.now_for("b", 1_000), 1_000);
+        c.replace([("b".to_string(), 5)]);
+        assert_eq!((c.offset("a"), c.offset("b")), (0, 5));
+    }
 
     #[test]
     fn advance_moves_time_and_freeze_holds_it() {

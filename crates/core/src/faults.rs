@@ -43,7 +43,54 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "revoke_midway",
         "The creator revokes the app right after the first accepted chunk: the publish fails with auth_removed and authorization.removed is sent.",
     ),
+    (
+        "research_500_counts_quota",
+        "The next research request answers 500 internal_error and still counts one request against the app's daily quota.",
+    ),
+    (
+        "research_504_html",
+        "The next research request answers 504 with an HTML gateway page instead of TikTok's JSON envelope (not counted).",
+    ),
+    (
+        "research_invalid_cursor",
+        "The next video/query page after the first (cursor > 0) answers 400 invalid_params \"Invalid count or cursor\"; asking again goes on.",
+    ),
+    (
+        "research_short_pages",
+        "The next `times` video/query pages hold about half of max_count videos while has_more stays true; the cursor still leads on without gaps.",
+    ),
+    (
+        "research_search_id_expires",
+        "The search_id of the next video/query page that carries one expires before it is answered: that page and every later one answer 400 \"Invalid search_id\".",
+    ),
+    (
+        "research_quota_midrun",
+        "The app's daily research quota runs out at the next research request: it and every one after answer 429 daily_quota_limit_exceeded until 00:00 UTC.",
+    ),
 ];
+
+/// What a research scenario does to a request at the gate (the page scenarios act in
+/// `video/query` itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResearchFailure {
+    /// `research_500_counts_quota`.
+    InternalCounted,
+    /// `research_504_html`.
+    GatewayTimeoutHtml,
+    /// `research_quota_midrun`.
+    QuotaReached,
+}
+
+impl ResearchFailure {
+    const ALL: [(ResearchFailure, &'static str); 3] = [
+        (
+            ResearchFailure::InternalCounted,
+            "research_500_counts_quota",
+        ),
+        (ResearchFailure::GatewayTimeoutHtml, "research_504_html"),
+        (ResearchFailure::QuotaReached, "research_quota_midrun"),
+    ];
+}
 
 #[derive(Default)]
 pub struct Faults {
@@ -116,11 +163,50 @@ impl Faults {
         Some(spec)
     }
 
+    /// The gate-level research scenario switched on for this app, taking one use of it.
+    pub fn research_failure(&self, client_key: &str, now: i64) -> Option<ResearchFailure> {
+        if self.is_empty() {
+            return None;
+        }
+        ResearchFailure::ALL.iter().find_map(|(f, name)| {
+            self.take(&format!("scenario:{name}"), client_key, None, now)
+                .map(|_| *f)
+        })
+    }
+
     /// Marks a publish as held by a scenario; false when it already was.
     pub fn hold_once(&self, publish_id: &str) -> bool {
         self.held
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(publish_id.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(name: &str, key: Option<&str>) -> FaultSpec {
+        serde_json::from_value(serde_json::json!({"scenario": name, "client_key": key})).unwrap()
+    }
+
+    #[test]
+    fn a_research_scenario_applies_once_and_only_to_its_app() {
+        let f = Faults::default();
+        f.add(scenario("research_504_html", Some("a")), 0);
+        assert_eq!(f.research_failure("b", 1), None);
+        assert_eq!(
+            f.research_failure("a", 1),
+            Some(ResearchFailure::GatewayTimeoutHtml)
+        );
+        assert_eq!(f.research_failure("a", 2), None);
+    }
+
+    #[test]
+    fn every_research_failure_is_a_listed_scenario() {
+        for (_, name) in ResearchFailure::ALL {
+            assert!(SCENARIOS.iter().any(|(n, _)| *n == name), "{name}");
+        }
     }
 }

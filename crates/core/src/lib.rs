@@ -7,6 +7,7 @@ pub mod compat;
 pub mod error;
 pub mod faults;
 pub mod form;
+pub mod hints;
 pub mod ids;
 pub mod lists;
 pub mod moderation;

@@ -107,6 +107,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         faults: Default::default(),
         calls: crate::state::calllog::CallLog::start(store),
         research_tally: Default::default(),
+        app_clocks: Default::default(),
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),
@@ -115,6 +116,10 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
             crate::state::ids::install();
             Arc::new(reelbox_core::ids::SeededIds::new(seed))
         }),
+        hints: crate::api::hints::table(),
+        live: tokio::sync::broadcast::channel(cfg.inspector.buffer.max(1)).0,
+        live_streams: Arc::new(tokio::sync::Semaphore::new(cfg.inspector.max_streams)),
+        stopping: CancellationToken::new(),
         cfg,
     }));
     st.load_clock().await?;
@@ -242,7 +247,7 @@ pub async fn start(mut cfg: Config) -> anyhow::Result<(Handle, Started)> {
     }
     crate::service::sweeper::arm(&st).await?;
     crate::sandbox::testing::at_start(&st).await?;
-    let shutdown = CancellationToken::new();
+    let shutdown = st.stopping.clone();
     let jobs = TaskTracker::new();
     let mut loops = vec![tokio::spawn(crate::jobs::worker::run(
         st.clone(),

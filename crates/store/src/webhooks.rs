@@ -114,4 +114,69 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
+
+    /// The app's deliveries created at or after `since`, oldest first (a listener's poll).
+    pub async fn deliveries_since(
+        &self,
+        client_key: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        Ok(sqlx::query_as(sql!(
+            "SELECT {COLUMNS} FROM webhook_deliveries WHERE client_key = $1 AND created_at >= $2 ORDER BY created_at, id LIMIT $3"
+        ))
+        .bind(client_key)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    pub async fn insert_attempt(&self, a: &Attempt) -> Result<()> {
+        sqlx::query("INSERT INTO webhook_attempts (id, delivery_id, client_key, via, url, status_code, error, latency_ms, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+            .bind(&a.id)
+            .bind(&a.delivery_id)
+            .bind(&a.client_key)
+            .bind(&a.via)
+            .bind(&a.url)
+            .bind(a.status_code)
+            .bind(&a.error)
+            .bind(a.latency_ms)
+            .bind(a.created_at)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
+        Ok(())
+    }
+
+    /// An app's latest attempts, newest first.
+    pub async fn attempts_of_app(&self, client_key: &str, limit: i64) -> Result<Vec<Attempt>> {
+        Ok(sqlx::query_as("SELECT id, delivery_id, client_key, via, url, status_code, error, latency_ms, created_at FROM webhook_attempts WHERE client_key = $1 ORDER BY created_at DESC, id DESC LIMIT $2")
+            .bind(client_key)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    /// A delivery's attempts, oldest first (bounded: a delivery is retried for days at most).
+    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<Attempt>> {
+        Ok(sqlx::query_as("SELECT id, delivery_id, client_key, via, url, status_code, error, latency_ms, created_at FROM webhook_attempts WHERE delivery_id = $1 ORDER BY created_at, id LIMIT 1000")
+            .bind(delivery_id)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
+/// One attempt at a delivery: by the server (`server`) or forwarded by `reelbox listen`
+/// (`listen`).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow, serde::Serialize)]
+pub struct Attempt {
+    pub id: String,
+    pub delivery_id: String,
+    pub client_key: String,
+    pub via: String,
+    pub url: String,
+    pub status_code: Option<i64>,
+    pub error: Option<String>,
+    pub latency_ms: i64,
+    pub created_at: i64,
 }

@@ -7,11 +7,13 @@ use crate::posting::PrivacyLevel;
 
 mod inspect;
 mod moderation;
+mod live;
 mod read_side;
 mod testing;
 
 pub use inspect::*;
 pub use moderation::*;
+pub use live::*;
 pub use read_side::*;
 pub use testing::*;
 
@@ -202,6 +204,21 @@ pub struct ClockView {
     /// Offset from the system clock, milliseconds.
     pub offset_ms: i64,
     pub frozen: bool,
+    /// The app whose clock this is, when one was asked for (`?client_key=`, or a change with
+    /// `client_key`); `now` is then that app's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key: Option<String>,
+    /// How far that app's clock runs ahead of the shared one, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_offset_ms: Option<i64>,
+}
+
+/// `GET /_reelbox/clock` query.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClockQuery {
+    /// Show this app's clock.
+    pub client_key: Option<String>,
 }
 
 /// Body of `POST /_reelbox/clock`.
@@ -212,9 +229,13 @@ pub struct ClockChange {
     /// `true` stops the clock where it is, `false` lets it run again.
     #[serde(default)]
     pub freeze: Option<bool>,
-    /// Back to the system clock.
+    /// Back to the system clock (with `client_key`: that app back on the shared clock).
     #[serde(default)]
     pub reset: Option<bool>,
+    /// Move only this app's clock (`advance_seconds`, `reset`): its tokens, caps, rate windows,
+    /// upload URLs and webhook times follow it; other apps keep the shared time.
+    #[serde(default)]
+    pub client_key: Option<String>,
 }
 
 /// A fault to inject (`POST /_reelbox/faults`).

@@ -35,9 +35,14 @@ fn scope_of(field: &str) -> &'static str {
 
 /// The per-app limit of a Display endpoint (sliding minute).
 async fn limit(st: &AppState, caller: &Caller, endpoint: &'static str) -> ApiResult<()> {
-    st.rate_check(&caller.client_key, endpoint, st.cfg.limits.rate_display)
-        .await
-        .map_err(ApiError::rate_limited)
+    st.rate_check(
+        &caller.client_key,
+        endpoint,
+        st.cfg.limits.rate_display,
+        st.now_for(&caller.client_key),
+    )
+    .await
+    .map_err(ApiError::rate_limited)
 }
 
 /// A UUID-shaped id stable for (developer, creator): the same across a developer's apps.

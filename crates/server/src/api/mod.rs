@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 pub mod control;
 pub mod display;
+pub mod hints;
 pub mod metrics;
 pub mod native;
 pub mod oauth;
@@ -92,6 +93,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::publishes::delete_video))
         .routes(routes!(crate::api::control::inspect::get_webhooks))
         .routes(routes!(crate::api::control::inspect::get_calls))
+        .routes(routes!(crate::api::control::inspect::live_calls))
+        .routes(routes!(crate::api::control::workbench::live_deliveries))
+        .routes(routes!(crate::api::control::workbench::trigger))
+        .routes(routes!(crate::api::control::workbench::resend))
+        .routes(routes!(
+            crate::api::control::workbench::attempts,
+            crate::api::control::workbench::report_attempt
+        ))
         .routes(routes!(
             crate::api::control::faults::post_fault,
             crate::api::control::faults::get_faults,

@@ -51,6 +51,7 @@ pub struct Config {
     pub moderation: Moderation,
     pub renditions: Renditions,
     pub testing: Testing,
+    pub inspector: Inspector,
 }
 
 impl Default for Config {
@@ -76,6 +77,7 @@ impl Default for Config {
             moderation: Moderation::default(),
             renditions: Renditions::default(),
             testing: Testing::default(),
+            inspector: Inspector::default(),
         }
     }
 }

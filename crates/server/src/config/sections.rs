@@ -438,3 +438,27 @@ impl Default for Testing {
         }
     }
 }
+
+/// The live inspector (`GET /_reelbox/calls/live`, the portal's and the admin's inspector
+/// pages): calls as they are answered, over server-sent events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Inspector {
+    /// Calls held for a slow reader; one that falls further behind skips the oldest and is told
+    /// how many (a `lagged` event), so no reader grows the node's memory.
+    pub buffer: usize,
+    /// Streams open at once on this node; one more is refused with 429 until one closes.
+    pub max_streams: usize,
+    /// How often a `reelbox listen` stream looks for new webhook deliveries, in milliseconds.
+    pub listen_poll_ms: u64,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Inspector {
+            buffer: 256,
+            max_streams: 32,
+            listen_poll_ms: 250,
+        }
+    }
+}

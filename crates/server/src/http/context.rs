@@ -10,8 +10,9 @@ use axum::response::Response;
 use reelbox_core::compat::Leniency;
 use reelbox_store::calls::ApiCall;
 
-use crate::http::error::{CodeMark, LOG_ID};
+use crate::http::error::{CodeMark, LOG_ID, MessageMark};
 use crate::state::AppState;
+use reelbox_wire::control::LiveCall;
 
 /// Filled by the auth extractors so the call log knows which app and creator called.
 #[derive(Clone, Default)]
@@ -28,6 +29,8 @@ pub struct CallWho {
     pub lenient: Vec<Leniency>,
     /// The host the client addressed, when the call came through interception.
     pub intercepted: Option<String>,
+    /// A near miss (the route or field the request probably meant): the `X-Reelbox-Hint` header.
+    pub hint: Option<String>,
 }
 
 impl CallSlot {
@@ -81,6 +84,13 @@ impl CallSlot {
             .intercepted
             .clone()
     }
+    /// Notes a near miss; the first one noted is kept.
+    pub fn hint(&self, hint: String) {
+        let mut w = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if w.hint.is_none() {
+            w.hint = Some(hint);
+        }
+    }
     pub fn mark_injected(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).injected = true;
     }
@@ -115,6 +125,9 @@ async fn answer_in_context(st: AppState, mut req: Request, next: Next) -> Respon
         slot.0.lock().unwrap_or_else(|e| e.into_inner()).intercepted = Some(host.0.to_string());
     }
     req.extensions_mut().insert(slot.clone());
+    if st.sandbox() && st.hints.knows_body(&path) {
+        req.extensions_mut().insert(BodyHints(st.clone()));
+    }
     let answer = async {
         let resp = match crate::http::limits::refuse_oversized_headers(&st, &req) {
             Some(refused) => refused,
@@ -152,7 +165,45 @@ async fn answer_in_context(st: AppState, mut req: Request, next: Next) -> Respon
     let kept = path.starts_with("/v2/")
         || path.starts_with(crate::http::surface::NATIVE_PREFIX)
         || (path == crate::http::limits::UPLOAD_PATH && slot.has_lenient());
-    let who = kept.then(|| slot.take()).filter(|w| w.client_key.is_some());
+    let who = kept.then(|| slot.take());
+    let hint = who
+        .as_ref()
+        .and_then(|w| w.hint.clone())
+        .or_else(|| slot.take().hint);
+    if let Some(v) = hint.as_deref().and_then(|h| HeaderValue::from_str(h).ok()) {
+        resp.headers_mut().insert(HINT_HEADER, v);
+    }
+    if kept && st.live.receiver_count() > 0 {
+        let (client_key, creator_id, summary, injected) =
+            who.as_ref().map_or_else(Default::default, |w| {
+                (
+                    w.client_key.clone(),
+                    w.creator_id.clone(),
+                    w.summary.clone(),
+                    w.injected,
+                )
+            });
+        let message = resp.extensions().get::<MessageMark>().map(|m| m.0.clone());
+        let live = LiveCall {
+            client_key,
+            created_at: st.now(),
+            username: None,
+            endpoint: bounded(path.clone(), MAX_LOGGED_ENDPOINT),
+            error_code: code.to_string(),
+            hint: hint.clone(),
+            injected,
+            latency_ms: latency_ms.round() as i64,
+            log_id: log_id.clone(),
+            method: method.to_string(),
+            outcome: outcome(resp.status().as_u16(), message.as_deref()),
+            status: resp.status().as_u16() as i64,
+            summary: summary
+                .map(|s| bounded(s, MAX_LIVE_SUMMARY))
+                .unwrap_or_default(),
+        };
+        crate::state::live::publish(&st, live, creator_id).await;
+    }
+    let who = who.filter(|w| w.client_key.is_some());
     if let Some(who) = who {
         let call = ApiCall {
             id: reelbox_core::ids::ordered_row_id(),
@@ -174,6 +225,30 @@ async fn answer_in_context(st: AppState, mut req: Request, next: Next) -> Respon
         st.calls.record(call);
     }
     resp
+}
+
+/// The answer header that names a near miss; TikTok's body is never changed for it.
+pub const HINT_HEADER: &str = "x-reelbox-hint";
+
+/// What the live inspector shows of a request's summary.
+const MAX_LIVE_SUMMARY: usize = 2048;
+
+/// Marks an error answer that must reach the client as it is, not rewritten into the envelope
+/// (a scenario reproducing a gateway's HTML page).
+#[derive(Clone, Copy)]
+pub struct Verbatim;
+
+/// Lets a body extractor measure the body's fields against the endpoint's (`WireJson`).
+#[derive(Clone)]
+pub struct BodyHints(pub AppState);
+
+/// The rule that decided a call, in plain words.
+fn outcome(status: u16, message: Option<&str>) -> String {
+    match message {
+        Some(m) if status >= 400 => format!("refused: {m}"),
+        _ if status >= 400 => format!("refused with HTTP {status}"),
+        _ => "served".into(),
+    }
 }
 
 /// What the call log keeps of an endpoint path (routed paths are far shorter).
@@ -217,7 +292,8 @@ async fn into_envelope(path: &str, resp: Response) -> Response {
         .is_some_and(|v| v.starts_with("application/json"));
     // The consent page under /v2/auth/ answers its own errors as HTML pages.
     let page = surface == Surface::Pages || path.starts_with("/v2/auth/");
-    if page || is_json || !(status.is_client_error() || status.is_server_error()) {
+    let verbatim = resp.extensions().get::<Verbatim>().is_some();
+    if page || is_json || verbatim || !(status.is_client_error() || status.is_server_error()) {
         return resp;
     }
     let body = resp

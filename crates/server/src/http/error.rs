@@ -21,6 +21,10 @@ pub fn current_log_id() -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct CodeMark(pub ErrorCode);
 
+/// Marks an error response with its message, the rule in plain words, for the live inspector.
+#[derive(Debug, Clone)]
+pub struct MessageMark(pub std::sync::Arc<str>);
+
 /// A wire error: the code, a message safe for the client, and optionally the internal cause that
 /// is only logged (with the log id).
 #[derive(Debug)]
@@ -106,6 +110,7 @@ impl IntoResponse for ApiError {
             tracing::error!(log_id = %log_id, code = %self.code, error = %format!("{cause:#}"), "request failed");
         }
         let status = self.status();
+        let mark = MessageMark(self.message.as_str().into());
         let body = Envelope {
             data: serde_json::json!({}),
             error: ErrorBody {
@@ -115,6 +120,7 @@ impl IntoResponse for ApiError {
             },
         };
         let mut resp = json_response(status, &body);
+        resp.extensions_mut().insert(mark);
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {

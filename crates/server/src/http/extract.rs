@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use reelbox_wire::ErrorCode;
 use serde::de::DeserializeOwned;
 
+use crate::http::context::{BodyHints, CallSlot};
 use crate::http::error::ApiError;
 
 /// Which "bad request" code an endpoint family speaks.
@@ -45,10 +46,22 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let watch = req
+            .extensions()
+            .get::<BodyHints>()
+            .cloned()
+            .zip(req.extensions().get::<CallSlot>().cloned())
+            .map(|(h, slot)| (h, slot, req.uri().path().to_string()));
         let WireBytes(bytes, _) = WireBytes::<D>::from_request(req, state).await?;
-        parse_json_body::<T>(&bytes)
-            .map(|v| WireJson(v, std::marker::PhantomData))
-            .map_err(|m| ApiError::new(D::INVALID, m))
+        let parsed = parse_json_body::<T>(&bytes).map_err(|m| ApiError::new(D::INVALID, m))?;
+        // Unknown fields are ignored as TikTok ignores them; the near miss goes in a header.
+        if let Some((BodyHints(st), slot, path)) = watch
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(hint) = st.hints.body(&path, &v)
+        {
+            slot.hint(hint);
+        }
+        Ok(WireJson(parsed, std::marker::PhantomData))
     }
 }
 

@@ -5,12 +5,31 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use reelbox_wire::ErrorCode;
 
+use crate::http::context::CallSlot;
 use crate::http::error::ApiError;
 use crate::http::oauth_error::OAuthFailure;
 use crate::http::surface::{self, Surface};
+use crate::state::AppState;
+use axum::extract::State;
 
-pub async fn fallback(req: Request) -> Response {
+/// An unknown path. In sandbox mode a near miss is offered in `X-Reelbox-Hint`, and a call
+/// that presents a valid token is recorded for its app, so the app's inspector shows it.
+pub async fn fallback(State(st): State<AppState>, req: Request) -> Response {
     let path = req.uri().path();
+    if st.sandbox()
+        && path.starts_with("/v2/")
+        && let Some(slot) = req.extensions().get::<CallSlot>()
+    {
+        if let Some(hint) = st.hints.route(path) {
+            slot.hint(hint);
+        }
+        if let Some(token) = crate::http::auth::bearer_of(req.headers()) {
+            let hash = reelbox_core::secrets::sha256_hex(token);
+            if let Ok(Some(t)) = st.store.token(&hash).await {
+                slot.set(&t.client_key, t.creator_id.as_deref(), Some(&hash));
+            }
+        }
+    }
     refusal(
         path,
         StatusCode::NOT_FOUND,

@@ -1,16 +1,20 @@
 //! The research gate, as one extractor: a research endpoint takes [`Research`] and so cannot
 //! forget a step. In the order TikTok answers them: the client token, the query string's
 //! `fields`, the body, then the scope, the per-minute limit and the daily quota; the handler
-//! answers through [`Research::answer`], which counts the request and its records.
+//! answers through [`Research::answer`], which counts the request and its records. A research
+//! failure scenario switched on for the app (`reelbox_core::faults`) answers in place of the
+//! handler once the gate has passed.
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use reelbox_core::faults::ResearchFailure;
 use reelbox_core::research::{DAY_MS, day_of};
 use reelbox_wire::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::config::Limits;
 use crate::http::auth::ClientCaller;
+use crate::http::context::CallSlot;
 use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Reading, WireJson};
@@ -69,7 +73,7 @@ impl<B, Q: Quota> Research<B, Q> {
     /// The answer, counted against the client's quota: one request and its records (in memory;
     /// the tally writes them). Refused requests never get here, so they count nothing.
     pub fn answer<A: Records>(self, answer: A) -> Data<A> {
-        let now = self.st.now();
+        let now = self.st.now_for(&self.caller.client_key);
         self.st.research_tally.add(
             &self.caller.client_key,
             day_of(now),
@@ -101,6 +105,7 @@ where
         } else {
             None
         };
+        let slot = parts.extensions.get::<CallSlot>().cloned();
         let WireJson(body, _) =
             WireJson::<B, Reading>::from_request(Request::from_parts(parts, body), st)
                 .await
@@ -108,6 +113,12 @@ where
         gate::<Q>(st, &caller)
             .await
             .map_err(IntoResponse::into_response)?;
+        if let Some(f) = st.faults.research_failure(&caller.client_key, st.now()) {
+            if let Some(slot) = slot {
+                slot.mark_injected();
+            }
+            return Err(research_failure::<Q>(st, &caller.client_key, f).await);
+        }
         Ok(Research {
             caller,
             fields,
@@ -131,24 +142,79 @@ async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
             "The user did not authorize the scope required for completing this request.",
         ));
     }
-    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research)
+    let now = st.now_for(&c.client_key);
+    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research, now)
         .await
         .map_err(ApiError::rate_limited)?;
-    let now = st.now();
     let used = st
         .research_tally
         .usage(&st.store, &c.client_key, day_of(now), Q::KIND)
         .await?;
     if let Some(wait) = quota_wait(used, Q::limits(&st.cfg.limits), now) {
-        let mut e = ApiError::new(
-            ErrorCode::DailyQuotaLimitExceeded,
-            "Daily quota limit exceeded. Quota resets at 00:00 UTC.",
-        )
-        .with_status(StatusCode::TOO_MANY_REQUESTS);
-        e.retry_after = Some(wait);
-        return Err(e);
+        return Err(quota_exceeded(wait));
     }
     Ok(())
+}
+
+fn quota_exceeded(wait: u64) -> ApiError {
+    let mut e = ApiError::new(
+        ErrorCode::DailyQuotaLimitExceeded,
+        "Daily quota limit exceeded. Quota resets at 00:00 UTC.",
+    )
+    .with_status(StatusCode::TOO_MANY_REQUESTS);
+    e.retry_after = Some(wait);
+    e
+}
+
+/// What TikTok's edge answers when the research backend times out: its own HTML, not JSON.
+const GATEWAY_TIMEOUT_PAGE: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n</body>\r\n</html>\r\n";
+
+/// The answer of a research scenario switched on for the app (`reelbox_core::faults`).
+async fn research_failure<Q: Quota>(
+    st: &AppState,
+    client_key: &str,
+    f: ResearchFailure,
+) -> Response {
+    let now = st.now_for(client_key);
+    match f {
+        ResearchFailure::InternalCounted => {
+            // Research users report that such failures still take from the day's quota.
+            st.research_tally.add(client_key, day_of(now), Q::KIND, 0);
+            ApiError::new(
+                ErrorCode::InternalError,
+                "Something went wrong. Please try again later.",
+            )
+            .into_response()
+        }
+        ResearchFailure::GatewayTimeoutHtml => (
+            StatusCode::GATEWAY_TIMEOUT,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            axum::Extension(crate::http::context::Verbatim),
+            GATEWAY_TIMEOUT_PAGE,
+        )
+            .into_response(),
+        ResearchFailure::QuotaReached => {
+            let limits = Q::limits(&st.cfg.limits);
+            let used = match st
+                .research_tally
+                .usage(&st.store, client_key, day_of(now), Q::KIND)
+                .await
+            {
+                Ok(u) => u,
+                Err(e) => return ApiError::from(e).into_response(),
+            };
+            // What is left of the day is spent, so every later request meets the real quota.
+            st.research_tally.add_requests(
+                client_key,
+                day_of(now),
+                Q::KIND,
+                (limits.0 - used.0).max(0),
+                0,
+            );
+            let wait = quota_wait(limits, limits, now).unwrap_or(1);
+            quota_exceeded(wait).into_response()
+        }
+    }
 }
 
 /// Seconds until the quota lets a request in again (midnight UTC, at least one), or `None`

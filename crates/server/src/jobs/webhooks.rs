@@ -34,6 +34,7 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
     let now = st.now();
     let t = now / 1000;
     let signature = secrets::webhook_signature(&secret, t, d.body.as_bytes());
+    let started = std::time::Instant::now();
     let outcome: Result<u16, String> =
         if crate::sandbox::faults::webhook_fails(st, &app.client_key).await {
             Err(crate::sandbox::faults::INJECTED_WEBHOOK_FAILURE.to_string())
@@ -57,6 +58,21 @@ pub async fn deliver(st: &AppState, delivery_id: &str) -> anyhow::Result<Next> {
             }
         };
     let now = st.now();
+    let attempt = reelbox_store::webhooks::Attempt {
+        id: reelbox_core::ids::row_id(),
+        delivery_id: d.id.clone(),
+        client_key: d.client_key.clone(),
+        via: "server".into(),
+        url: d.url.clone(),
+        status_code: outcome.as_ref().ok().map(|c| i64::from(*c)),
+        error: outcome.as_ref().err().cloned(),
+        latency_ms: started.elapsed().as_millis() as i64,
+        created_at: now,
+    };
+    // The attempt list is an inspection record: its failure must not fail the delivery.
+    if let Err(e) = st.store.insert_attempt(&attempt).await {
+        tracing::warn!(error = %e, "recording a webhook attempt");
+    }
     match outcome {
         Ok(code) if (200..300).contains(&code) => {
             st.store

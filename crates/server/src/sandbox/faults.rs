@@ -48,6 +48,16 @@ pub async fn scenario(
     )
 }
 
+/// Takes one use of a research scenario switched on for this app (research calls have no
+/// creator, so a scenario limited to a username never matches them).
+pub fn research_scenario(st: &AppState, name: &str, client_key: &str) -> bool {
+    !st.faults.is_empty()
+        && st
+            .faults
+            .take(&format!("scenario:{name}"), client_key, None, st.now())
+            .is_some()
+}
+
 /// Fails (or slows) the call when a fault matches it.
 pub async fn check(
     st: &AppState,

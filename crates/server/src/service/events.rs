@@ -48,7 +48,8 @@ pub async fn prepare(
     let body = WebhookEvent {
         client_key: client_key.to_string(),
         event: event.to_string(),
-        create_time: now / 1000,
+        // The event happens at the app's time (per-app clocks); the delivery runs on the shared one.
+        create_time: st.now_for(client_key) / 1000,
         user_openid: open_id.to_string(),
         content: content.to_string(),
     };

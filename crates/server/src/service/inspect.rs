@@ -134,23 +134,25 @@ pub async fn webhooks(st: &AppState, q: AppQuery) -> ApiResult<DeliveryList> {
         .deliveries_of_app(&q.client_key, limit(q.limit))
         .await?;
     Ok(DeliveryList {
-        deliveries: list
-            .into_iter()
-            .map(|d| DeliveryView {
-                attempts: d.attempts,
-                body: d.body,
-                client_key: d.client_key,
-                created_at: d.created_at,
-                delivered_at: d.delivered_at,
-                event: d.event,
-                id: d.id,
-                last_error: d.last_error,
-                last_status_code: d.last_status_code,
-                status: d.status,
-                url: d.url,
-            })
-            .collect(),
+        deliveries: list.into_iter().map(delivery_view).collect(),
     })
+}
+
+/// A delivery as the control API shows it.
+pub fn delivery_view(d: reelbox_store::webhooks::Delivery) -> DeliveryView {
+    DeliveryView {
+        attempts: d.attempts,
+        body: d.body,
+        client_key: d.client_key,
+        created_at: d.created_at,
+        delivered_at: d.delivered_at,
+        event: d.event,
+        id: d.id,
+        last_error: d.last_error,
+        last_status_code: d.last_status_code,
+        status: d.status,
+        url: d.url,
+    }
 }
 
 /// An app's recent wire API calls, newest first (the call log is flushed first).

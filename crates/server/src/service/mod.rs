@@ -12,6 +12,7 @@ pub mod events;
 pub mod inspect;
 pub mod lists;
 pub mod moderation;
+pub mod live;
 pub mod oauth;
 pub mod posting;
 pub mod publishes;
@@ -19,6 +20,7 @@ pub mod shops;
 pub mod sweeper;
 pub mod tokens;
 pub mod uploads;
+pub mod workbench;
 
 /// 400 `invalid_param` with a message naming the field.
 pub use crate::http::error::invalid_param as invalid;

@@ -125,7 +125,7 @@ pub async fn exchange_code(
     compat: &Compat,
     req: &TokenRequest,
 ) -> Result<TokenResponse, OAuthFailure> {
-    let now = st.now();
+    let now = st.now_for(&app.client_key);
     let code = req.code.as_deref().unwrap_or("").trim();
     if code.is_empty() {
         return Err(OAuthFailure::new("invalid_request", "code is required."));
@@ -217,7 +217,7 @@ pub async fn refresh(
     compat: &Compat,
     req: &TokenRequest,
 ) -> Result<TokenResponse, OAuthFailure> {
-    let now = st.now();
+    let now = st.now_for(&app.client_key);
     let presented = req.refresh_token.as_deref().unwrap_or("").trim();
     if presented.is_empty() {
         return Err(OAuthFailure::new(
@@ -305,7 +305,7 @@ pub async fn refresh(
 
 /// `grant_type=client_credentials`: a client token for the app's own calls (research).
 pub async fn client_token(st: &AppState, app: &App) -> Result<ClientTokenResponse, OAuthFailure> {
-    let now = st.now();
+    let now = st.now_for(&app.client_key);
     let plain = ids::token(ids::CLIENT_TOKEN_PREFIX);
     st.store
         .insert_token(&Token {

@@ -117,7 +117,9 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             None
         }
     };
-    let now = st.now();
+    // The publish's times are the app's; its jobs run on the shared clock the worker reads.
+    let shared_now = st.now();
+    let now = st.now_for(&app.client_key);
     let id = ids::publish_id(publish_kind(&n), now);
     let mode = match n.destination {
         Destination::Direct(_) => PostMode::DirectPost,
@@ -213,14 +215,22 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
     }
     Store::insert_publish_tx(&mut tx, &p).await?;
     if p.source == Source::PullFromUrl.as_str() {
-        Store::enqueue_job_tx(&mut tx, &ids::row_id(), "pull", &p.id, now, now).await?;
+        Store::enqueue_job_tx(
+            &mut tx,
+            &ids::row_id(),
+            "pull",
+            &p.id,
+            shared_now,
+            shared_now,
+        )
+        .await?;
     }
     if let Some(expires_at) = p.upload_expires_at {
         // An upload abandoned before its URL expires must not stay PROCESSING_UPLOAD for ever
         // (clients poll to a final status): the job fails it then, on the platform's clock.
-        let at = expires_at + 1;
+        let at = expires_at + 1 - (now - shared_now);
         let job = Store::upload_expiry_job_id(&p.id);
-        Store::enqueue_job_tx(&mut tx, &job, EXPIRE_UPLOAD, &p.id, at, now).await?;
+        Store::enqueue_job_tx(&mut tx, &job, EXPIRE_UPLOAD, &p.id, at, shared_now).await?;
     }
     tx.commit().await.map_err(reelbox_store::StoreError::from)?;
     st.store.publishes_changed();

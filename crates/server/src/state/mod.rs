@@ -1,6 +1,7 @@
 //! What every handler shares: configuration, store, blobs, the clock, keys.
 pub mod calllog;
 pub mod ids;
+pub mod live;
 pub mod metered_blobs;
 pub mod metrics;
 pub mod outbound;
@@ -14,7 +15,7 @@ pub use secret_file::{read_or_create_secret, write_private};
 
 use std::sync::Arc;
 
-use reelbox_core::clock::{Clock, MovableClock, MovableState};
+use reelbox_core::clock::{AppClocks, Clock, MovableClock, MovableState};
 use reelbox_core::secrets;
 use reelbox_media::blob::BlobStore;
 use reelbox_store::Store;
@@ -37,6 +38,8 @@ pub struct Inner {
     pub cfg: Config,
     pub store: Store,
     pub clock: Arc<MovableClock>,
+    /// Per-app offsets on top of `clock` (sandbox).
+    pub app_clocks: AppClocks,
     pub blobs: Arc<dyn BlobStore>,
     pub master_key: Vec<u8>,
     pub admin_token_hash: String,
@@ -57,11 +60,26 @@ pub struct Inner {
     pub metrics: Option<Arc<metrics::Metrics>>,
     /// Where ids come from in deterministic mode (`testing.deterministic`); `None`: the OS.
     pub ids: Option<Arc<reelbox_core::ids::SeededIds>>,
+    /// The routes and body fields near misses are measured against.
+    pub hints: reelbox_core::hints::Hints,
+    /// Answered calls for the live inspector: a bounded ring (`inspector.buffer`); a reader
+    /// that falls behind skips calls, none waits.
+    pub live: tokio::sync::broadcast::Sender<Arc<reelbox_wire::control::LiveCall>>,
+    /// Inspector streams open on this node (`inspector.max_streams`).
+    pub live_streams: Arc<tokio::sync::Semaphore>,
+    /// Cancelled when the node stops: long-lived answers (the inspector's streams) end with it.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 impl Inner {
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// An app's time: the shared clock plus the app's own offset (sandbox), which its tokens,
+    /// caps, rate windows, upload URLs and webhook times follow.
+    pub fn now_for(&self, client_key: &str) -> i64 {
+        self.app_clocks.now_for(client_key, self.now())
     }
 
     pub fn sandbox(&self) -> bool {
@@ -89,20 +107,20 @@ impl Inner {
         Ok(self.client_secret(&app.client_key, app.secret_generation))
     }
 
-    /// Per-token, per-endpoint sliding-minute limit; in the database when nodes share the work.
+    /// Per-token, per-endpoint sliding-minute limit at `now` (the app's time); in the database when nodes share the work.
     /// `Err(seconds to wait)` when over the limit.
     pub async fn rate_check(
         &self,
         key: &str,
         endpoint: &'static str,
         limit: u32,
+        now: i64,
     ) -> Result<(), u64> {
         let shared = self
             .cfg
             .limits
             .shared_rate_limits
             .unwrap_or(self.store.backend == reelbox_store::Backend::Postgres);
-        let now = self.now();
         if !shared {
             return self.rate.check(key, endpoint, limit, now);
         }
@@ -133,8 +151,10 @@ impl Inner {
     pub async fn load_clock(&self) -> anyhow::Result<()> {
         if self.cfg.mode == Mode::Production {
             self.clock.set_state(MovableState::default());
+            self.app_clocks.replace([]);
             return Ok(());
         }
+        self.app_clocks.replace(self.store.app_clocks().await?);
         if let Some(v) = self.store.setting("clock").await? {
             let j: serde_json::Value = serde_json::from_str(&v)?;
             self.clock.set_state(MovableState {

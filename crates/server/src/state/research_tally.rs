@@ -35,9 +35,22 @@ impl ResearchTally {
     }
 
     pub fn add(&self, client_key: &str, day: i64, kind: &'static str, records: i64) {
+        self.add_requests(client_key, day, kind, 1, records);
+    }
+
+    /// Counts `requests` requests serving `records` records in all (the `research_quota_midrun`
+    /// scenario spends what is left of a day at once).
+    pub fn add_requests(
+        &self,
+        client_key: &str,
+        day: i64,
+        kind: &'static str,
+        requests: i64,
+        records: i64,
+    ) {
         let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let e = p.entry((client_key.to_string(), day, kind)).or_default();
-        e.0 += 1;
+        e.0 += requests;
         e.1 += records;
     }
 

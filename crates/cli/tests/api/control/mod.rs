@@ -3,18 +3,21 @@
 //! call log, the control API's own access rule, and a test suite's tools (reset, snapshots, seed
 //! files, deterministic mode).
 mod access;
+mod app_clocks;
 mod bodies;
 mod calls;
 mod clock;
 mod deterministic;
 mod faults;
 mod moderation;
+mod live;
 mod openapi;
 mod report;
 mod reset;
 mod scenarios;
 mod seed_file;
 mod snapshot;
+mod workbench;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};

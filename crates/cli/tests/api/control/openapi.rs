@@ -1,6 +1,6 @@
 //! /openapi.json describes the control API as one thing: every `/_reelbox` operation under the tag
-//! "Control API", behind the admin token, with a typed answer, and with its one bad-request code
-//! documented wherever it reads a body.
+//! "Control API", behind the admin token, with a typed answer (JSON, or the events of a stream),
+//! and with its one bad-request code documented wherever it reads a body.
 
 #[tokio::test]
 async fn every_control_operation_is_tagged_secured_typed_and_documents_invalid_param() {
@@ -21,12 +21,14 @@ async fn every_control_operation_is_tagged_secured_typed_and_documents_invalid_p
                 "{at}: {security:?}"
             );
             let ok = &op["responses"]["200"];
-            // A snapshot is a file: its answer is binary, described as such.
+            // A stream's answer is typed per event (server-sent events); a snapshot is a
+            // file: its answer is binary, described as such.
             let file = ok["content"]["application/octet-stream"]["schema"]["$ref"]
                 == "#/components/schemas/SnapshotFile"
                 && doc["components"]["schemas"]["SnapshotFile"]["format"] == "binary";
             assert!(
                 ok["content"]["application/json"]["schema"].is_object()
+                    || ok["content"]["text/event-stream"]["schema"].is_object()
                     || (file && at == "GET /_reelbox/snapshot"),
                 "{at}: the 200 answer is an untyped placeholder: {ok}"
             );

@@ -19,7 +19,7 @@ async fn scenarios_reproduce_what_integrators_meet() {
             Value::Null,
         )
         .await;
-    assert_eq!(sc["scenarios"].as_array().unwrap().len(), 8);
+    assert_eq!(sc["scenarios"].as_array().unwrap().len(), 14);
 
     // processing_stuck: held until the clock passes the hold.
     fault(

@@ -252,3 +252,54 @@ async fn bad_tokens_are_refused_on_every_documented_route() {
     }
     assert!(checked > 100, "only {checked} combinations were checked");
 }
+
+#[tokio::test]
+async fn no_developer_watches_anothers_app_and_no_app_moves_anothers_clock() {
+    let (w, app_b, token_b) = two_tenants().await;
+    let s = &w.s;
+    let key_a = w.app["client_key"].as_str().unwrap();
+    let key_b = app_b["client_key"].as_str().unwrap();
+    // A developer with an app of their own sees neither the page nor the stream of another app.
+    let mut d = reelbox_testkit::web::Agent::new(s);
+    let p = d
+        .submit(
+            "/developers",
+            "/developers/signup",
+            &[
+                ("email", "nosy@example.com"),
+                ("password", "a long password"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 302);
+    for path in [
+        format!("/developers/apps/{key_b}/inspector"),
+        format!("/developers/apps/{key_b}/inspector/stream"),
+        format!("/developers/apps/{key_a}/inspector/stream?client_key={key_a}"),
+    ] {
+        assert_eq!(d.get(&path).await.status, 404, "{path}");
+    }
+    // Anonymous: no stream at all.
+    let r = s
+        .http
+        .get(s.url("/admin/inspector/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // Moving A's clock leaves B's tokens and time alone.
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/clock",
+        json!({"client_key": key_a, "advance_seconds": 30 * 86_400}),
+    )
+    .await;
+    let (st, v) = s
+        .call(&token_b, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, _) = s
+        .call(&w.token, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 401);
+}

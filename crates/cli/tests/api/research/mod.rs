@@ -5,6 +5,7 @@
 mod lists;
 mod playlists;
 mod quota;
+mod scenarios;
 mod seeded_lists;
 mod tts;
 mod users;

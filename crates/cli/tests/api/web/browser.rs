@@ -406,3 +406,105 @@ async fn the_portal_creates_an_app_and_shows_its_key() {
     screenshot(&page, "portal-app", false).await;
     chrome.close().await;
 }
+
+#[tokio::test]
+async fn the_inspector_shows_a_refusal_and_a_near_miss_live() {
+    let w = world().await;
+    let chrome = Chrome::start().await;
+    let page = chrome.page(&w.s.url("/developers")).await;
+    fill(&page, "#su-email", "watcher@example.com").await;
+    fill(&page, "#su-password", "a long enough password").await;
+    click_and_wait(&page, "form[action='/developers/signup'] button").await;
+    fill(&page, "#app-name", "Watched App").await;
+    fill(&page, "#redirect-uris", "https://watched.example/cb/").await;
+    tick(&page, "input[name=scope][value='video.publish']").await;
+    tick(&page, "input[name=scope][value='video.upload']").await;
+    click_and_wait(&page, "form[action='/developers/apps'] button.primary").await;
+    let key = eval(&page, "document.getElementById('client-key').textContent").await;
+    let key = key.as_str().unwrap().to_string();
+    w.s.admin(
+        reqwest::Method::PATCH,
+        &format!("/_reelbox/apps/{key}"),
+        json!({"audited": true}),
+    )
+    .await;
+    w.s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/alice",
+        json!({"privacy_level_options": ["SELF_ONLY", "MUTUAL_FOLLOW_FRIENDS"]}),
+    )
+    .await;
+    let t =
+        w.s.mint(&key, "alice", &["video.publish", "video.upload"])
+            .await;
+    let token = t["access_token"].as_str().unwrap();
+
+    page.goto(w.s.url(&format!("/developers/apps/{key}/inspector")))
+        .await
+        .expect("navigate");
+    wait_ready(&page).await;
+    let mut state = Value::Null;
+    for _ in 0..400 {
+        state = eval(&page, "document.getElementById('live-state').textContent").await;
+        if state == "live" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(state, "live", "the page's stream is open");
+
+    let file = json!({"source": "FILE_UPLOAD", "video_size": 1000, "chunk_size": 1000, "total_chunk_count": 1});
+    let (st, v) =
+        w.s.call(
+            token,
+            "/v2/post/publish/video/init/",
+            Some(
+                json!({"post_info": {"privacy_level": "PUBLIC_TO_EVERYONE"}, "source_info": file}),
+            ),
+        )
+        .await;
+    assert_eq!(st, 403, "{v}");
+    let (st, _) =
+        w.s.call(token, "/v2/post/publish/video/int/", Some(json!({})))
+            .await;
+    assert_eq!(st, 404);
+
+    let rows_js = "JSON.stringify(Array.from(document.querySelectorAll('#live-calls tr.call')).map(r => r.textContent))";
+    let mut rows: Vec<String> = Vec::new();
+    for _ in 0..400 {
+        let v = eval(&page, rows_js).await;
+        rows = serde_json::from_str(v.as_str().unwrap_or("[]")).unwrap_or_default();
+        if rows.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // Newest first: the near miss, then the refusal with its rule in plain words.
+    assert!(
+        rows[0].contains("did you mean `/v2/post/publish/video/init/`?"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(
+            "refused: privacy_level PUBLIC_TO_EVERYONE is not among privacy_level_options [SELF_ONLY, MUTUAL_FOLLOW_FRIENDS]"
+        ),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].contains("@alice"), "{}", rows[1]);
+    let link = eval(
+        &page,
+        "document.querySelector('#live-calls tr.call:last-child a').getAttribute('href')",
+    )
+    .await;
+    assert!(
+        link.as_str()
+            .unwrap()
+            .starts_with(&format!("/developers/apps/{key}/report#log-")),
+        "{link}"
+    );
+    screenshot(&page, "inspector", true).await;
+    chrome.close().await;
+}

@@ -5,15 +5,20 @@ use crate::http::error::ApiResult;
 use crate::http::extract::{Control, WireJson};
 use crate::service::clock::{change_clock, clock_view};
 use crate::state::AppState;
-use axum::extract::State;
-use reelbox_wire::control::{ClockChange, ClockView};
+use axum::extract::{Query, State};
+use reelbox_wire::control::{ClockChange, ClockQuery, ClockView};
 
-/// The server's clock.
-#[utoipa::path(get, path = "/_reelbox/clock", tag = "Control API", responses((status = 200, body = reelbox_wire::Envelope<ClockView>)), security(("admin" = [])))]
-pub async fn get_clock(State(st): State<AppState>, _: Admin) -> ApiResult<Data<ClockView>> {
-    Ok(Data(clock_view(&st)))
+/// The server's clock, or with `client_key` that app's.
+#[utoipa::path(get, path = "/_reelbox/clock", tag = "Control API", params(ClockQuery), responses((status = 200, body = reelbox_wire::Envelope<ClockView>)), security(("admin" = [])))]
+pub async fn get_clock(
+    State(st): State<AppState>,
+    _: Admin,
+    Query(q): Query<ClockQuery>,
+) -> ApiResult<Data<ClockView>> {
+    Ok(Data(clock_view(&st, q.client_key.as_deref())))
 }
-/// Move the clock forward, freeze or reset it (sandbox mode only).
+/// Move the clock forward, freeze or reset it (sandbox mode only); with `client_key`, move or
+/// reset that app's clock only.
 #[utoipa::path(post, path = "/_reelbox/clock", tag = "Control API", request_body = ClockChange, responses((status = 200, body = reelbox_wire::Envelope<ClockView>), super::BadRequest), security(("admin" = [])))]
 pub async fn post_clock(
     State(st): State<AppState>,

@@ -14,6 +14,7 @@ pub mod report;
 pub mod sweeper;
 pub mod testing;
 pub mod tokens;
+pub mod workbench;
 
 use reelbox_wire::Envelope;
 use reelbox_wire::envelope::Empty;

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod embed;
 pub mod inbox;
+pub mod inspector;
 pub mod media;
 pub mod moderation;
 pub mod portal;
@@ -111,6 +112,16 @@ fn routes() -> Pages {
             "/developers/apps/{client_key}/audit",
             post(portal::request_audit),
         )
+        .route(
+            "/developers/apps/{client_key}/inspector",
+            get(inspector::app_page),
+        )
+        .route(
+            "/developers/apps/{client_key}/inspector/stream",
+            get(inspector::app_stream),
+        )
+        .route("/admin/inspector", get(inspector::admin_page))
+        .route("/admin/inspector/stream", get(inspector::admin_stream))
         .route("/admin", get(admin::admin_page))
         .route("/admin/signin", post(admin::signin))
         .route("/admin/signout", post(admin::signout))

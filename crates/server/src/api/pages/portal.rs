@@ -262,6 +262,8 @@ pub struct DeliveryRow {
     pub status: String,
     pub attempts: i64,
     pub last: String,
+    /// Every attempt: who made it (the server, `reelbox listen`), the answer and its latency.
+    pub tries: Vec<String>,
 }
 
 #[derive(Template)]
@@ -289,7 +291,7 @@ struct AppPage {
     profiles: Vec<(&'static str, &'static str, bool)>,
 }
 
-async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
+pub(super) async fn owned_app(ctx: &Ctx, key: &str) -> Result<App, PageError> {
     let d = require_dev(ctx)?;
     ctx.st
         .store
@@ -327,6 +329,18 @@ async fn render_app(
             latency_ms: c.latency_ms,
         })
         .collect();
+    let mut tries: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for t in ctx.st.store.attempts_of_app(&a.client_key, 200).await? {
+        let answer = match (t.status_code, &t.error) {
+            (Some(code), _) => format!("HTTP {code}"),
+            (None, Some(e)) => e.clone(),
+            _ => String::new(),
+        };
+        tries
+            .entry(t.delivery_id)
+            .or_default()
+            .push(format!("{}: {answer} · {} ms", t.via, t.latency_ms));
+    }
     let deliveries = ctx
         .st
         .store
@@ -334,6 +348,7 @@ async fn render_app(
         .await?
         .into_iter()
         .map(|d| DeliveryRow {
+            tries: tries.remove(&d.id).unwrap_or_default(),
             when: when(d.created_at),
             event: d.event,
             status: d.status,

@@ -18,18 +18,21 @@ pub async fn rate_limit(
     endpoint: &'static str,
     limit: u32,
 ) -> ApiResult<()> {
-    st.rate_check(&caller.token_hash, endpoint, limit)
-        .await
-        .map_err(|wait| {
-            let mut e = ApiError::new(
-                reelbox_wire::ErrorCode::RateLimitExceeded,
-                format!(
-                    "Rate limit of {limit} requests per minute exceeded for this access token."
-                ),
-            );
-            e.retry_after = Some(wait);
-            e
-        })
+    st.rate_check(
+        &caller.token_hash,
+        endpoint,
+        limit,
+        st.now_for(&caller.client_key),
+    )
+    .await
+    .map_err(|wait| {
+        let mut e = ApiError::new(
+            reelbox_wire::ErrorCode::RateLimitExceeded,
+            format!("Rate limit of {limit} requests per minute exceeded for this access token."),
+        );
+        e.retry_after = Some(wait);
+        e
+    })
 }
 
 /// The caller's creator.

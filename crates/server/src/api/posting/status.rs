@@ -77,7 +77,9 @@ pub async fn status_fetch(
     .await
     .is_some()
     {
-        st.store.expire_token(&caller.token_hash, st.now()).await?;
+        st.store
+            .expire_token(&caller.token_hash, st.now_for(&caller.client_key))
+            .await?;
     }
     Ok(Data(status_data(&p)))
 }

@@ -128,7 +128,9 @@ pub async fn put_chunk(
     let total = p.video_size.unwrap_or(0).max(0) as u64;
     let progress = Some(progress_of(&p));
     // An expired URL says so first, although the expiry also failed the upload.
-    if p.upload_expires_at.is_some_and(|t| st.now() > t) {
+    if p.upload_expires_at
+        .is_some_and(|t| st.now_for(&p.client_key) > t)
+    {
         return reply(
             StatusCode::FORBIDDEN,
             progress,
@@ -246,7 +248,10 @@ pub async fn put_chunk(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
     }
-    let stream = crate::service::uploads::chunk_body(&st, body, p.upload_expires_at);
+    // The URL expires on the app's clock; the body stream watches the shared one.
+    let offset = st.app_clocks.offset(&p.client_key);
+    let stream =
+        crate::service::uploads::chunk_body(&st, body, p.upload_expires_at.map(|t| t - offset));
     let receipt = match st
         .blobs
         .write_chunk(
@@ -355,7 +360,10 @@ pub async fn put_chunk(
         .await
         .is_some()
     {
-        let _ = st.store.expire_upload_url(&p.id, st.now()).await;
+        let _ = st
+            .store
+            .expire_upload_url(&p.id, st.now_for(&p.client_key))
+            .await;
     }
     if crate::sandbox::faults::scenario(&st, "revoke_midway", &p.client_key, &p.creator_id)
         .await

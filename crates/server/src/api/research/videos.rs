@@ -20,6 +20,7 @@ use crate::http::envelope::Data;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::fields::{Fields, FieldsParam};
 use crate::http::gate::{FollowQuota, Research};
+use crate::sandbox::faults;
 use crate::state::AppState;
 
 /// How long a result set can be paged: three days (TikTok promises no less than a day).
@@ -127,6 +128,16 @@ pub async fn video_query(
     let cursor = cursor_index(body.cursor)?;
     let now = st.now();
     let random = body.is_random.unwrap_or(false);
+    if cursor > 0 && faults::research_scenario(&st, "research_invalid_cursor", &caller.client_key) {
+        slot.mark_injected();
+        return Err(invalid("Invalid count or cursor"));
+    }
+    if let Some(id) = body.search_id.as_deref().filter(|s| !s.is_empty())
+        && faults::research_scenario(&st, "research_search_id_expires", &caller.client_key)
+    {
+        slot.mark_injected();
+        st.store.expire_search(id, &caller.client_key).await?;
+    }
     // A given search_id replays its stored query; the body's query is then ignored.
     let search = match body.search_id.as_deref().filter(|s| !s.is_empty()) {
         Some(id) => Some(
@@ -187,7 +198,16 @@ pub async fn video_query(
         offset: cursor,
     };
     let mut rows = st.store.research_videos(&q, &at, limit + 1, random).await?;
-    let has_more = keep_page(&mut rows, limit) && !random;
+    let mut has_more = keep_page(&mut rows, limit) && !random;
+    if rows.len() > 1
+        && !random
+        && faults::research_scenario(&st, "research_short_pages", &caller.client_key)
+    {
+        // The rest of the page stays in the result set: the cursor leads to it next.
+        slot.mark_injected();
+        rows.truncate(rows.len().div_ceil(2));
+        has_more = true;
+    }
     if rows.is_empty() && cursor > 0 && body.search_id.is_some() {
         return Err(invalid("Invalid count or cursor"));
     }

@@ -47,6 +47,19 @@ impl Store {
             .await?)
     }
 
+    /// Ages a search of this client past any lifetime (the `research_search_id_expires`
+    /// scenario).
+    pub async fn expire_search(&self, id: &str, client_key: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE research_searches SET created_at = 0 WHERE id = $1 AND client_key = $2",
+        )
+        .bind(id)
+        .bind(client_key)
+        .execute(&mut *self.writer.acquire().await?)
+        .await?;
+        Ok(())
+    }
+
     /// Records where the page at `cursor` starts (the last id before it).
     pub async fn record_search_page(&self, id: &str, cursor: i64, after_id: &str) -> Result<()> {
         let mut tx = self.log.writer.begin().await?;
