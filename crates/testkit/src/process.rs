@@ -93,6 +93,9 @@ impl Node {
         if let Some(s) = &o.storage {
             cmd.env("REELBOX_STORAGE", s);
         }
+        // As in-process servers: no renditions unless a test asks (through `env`), since
+        // encoding every test post would cost minutes of CPU.
+        cmd.env("REELBOX_RENDITIONS__ENABLED", "false");
         for (k, v) in &o.env {
             cmd.env(k, v);
         }

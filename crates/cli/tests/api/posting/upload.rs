@@ -108,24 +108,30 @@ async fn direct_post_file_upload_in_chunks() {
     let public = wait_for_hook(&l, "post.publish.publicly_available").await;
     let content: Value = serde_json::from_str(public["content"].as_str().unwrap()).unwrap();
     assert_eq!(content["post_id"], post_id.to_string());
-    // The delivery log shows them.
-    let log = s
-        .admin(
-            reqwest::Method::GET,
-            &format!(
-                "/_reelbox/webhooks?client_key={}",
-                w.app["client_key"].as_str().unwrap()
-            ),
-            Value::Null,
-        )
-        .await;
-    assert!(
-        log["deliveries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["status"] == "delivered")
-    );
+    // The delivery log shows them, once the node has read the receiver's answer (the receiver
+    // holds the event a moment before the node records the delivery).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let log = s
+            .admin(
+                reqwest::Method::GET,
+                &format!(
+                    "/_reelbox/webhooks?client_key={}",
+                    w.app["client_key"].as_str().unwrap()
+                ),
+                Value::Null,
+            )
+            .await;
+        let deliveries = log["deliveries"].as_array().unwrap();
+        if deliveries.iter().any(|d| d["status"] == "delivered") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery recorded as delivered: {log:#}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

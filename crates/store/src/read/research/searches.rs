@@ -55,7 +55,7 @@ impl Store {
         )
         .bind(id)
         .bind(client_key)
-        .execute(&mut *self.writer.acquire().await?)
+        .execute(&self.log.writer)
         .await?;
         Ok(())
     }
