@@ -32,7 +32,7 @@ fn valid_username(u: &str) -> bool {
         && u.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
-fn hash(password: &str) -> ApiResult<String> {
+pub(crate) fn hash(password: &str) -> ApiResult<String> {
     if password.len() < 8 {
         return Err(invalid("password must be at least 8 characters"));
     }

@@ -181,12 +181,21 @@ impl MediaFacts {
         probe: &VideoProbe,
         cover_ms: i64,
     ) -> MediaFacts {
+        let cover_key = cover(st, key, local, cover_ms.max(0) as u64).await;
+        MediaFacts::from_probe(key, probe, cover_key)
+    }
+
+    /// A video's facts from its probe, its cover already stored under `cover_key`.
+    pub(crate) fn from_probe(
+        key: &str,
+        probe: &VideoProbe,
+        cover_key: Option<String>,
+    ) -> MediaFacts {
         let content_type = match probe.container {
             reelbox_media::Container::Mp4 => "video/mp4",
             reelbox_media::Container::Mov => "video/quicktime",
             reelbox_media::Container::Webm => "video/webm",
         };
-        let cover_key = cover(st, key, local, cover_ms.max(0) as u64).await;
         MediaFacts {
             object_key: Some(key.to_string()),
             cover_key,

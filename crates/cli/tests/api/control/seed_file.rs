@@ -105,6 +105,24 @@ async fn the_example_seed_file_sets_up_every_section_with_its_fixed_values() {
         .admin(Method::GET, "/_reelbox/creators/bob", Value::Null)
         .await;
     assert_eq!(bob["private_account"], true);
+    let alice = state
+        .store
+        .creator_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap();
+    let phc = alice
+        .password_hash
+        .as_deref()
+        .expect("alice has a password");
+    assert!(reelbox_core::secrets::verify_password(
+        "correct horse battery",
+        phc
+    ));
+    assert!(!reelbox_core::secrets::verify_password(
+        "correct horse",
+        phc
+    ));
 }
 
 #[test]

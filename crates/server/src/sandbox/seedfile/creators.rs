@@ -5,7 +5,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{Ctx, SeedError};
-use crate::service::creators::create_creator;
+use std::collections::HashMap;
+
+use crate::service::creators::{create_creator, hash};
 
 /// The control API's `CreateCreator`, with unknown keys refused.
 #[derive(Debug, Deserialize)]
@@ -48,11 +50,56 @@ impl From<&Entry> for CreateCreator {
     }
 }
 
+/// Password hashes made for this process's seed files, by (username, password): hashing is
+/// slow on purpose, and a reset applies the same passwords again.
+static HASHES: std::sync::LazyLock<std::sync::Mutex<HashMap<(String, String), String>>> =
+    std::sync::LazyLock::new(Default::default);
+
 pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Result<u64, SeedError> {
     for (i, e) in entries.iter().enumerate() {
-        create_creator(ctx.st, e.get_ref().into())
-            .await
-            .map_err(|err| ctx.refused(e.span(), format!("creators[{i}]"), err))?;
+        let refused = |err| ctx.refused(e.span(), format!("creators[{i}]"), err);
+        let mut req: CreateCreator = e.get_ref().into();
+        // Hashed (or found) first: a refused password refuses the creator.
+        let hashed = match req.password.take() {
+            Some(p) => {
+                let key = (req.username.clone(), p);
+                let known = HASHES
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&key)
+                    .cloned();
+                Some(match known {
+                    Some(h) => h,
+                    None => {
+                        let h = hash(&key.1).map_err(refused)?;
+                        HASHES
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(key, h.clone());
+                        h
+                    }
+                })
+            }
+            None => None,
+        };
+        let created = create_creator(ctx.st, req).await.map_err(refused)?;
+        if let Some(h) = hashed {
+            set_password_hash(ctx, &created.username, h)
+                .await
+                .map_err(|err| ctx.failed(e.span(), format!("creators[{i}].password"), err))?;
+        }
     }
     Ok(entries.len() as u64)
+}
+
+async fn set_password_hash(
+    ctx: &Ctx<'_>,
+    username: &str,
+    hash: String,
+) -> reelbox_store::Result<()> {
+    if let Some(mut c) = ctx.st.store.creator_by_username(username).await? {
+        c.password_hash = Some(hash);
+        ctx.st.store.update_creator(&c).await?;
+    }
+    Ok(())
 }

@@ -126,8 +126,23 @@ pub(super) async fn apply(ctx: &mut Ctx<'_>, entries: &[Spanned<Entry>]) -> Resu
     Ok(entries.len() as u64)
 }
 
+/// What a media file gave the last time it was seeded, by (path, size, modification time): a
+/// reset applies the same file again, and probing and cutting the cover are most of its cost.
+#[derive(Clone)]
+struct Seen {
+    probe: reelbox_media::VideoProbe,
+    cover: Option<bytes::Bytes>,
+}
+
+type SeenKey = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Files seeded by this process (a seed file names few).
+static SEEN: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<SeenKey, Seen>>> =
+    std::sync::LazyLock::new(Default::default);
+
 /// Stores the file as `key`, probes it in the child process an upload's media goes through, and
-/// cuts its cover; a message naming what is wrong otherwise.
+/// cuts its cover (or reuses what the same unchanged file gave before); a message naming what is
+/// wrong otherwise.
 async fn store_video(
     ctx: &Ctx<'_>,
     file: &Spanned<String>,
@@ -138,10 +153,35 @@ async fn store_video(
     let f = tokio::fs::File::open(&path)
         .await
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    let meta = f
+        .metadata()
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let seen_key: SeenKey = (path.clone(), meta.len(), meta.modified().ok());
     st.blobs
         .put_stream(key, Box::pin(tokio_util::io::ReaderStream::new(f)))
         .await
         .map_err(|e| format!("storing {}: {e}", path.display()))?;
+    let seen = SEEN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&seen_key)
+        .cloned();
+    if let Some(seen) = seen {
+        let cover_key = match seen.cover {
+            Some(bytes) => {
+                let cover_key = format!("covers/{}.jpg", key.trim_start_matches("media/"));
+                let body = futures::stream::once(async move { Ok(bytes) });
+                st.blobs
+                    .put_stream(&cover_key, Box::pin(body))
+                    .await
+                    .map_err(|e| format!("storing the cover of {}: {e}", path.display()))?;
+                Some(cover_key)
+            }
+            None => None,
+        };
+        return Ok(MediaFacts::from_probe(key, &seen.probe, cover_key));
+    }
     let local = st.blobs.local_copy(key).await.map_err(|e| e.to_string())?;
     let exe = st
         .cfg
@@ -157,7 +197,17 @@ async fn store_video(
     )
     .await;
     match probe {
-        Ok(p) => Ok(MediaFacts::video(st, key, &local.path, &p, 0).await),
+        Ok(p) => {
+            let facts = MediaFacts::video(st, key, &local.path, &p, 0).await;
+            let cover = match &facts.cover_key {
+                Some(k) => read_all(st, k).await,
+                None => None,
+            };
+            SEEN.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(seen_key, Seen { probe: p, cover });
+            Ok(facts)
+        }
         Err(e) => {
             drop(local);
             let _ = st.blobs.delete(key).await;
@@ -167,4 +217,15 @@ async fn store_video(
             ))
         }
     }
+}
+
+/// A stored object whole (a cover: tens of kilobytes).
+async fn read_all(st: &crate::state::AppState, key: &str) -> Option<bytes::Bytes> {
+    use futures::StreamExt;
+    let mut body = st.blobs.read(key, None).await.ok()?;
+    let mut out = Vec::new();
+    while let Some(b) = body.next().await {
+        out.extend_from_slice(&b.ok()?);
+    }
+    Some(out.into())
 }
