@@ -11,6 +11,7 @@ pub mod ids;
 pub mod lists;
 pub mod net;
 pub mod oauth;
+pub mod qr;
 pub mod report;
 pub mod research;
 pub mod review;

@@ -21,6 +21,7 @@ pub mod migrate;
 pub mod oauth;
 pub mod posts;
 pub mod publishes;
+pub mod qr;
 pub mod rate;
 pub mod read;
 pub mod seed;

@@ -10,6 +10,7 @@ pub mod fields;
 pub mod json;
 pub mod oauth;
 pub mod posting;
+pub mod qr;
 pub mod research;
 pub mod shop;
 pub mod trends;

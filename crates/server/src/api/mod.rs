@@ -62,6 +62,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(oauth::token::token))
         .routes(routes!(oauth::token::revoke))
+        .routes(routes!(oauth::qr::get_qrcode))
+        .routes(routes!(oauth::qr::check_qrcode))
         // Content Posting API
         .routes(routes!(posting::init::creator_info))
         .routes(routes!(posting::init::video_init))

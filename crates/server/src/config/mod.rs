@@ -48,6 +48,7 @@ pub struct Config {
     pub intercept: Intercept,
     pub metrics: Metrics,
     pub sweeper: Sweeper,
+    pub products: Products,
 }
 
 impl Default for Config {
@@ -70,6 +71,7 @@ impl Default for Config {
             intercept: Intercept::default(),
             metrics: Metrics::default(),
             sweeper: Sweeper::default(),
+            products: Products::default(),
         }
     }
 }

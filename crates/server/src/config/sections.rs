@@ -367,3 +367,24 @@ impl Default for Jobs {
         }
     }
 }
+
+/// The numbers TikTok does not document for its QR login, batch compliance and Data
+/// Portability products (`docs/compatibility.md` lists each choice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Products {
+    /// Seconds a QR code from `get_qrcode` lives; then `check_qrcode` answers `expired`.
+    pub qr_ttl_secs: i64,
+    /// QR codes one client_key may ask for per sliding minute, per node (`get_qrcode` takes no
+    /// secret, so this bounds what anyone knowing a client_key can make the server store).
+    pub qr_codes_per_minute: u32,
+}
+
+impl Default for Products {
+    fn default() -> Self {
+        Products {
+            qr_ttl_secs: 300,
+            qr_codes_per_minute: 60,
+        }
+    }
+}

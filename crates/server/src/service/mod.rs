@@ -14,6 +14,7 @@ pub mod lists;
 pub mod oauth;
 pub mod posting;
 pub mod publishes;
+pub mod qr;
 pub mod shops;
 pub mod sweeper;
 pub mod tokens;

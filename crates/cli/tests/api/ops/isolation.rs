@@ -252,3 +252,44 @@ async fn bad_tokens_are_refused_on_every_documented_route() {
     }
     assert!(checked > 100, "only {checked} combinations were checked");
 }
+
+#[tokio::test]
+async fn a_qr_login_is_seen_only_by_the_app_that_asked_for_it() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let key_a = w.app["client_key"].as_str().unwrap();
+    let (scan_url, token_a) = crate::oauth::qr::get_qrcode(s, key_a, "user.info.basic", "").await;
+    // App B polls A's token with its own credentials: answered as an unknown token.
+    let (st, v) = crate::oauth::qr::qr_form(
+        s,
+        "/v2/oauth/check_qrcode/",
+        &[
+            ("client_key", app_b["client_key"].as_str().unwrap()),
+            ("client_secret", app_b["client_secret"].as_str().unwrap()),
+            ("token", &token_a),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str().unwrap()),
+        (400, "invalid_request"),
+        "{v}"
+    );
+    // A's QR opened under B's client_key is no login of B's.
+    let path = crate::oauth::qr::phone_path(&scan_url, "t")
+        .replace(key_a, app_b["client_key"].as_str().unwrap());
+    let r = s.http.get(s.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    // And A still sees its QR untouched.
+    let (_, v) = crate::oauth::qr::qr_form(
+        s,
+        "/v2/oauth/check_qrcode/",
+        &[
+            ("client_key", key_a),
+            ("client_secret", w.app["client_secret"].as_str().unwrap()),
+            ("token", &token_a),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "new");
+}

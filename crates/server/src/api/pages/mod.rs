@@ -7,6 +7,7 @@ pub mod inbox;
 pub mod media;
 pub mod portal;
 pub mod profile;
+pub mod qr;
 pub mod render;
 pub mod session;
 
@@ -105,6 +106,13 @@ fn routes() -> Pages {
         .route("/admin/signout", post(admin::signout))
         .route("/admin/apps/{client_key}/approve", post(admin::approve))
         .route("/admin/creators/{username}", post(admin::update_creator))
+        .route(
+            "/qr/authorize",
+            get(qr::phone_page_get).post(qr::phone_page_post),
+        )
+        .route("/qr/tv", get(qr::tv_page))
+        .route("/qr/code.png", get(qr::code_png))
+        .route("/qr/status", get(qr::status_json))
 }
 
 /// What the page header shows on every page.
