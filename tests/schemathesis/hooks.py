@@ -9,6 +9,9 @@ def tiktok_envelope(ctx, response, case):
     path = case.operation.path
     if not path.startswith(ENVELOPE_PREFIXES):
         return None
+    # A file answer (a validation task's ids, a data archive) is no envelope.
+    if not response.headers.get("content-type", "application/json").startswith("application/json"):
+        return None
     body = response.json()
     err = body.get("error") if isinstance(body, dict) else None
     if not isinstance(err, dict):

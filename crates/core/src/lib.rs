@@ -4,6 +4,7 @@
 pub mod chunks;
 pub mod clock;
 pub mod compat;
+pub mod compliance;
 pub mod error;
 pub mod faults;
 pub mod form;

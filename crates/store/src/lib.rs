@@ -13,6 +13,7 @@ pub mod activity;
 pub mod apps;
 mod cache;
 pub mod calls;
+pub mod compliance;
 pub mod creators;
 mod dynamic;
 pub mod jobs;

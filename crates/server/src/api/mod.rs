@@ -133,6 +133,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::tts::shop))
         .routes(routes!(crate::api::research::tts::product))
         .routes(routes!(crate::api::research::tts::review))
+        .routes(routes!(crate::api::research::compliance::create))
+        .routes(routes!(crate::api::research::compliance::status))
+        .routes(routes!(crate::api::research::compliance::download))
         .split_for_parts()
 }
 

@@ -378,6 +378,9 @@ pub struct Products {
     /// QR codes one client_key may ask for per sliding minute, per node (`get_qrcode` takes no
     /// secret, so this bounds what anyone knowing a client_key can make the server store).
     pub qr_codes_per_minute: u32,
+    /// Seconds a batch-compliance validation task stays `Processing` before its job checks
+    /// the ids.
+    pub validation_delay_secs: i64,
 }
 
 impl Default for Products {
@@ -385,6 +388,7 @@ impl Default for Products {
         Products {
             qr_ttl_secs: 300,
             qr_codes_per_minute: 60,
+            validation_delay_secs: 5,
         }
     }
 }

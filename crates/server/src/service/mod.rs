@@ -5,6 +5,7 @@ pub mod audit;
 pub mod caps;
 pub mod clock;
 pub mod compat;
+pub mod compliance;
 pub mod corpus;
 pub mod creators;
 pub mod error;

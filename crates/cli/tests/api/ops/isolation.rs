@@ -293,3 +293,51 @@ async fn a_qr_login_is_seen_only_by_the_app_that_asked_for_it() {
     .await;
     assert_eq!(v["status"], "new");
 }
+
+#[tokio::test]
+async fn a_validation_task_is_seen_only_by_the_app_that_created_it() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let research = s
+        .create_app(json!({"name": "Research A", "audited": true, "scopes": ["research.data.basic"], "redirect_uris": ["https://r.example/cb/"]}))
+        .await;
+    let clt_a = reelbox_testkit::oauth::app_client_token(s, &research).await;
+    let clt_b = reelbox_testkit::oauth::app_client_token(s, &app_b).await;
+    let body = "--b\r\nContent-Disposition: form-data; name=\"file_data\"; filename=\"ids.txt\"\r\n\r\n1\n2\r\n--b\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nvideo\r\n--b--\r\n";
+    let r = s
+        .http
+        .post(s.url("/v2/research/validation_task/create/"))
+        .bearer_auth(&clt_a)
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let task_id = v["data"]["task_id"].clone();
+    assert!(task_id.is_i64(), "{v}");
+    for path in [
+        "/v2/research/validation_task_status/get/",
+        "/v2/research/validation_task/download/",
+    ] {
+        let (st, v) = s
+            .call(&clt_b, path, Some(json!({"task_id": task_id})))
+            .await;
+        assert_eq!(
+            (st, v["error"]["message"].as_str().unwrap()),
+            (400, "task_id does not exist."),
+            "{path}: {v}"
+        );
+    }
+    let (st, v) = s
+        .call(
+            &clt_a,
+            "/v2/research/validation_task_status/get/",
+            Some(json!({"task_id": task_id})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["data"]["task_status"].as_str()),
+        (200, Some("Processing"))
+    );
+}
