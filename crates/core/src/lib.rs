@@ -12,6 +12,7 @@ pub mod ids;
 pub mod lists;
 pub mod net;
 pub mod oauth;
+pub mod portability;
 pub mod qr;
 pub mod report;
 pub mod research;

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod lists;
 pub mod migrate;
 pub mod oauth;
+pub mod portability;
 pub mod posts;
 pub mod publishes;
 pub mod qr;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod fields;
 pub mod json;
 pub mod oauth;
+pub mod portability;
 pub mod posting;
 pub mod qr;
 pub mod research;

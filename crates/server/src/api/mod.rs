@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod native;
 pub mod oauth;
 pub mod pages;
+pub mod portability;
 pub mod posting;
 pub mod research;
 
@@ -136,6 +137,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::compliance::create))
         .routes(routes!(crate::api::research::compliance::status))
         .routes(routes!(crate::api::research::compliance::download))
+        // Data Portability
+        .routes(routes!(crate::api::portability::add))
+        .routes(routes!(crate::api::portability::check))
+        .routes(routes!(crate::api::portability::cancel))
+        .routes(routes!(crate::api::portability::download))
         .split_for_parts()
 }
 

@@ -381,6 +381,10 @@ pub struct Products {
     /// Seconds a batch-compliance validation task stays `Processing` before its job checks
     /// the ids.
     pub validation_delay_secs: i64,
+    /// Seconds a Data Portability request stays `pending` before its archive is built.
+    pub portability_ready_delay_secs: i64,
+    /// Seconds a ready archive may be downloaded (TikTok: four days), then `expired`.
+    pub portability_keep_secs: i64,
 }
 
 impl Default for Products {
@@ -389,6 +393,8 @@ impl Default for Products {
             qr_ttl_secs: 300,
             qr_codes_per_minute: 60,
             validation_delay_secs: 5,
+            portability_ready_delay_secs: 10,
+            portability_keep_secs: 4 * 86_400,
         }
     }
 }

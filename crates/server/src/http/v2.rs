@@ -32,6 +32,32 @@ impl<T: Serialize> IntoResponse for V2<T> {
     }
 }
 
+/// A success without `data` (Data Portability's cancel: "an "ok" message in the error
+/// response").
+pub struct V2Ok;
+
+impl IntoResponse for V2Ok {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct OkOnly {
+            error: ErrorStructV2,
+        }
+        let mut resp = json_response(
+            StatusCode::OK,
+            &OkOnly {
+                error: ErrorStructV2 {
+                    code: "ok".into(),
+                    http_status_code: 200,
+                    log_id: current_log_id(),
+                    message: String::new(),
+                },
+            },
+        );
+        resp.extensions_mut().insert(CodeMark(ErrorCode::Ok));
+        resp
+    }
+}
+
 /// A failure: `data: {}` and the error with its status.
 #[derive(Debug)]
 pub struct V2Error(pub ApiError);

@@ -13,6 +13,7 @@ pub mod events;
 pub mod inspect;
 pub mod lists;
 pub mod oauth;
+pub mod portability;
 pub mod posting;
 pub mod publishes;
 pub mod qr;

@@ -341,3 +341,79 @@ async fn a_validation_task_is_seen_only_by_the_app_that_created_it() {
         (200, Some("Processing"))
     );
 }
+
+#[tokio::test]
+async fn a_data_request_and_its_archive_belong_to_one_app_and_creator() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let scopes = ["portability.all.ongoing"];
+    let app_a = s
+        .create_app(json!({"name": "Export A", "audited": true, "scopes": scopes, "redirect_uris": ["https://e.example/cb/"]}))
+        .await;
+    s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/yvonne",
+        json!({"region_code": "DE"}),
+    )
+    .await;
+    s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/xavier",
+        json!({"region_code": "DE"}),
+    )
+    .await;
+    let key_a = app_a["client_key"].as_str().unwrap();
+    let yvonne_a = s.mint(key_a, "yvonne", &scopes).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, v) = s
+        .call(
+            &yvonne_a,
+            "/v2/user/data/add/",
+            Some(json!({"data_format": "json", "category_selection_list": ["profile"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let id = v["data"]["request_id"].clone();
+    s.advance_clock(11).await;
+    // Another creator through the same app, and the same creator through another app.
+    let xavier_a = s.mint(key_a, "xavier", &scopes).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.admin(
+        reqwest::Method::PATCH,
+        &format!("/_reelbox/apps/{}", app_b["client_key"].as_str().unwrap()),
+        json!({"scopes": ["portability.all.ongoing"]}),
+    )
+    .await;
+    let yvonne_b = s
+        .mint(app_b["client_key"].as_str().unwrap(), "yvonne", &scopes)
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for t in [&xavier_a, &yvonne_b] {
+        for path in [
+            "/v2/user/data/check/?fields=status",
+            "/v2/user/data/download/",
+            "/v2/user/data/cancel/",
+        ] {
+            let (st, v) = s.call(t, path, Some(json!({"request_id": id}))).await;
+            assert_eq!(
+                (st, v["error"]["message"].as_str().unwrap()),
+                (400, "Incorrect `request_id`. Please validate the request."),
+                "{path}: {v}"
+            );
+        }
+    }
+    let (st, v) = s
+        .call(
+            &yvonne_a,
+            "/v2/user/data/check/?fields=request_id",
+            Some(json!({"request_id": id})),
+        )
+        .await;
+    assert_eq!((st, &v["data"]["request_id"]), (200, &id));
+}
