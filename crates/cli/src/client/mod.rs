@@ -1,7 +1,9 @@
-//! The client commands (`login`, `post`, `status`, `creator-info`, `schedule`, `doctor`): the
+//! The client commands (`login`, `post`, `status`, `creator-info`, `schedule`, `doctor`,
+//! `export`): the
 //! `reelbox-sdk` from the terminal, against a reelbox server or TikTok itself.
 pub mod creator_info;
 pub mod doctor;
+pub mod export;
 pub mod login;
 pub mod post;
 pub mod schedule;
