@@ -106,3 +106,80 @@ impl Client {
         }))
     }
 }
+
+/// Research batch compliance, with an app's client token (`clt.`) as the credentials.
+impl Client {
+    /// Decodes a v2 answer: its `data`, or the API error.
+    async fn envelope(resp: reqwest::Response) -> Result<Value> {
+        let status = resp.status().as_u16();
+        let v: Value = resp.json().await?;
+        if v["error"]["code"] == "ok" {
+            return Ok(v["data"].clone());
+        }
+        Err(crate::error::Error::Api(crate::error::ApiError {
+            code: v["error"]["code"].as_str().unwrap_or("").into(),
+            message: v["error"]["message"].as_str().unwrap_or("").into(),
+            log_id: v["error"]["log_id"].as_str().unwrap_or("").into(),
+            http_status: status,
+            retry_after: None,
+        }))
+    }
+
+    /// `POST /v2/research/validation_task/create/`: a task over `ids` (`video` or `comment`).
+    pub async fn validation_create(&self, category: &str, ids: &[String]) -> Result<i64> {
+        let boundary = format!("reelbox{}", rand::random::<u64>());
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file_data\"; filename=\"ids.txt\"\r\nContent-Type: text/plain\r\n\r\n{}\n\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\n{category}\r\n--{boundary}--\r\n",
+            ids.join("\n")
+        );
+        let r = self
+            .http()
+            .post(format!(
+                "{}/v2/research/validation_task/create/",
+                self.base()
+            ))
+            .bearer_auth(self.access_token().await?)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await?;
+        let data = Self::envelope(r).await?;
+        data["task_id"].as_i64().ok_or_else(|| {
+            crate::error::Error::Protocol(format!("validation_task/create: no task_id in {data}"))
+        })
+    }
+
+    /// `POST /v2/research/validation_task_status/get/`: `Processing`, `Completed` or `Failed`.
+    pub async fn validation_status(&self, task_id: i64) -> Result<String> {
+        let data: Value = self
+            .call(
+                "/v2/research/validation_task_status/get/",
+                Some(&json!({"task_id": task_id})),
+                true,
+            )
+            .await?;
+        Ok(data["task_status"].as_str().unwrap_or("").to_string())
+    }
+
+    /// `POST /v2/research/validation_task/download/`: the ids still valid, in the file's order.
+    pub async fn validation_download(&self, task_id: i64) -> Result<Vec<String>> {
+        let r = self
+            .http()
+            .post(format!(
+                "{}/v2/research/validation_task/download/",
+                self.base()
+            ))
+            .bearer_auth(self.access_token().await?)
+            .json(&json!({"task_id": task_id}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            Self::envelope(r).await?;
+            return Err(crate::error::Error::Protocol("download refused".into()));
+        }
+        Ok(r.text().await?.lines().map(str::to_string).collect())
+    }
+}

@@ -8,6 +8,7 @@ mod doctor;
 mod export;
 mod login;
 mod post;
+mod research;
 mod schedule;
 
 use std::path::Path;
