@@ -10,7 +10,10 @@ def tiktok_envelope(ctx, response, case):
     if not path.startswith(ENVELOPE_PREFIXES):
         return None
     # A file answer (a validation task's ids, a data archive) is no envelope.
-    if not response.headers.get("content-type", "application/json").startswith("application/json"):
+    content_type = response.headers.get("content-type") or ["application/json"]
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else "application/json"
+    if not content_type.startswith("application/json"):
         return None
     body = response.json()
     err = body.get("error") if isinstance(body, dict) else None
