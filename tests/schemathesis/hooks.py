@@ -9,11 +9,11 @@ def tiktok_envelope(ctx, response, case):
     path = case.operation.path
     if not path.startswith(ENVELOPE_PREFIXES):
         return None
-    # A snapshot is a file, not JSON (its errors are still the envelope).
-    ct = response.headers.get("content-type") or response.headers.get("Content-Type") or ""
-    if isinstance(ct, list):
-        ct = ct[0] if ct else ""
-    if ct.startswith("application/octet-stream"):
+    # A file answer (a validation task's ids, a data archive) is no envelope.
+    content_type = response.headers.get("content-type") or ["application/json"]
+    if isinstance(content_type, list):
+        content_type = content_type[0] if content_type else "application/json"
+    if not content_type.startswith("application/json"):
         return None
     body = response.json()
     err = body.get("error") if isinstance(body, dict) else None

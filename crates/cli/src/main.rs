@@ -163,6 +163,10 @@ enum Cmd {
     Schedule(client::schedule::ScheduleArgs),
     /// Check an integration's setup and say how to fix what is wrong.
     Doctor(client::doctor::DoctorArgs),
+    /// Export the logged-in creator's data (Data Portability) to a zip file.
+    Export(client::export::ExportArgs),
+    /// Research helpers: `validate` (which collected ids are still valid).
+    Research(client::research::ResearchArgs),
 }
 
 #[derive(Args, Clone)]
@@ -618,6 +622,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Post(a) => client::post::run(a).await,
         Cmd::Status(a) => client::status::run(a).await,
         Cmd::CreatorInfo(a) => client::creator_info::run(a).await,
+        Cmd::Export(a) => client::export::run(a).await,
+        Cmd::Research(a) => client::research::run(a).await,
         Cmd::Schedule(a) => client::schedule::run(a).await,
         Cmd::Doctor(a) => client::doctor::run(a).await,
         Cmd::Ca(a) => ca::run(a),

@@ -4,6 +4,7 @@
 pub mod chunks;
 pub mod clock;
 pub mod compat;
+pub mod compliance;
 pub mod error;
 pub mod faults;
 pub mod form;
@@ -13,6 +14,8 @@ pub mod lists;
 pub mod moderation;
 pub mod net;
 pub mod oauth;
+pub mod portability;
+pub mod qr;
 pub mod report;
 pub mod research;
 pub mod review;

@@ -32,6 +32,38 @@ pub const KNOWN: &[(&str, &str)] = &[
         "research.adlib.basic",
         "Read public ad library data for research (apps only)",
     ),
+    (
+        "portability.all.single",
+        "Export a copy of all your reelbox data, once",
+    ),
+    (
+        "portability.all.ongoing",
+        "Export a copy of all your reelbox data, whenever the app asks",
+    ),
+    (
+        "portability.postsandprofile.single",
+        "Export a copy of your profile and posts, once",
+    ),
+    (
+        "portability.postsandprofile.ongoing",
+        "Export a copy of your profile and posts, whenever the app asks",
+    ),
+    (
+        "portability.activity.single",
+        "Export a copy of your activity (likes, comments, follows), once",
+    ),
+    (
+        "portability.activity.ongoing",
+        "Export a copy of your activity (likes, comments, follows), whenever the app asks",
+    ),
+    (
+        "portability.directmessages.single",
+        "Export a copy of your direct messages, once",
+    ),
+    (
+        "portability.directmessages.ongoing",
+        "Export a copy of your direct messages, whenever the app asks",
+    ),
 ];
 
 pub const USER_INFO_BASIC: &str = "user.info.basic";

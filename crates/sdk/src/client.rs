@@ -121,6 +121,11 @@ impl Client {
         &self.http
     }
 
+    /// The current access token (refreshed first when it is about to expire).
+    pub(crate) async fn access_token(&self) -> Result<String> {
+        self.creds.access_token().await
+    }
+
     /// One POST with the envelope decoded: `(http status, data, error)`. Retries 429 always
     /// (nothing happened), 5xx and network errors only when `idempotent`, and refreshes the token
     /// once on `access_token_invalid`.
@@ -217,7 +222,7 @@ impl Client {
         }
     }
 
-    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
         body: Option<&B>,

@@ -36,6 +36,7 @@ pub mod client;
 pub mod error;
 pub mod journal;
 pub mod oauth;
+pub mod products;
 pub mod publish;
 pub mod upload;
 

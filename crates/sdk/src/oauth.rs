@@ -210,7 +210,7 @@ pub struct OAuthClient {
     base: String,
     /// The app's client key.
     pub client_key: String,
-    client_secret: Option<String>,
+    pub(crate) client_secret: Option<String>,
 }
 
 impl std::fmt::Debug for OAuthClient {
@@ -239,7 +239,7 @@ impl OAuthClient {
         }
     }
 
-    async fn form<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn form<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         form: &[(&str, &str)],

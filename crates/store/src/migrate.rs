@@ -300,6 +300,8 @@ impl Store {
                 keys.extend((0..n).map(|i| reelbox_core::ids::publish_photo_key(&id, i)));
             }
         }
+        // Data Portability archives until their request is gone.
+        keys.extend(self.data_request_keys().await?);
         keys.sort();
         keys.dedup();
         Ok(keys)

@@ -2,6 +2,7 @@
 //! enums spelled exactly as TikTok spells them, the error codes with their HTTP statuses, and the
 //! `{"data", "error"}` envelope. No I/O lives here.
 
+pub mod compliance;
 pub mod control;
 pub mod display;
 pub mod envelope;
@@ -9,10 +10,13 @@ pub mod error;
 pub mod fields;
 pub mod json;
 pub mod oauth;
+pub mod portability;
 pub mod posting;
+pub mod qr;
 pub mod research;
 pub mod shop;
 pub mod trends;
+pub mod v2;
 pub mod webhook;
 
 pub use envelope::{Envelope, ErrorBody, ErrorOnly};

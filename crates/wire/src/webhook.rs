@@ -28,6 +28,8 @@ pub mod events {
     pub const NO_LONGER_PUBLIC_SPELLINGS: &[&str] =
         &[NO_LONGER_PUBLICALY_AVAILABLE, NO_LONGER_PUBLICLY_AVAILABLE];
     pub const AUTHORIZATION_REMOVED: &str = "authorization.removed";
+    /// A Data Portability archive is ready to download.
+    pub const PORTABILITY_DOWNLOAD_READY: &str = "portability.download.ready";
 }
 
 /// `publish_type` in event content.

@@ -1,9 +1,12 @@
-//! The client commands (`login`, `post`, `status`, `creator-info`, `schedule`, `doctor`): the
+//! The client commands (`login`, `post`, `status`, `creator-info`, `schedule`, `doctor`,
+//! `export`, `research validate`): the
 //! `reelbox-sdk` from the terminal, against a reelbox server or TikTok itself.
 pub mod creator_info;
 pub mod doctor;
+pub mod export;
 pub mod login;
 pub mod post;
+pub mod research;
 pub mod schedule;
 pub mod status;
 

@@ -26,6 +26,7 @@ mod intercept;
 mod native;
 mod oauth;
 mod ops;
+mod portability;
 mod posting;
 mod research;
 mod sdk;

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod native;
 pub mod oauth;
 pub mod pages;
+pub mod portability;
 pub mod posting;
 pub mod research;
 
@@ -63,6 +64,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(oauth::token::token))
         .routes(routes!(oauth::token::revoke))
+        .routes(routes!(oauth::qr::get_qrcode))
+        .routes(routes!(oauth::qr::check_qrcode))
         // Content Posting API
         .routes(routes!(posting::init::creator_info))
         .routes(routes!(posting::init::video_init))
@@ -158,6 +161,14 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::tts::shop))
         .routes(routes!(crate::api::research::tts::product))
         .routes(routes!(crate::api::research::tts::review))
+        .routes(routes!(crate::api::research::compliance::create))
+        .routes(routes!(crate::api::research::compliance::status))
+        .routes(routes!(crate::api::research::compliance::download))
+        // Data Portability
+        .routes(routes!(crate::api::portability::add))
+        .routes(routes!(crate::api::portability::check))
+        .routes(routes!(crate::api::portability::cancel))
+        .routes(routes!(crate::api::portability::download))
         .split_for_parts()
 }
 

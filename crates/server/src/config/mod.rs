@@ -52,6 +52,7 @@ pub struct Config {
     pub renditions: Renditions,
     pub testing: Testing,
     pub inspector: Inspector,
+    pub products: Products,
 }
 
 impl Default for Config {
@@ -78,6 +79,7 @@ impl Default for Config {
             renditions: Renditions::default(),
             testing: Testing::default(),
             inspector: Inspector::default(),
+            products: Products::default(),
         }
     }
 }

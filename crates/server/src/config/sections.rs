@@ -462,3 +462,34 @@ impl Default for Inspector {
         }
     }
 }
+
+/// The numbers TikTok does not document for its QR login, batch compliance and Data
+/// Portability products (`docs/compatibility.md` lists each choice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Products {
+    /// Seconds a QR code from `get_qrcode` lives; then `check_qrcode` answers `expired`.
+    pub qr_ttl_secs: i64,
+    /// QR codes one client_key may ask for per sliding minute, per node (`get_qrcode` takes no
+    /// secret, so this bounds what anyone knowing a client_key can make the server store).
+    pub qr_codes_per_minute: u32,
+    /// Seconds a batch-compliance validation task stays `Processing` before its job checks
+    /// the ids.
+    pub validation_delay_secs: i64,
+    /// Seconds a Data Portability request stays `pending` before its archive is built.
+    pub portability_ready_delay_secs: i64,
+    /// Seconds a ready archive may be downloaded (TikTok: four days), then `expired`.
+    pub portability_keep_secs: i64,
+}
+
+impl Default for Products {
+    fn default() -> Self {
+        Products {
+            qr_ttl_secs: 300,
+            qr_codes_per_minute: 60,
+            validation_delay_secs: 5,
+            portability_ready_delay_secs: 10,
+            portability_keep_secs: 4 * 86_400,
+        }
+    }
+}

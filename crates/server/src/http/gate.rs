@@ -131,7 +131,7 @@ where
 
 /// The token must carry `research.data.basic`, and the per-minute limit and the daily quota
 /// must allow one more request.
-async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
+pub(crate) async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
     if !c
         .scopes
         .iter()

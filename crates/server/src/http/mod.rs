@@ -17,3 +17,4 @@ pub mod listener;
 pub mod oauth_error;
 pub mod page_headers;
 pub mod surface;
+pub mod v2;

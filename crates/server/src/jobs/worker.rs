@@ -215,6 +215,16 @@ async fn run_job(st: AppState, job: reelbox_store::jobs::Job) {
                 crate::jobs::webhooks::Next::RetryAt(t) => Some(t),
             }),
         crate::service::sweeper::JOB => Ok(Some(crate::service::sweeper::run_job(&st).await)),
+        crate::service::portability::JOB => {
+            crate::service::portability::run_archive(&st, &job.payload)
+                .await
+                .map(|()| None)
+        }
+        reelbox_store::compliance::VALIDATE_JOB => {
+            crate::service::compliance::run_validate(&st, &job.payload)
+                .await
+                .map(|()| None)
+        }
         other => {
             tracing::error!(kind = other, "worker: unknown job kind");
             Ok(None)

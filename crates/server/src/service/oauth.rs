@@ -169,7 +169,11 @@ pub async fn exchange_code(
             "Authorization code is expired.",
         ));
     }
-    if req.redirect_uri.as_deref().unwrap_or("") != rec.redirect_uri {
+    let sent_redirect = req.redirect_uri.as_deref().unwrap_or("");
+    // A QR code had no authorize request: QR clients send no redirect_uri (spec §2.5).
+    let qr_without_redirect =
+        sent_redirect.is_empty() && st.store.is_qr_code(&rec.code_hash).await?;
+    if sent_redirect != rec.redirect_uri && !qr_without_redirect {
         return Err(OAuthFailure::new(
             "invalid_grant",
             "redirect_uri does not match the one used to authorize.",

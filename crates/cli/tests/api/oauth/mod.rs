@@ -5,6 +5,7 @@ mod authorize;
 mod flow;
 mod leniencies;
 mod profiles;
+pub(crate) mod qr;
 mod tokens;
 
 use std::collections::HashMap;

@@ -303,3 +303,168 @@ async fn no_developer_watches_anothers_app_and_no_app_moves_anothers_clock() {
         .await;
     assert_eq!(st, 401);
 }
+
+#[tokio::test]
+async fn a_qr_login_is_seen_only_by_the_app_that_asked_for_it() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let key_a = w.app["client_key"].as_str().unwrap();
+    let (scan_url, token_a) = crate::oauth::qr::get_qrcode(s, key_a, "user.info.basic", "").await;
+    // App B polls A's token with its own credentials: answered as an unknown token.
+    let (st, v) = crate::oauth::qr::qr_form(
+        s,
+        "/v2/oauth/check_qrcode/",
+        &[
+            ("client_key", app_b["client_key"].as_str().unwrap()),
+            ("client_secret", app_b["client_secret"].as_str().unwrap()),
+            ("token", &token_a),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"].as_str().unwrap()),
+        (400, "invalid_request"),
+        "{v}"
+    );
+    // A's QR opened under B's client_key is no login of B's.
+    let path = crate::oauth::qr::phone_path(&scan_url, "t")
+        .replace(key_a, app_b["client_key"].as_str().unwrap());
+    let r = s.http.get(s.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    // And A still sees its QR untouched.
+    let (_, v) = crate::oauth::qr::qr_form(
+        s,
+        "/v2/oauth/check_qrcode/",
+        &[
+            ("client_key", key_a),
+            ("client_secret", w.app["client_secret"].as_str().unwrap()),
+            ("token", &token_a),
+        ],
+    )
+    .await;
+    assert_eq!(v["status"], "new");
+}
+
+#[tokio::test]
+async fn a_validation_task_is_seen_only_by_the_app_that_created_it() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let research = s
+        .create_app(json!({"name": "Research A", "audited": true, "scopes": ["research.data.basic"], "redirect_uris": ["https://r.example/cb/"]}))
+        .await;
+    let clt_a = reelbox_testkit::oauth::app_client_token(s, &research).await;
+    let clt_b = reelbox_testkit::oauth::app_client_token(s, &app_b).await;
+    let body = "--b\r\nContent-Disposition: form-data; name=\"file_data\"; filename=\"ids.txt\"\r\n\r\n1\n2\r\n--b\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nvideo\r\n--b--\r\n";
+    let r = s
+        .http
+        .post(s.url("/v2/research/validation_task/create/"))
+        .bearer_auth(&clt_a)
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let task_id = v["data"]["task_id"].clone();
+    assert!(task_id.is_i64(), "{v}");
+    for path in [
+        "/v2/research/validation_task_status/get/",
+        "/v2/research/validation_task/download/",
+    ] {
+        let (st, v) = s
+            .call(&clt_b, path, Some(json!({"task_id": task_id})))
+            .await;
+        assert_eq!(
+            (st, v["error"]["message"].as_str().unwrap()),
+            (400, "task_id does not exist."),
+            "{path}: {v}"
+        );
+    }
+    let (st, v) = s
+        .call(
+            &clt_a,
+            "/v2/research/validation_task_status/get/",
+            Some(json!({"task_id": task_id})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["data"]["task_status"].as_str()),
+        (200, Some("Processing"))
+    );
+}
+
+#[tokio::test]
+async fn a_data_request_and_its_archive_belong_to_one_app_and_creator() {
+    let (w, app_b, _) = two_tenants().await;
+    let s = &w.s;
+    let scopes = ["portability.all.ongoing"];
+    let app_a = s
+        .create_app(json!({"name": "Export A", "audited": true, "scopes": scopes, "redirect_uris": ["https://e.example/cb/"]}))
+        .await;
+    s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/yvonne",
+        json!({"region_code": "DE"}),
+    )
+    .await;
+    s.admin(
+        reqwest::Method::PATCH,
+        "/_reelbox/creators/xavier",
+        json!({"region_code": "DE"}),
+    )
+    .await;
+    let key_a = app_a["client_key"].as_str().unwrap();
+    let yvonne_a = s.mint(key_a, "yvonne", &scopes).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, v) = s
+        .call(
+            &yvonne_a,
+            "/v2/user/data/add/",
+            Some(json!({"data_format": "json", "category_selection_list": ["profile"]})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let id = v["data"]["request_id"].clone();
+    s.advance_clock(11).await;
+    // Another creator through the same app, and the same creator through another app.
+    let xavier_a = s.mint(key_a, "xavier", &scopes).await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.admin(
+        reqwest::Method::PATCH,
+        &format!("/_reelbox/apps/{}", app_b["client_key"].as_str().unwrap()),
+        json!({"scopes": ["portability.all.ongoing"]}),
+    )
+    .await;
+    let yvonne_b = s
+        .mint(app_b["client_key"].as_str().unwrap(), "yvonne", &scopes)
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for t in [&xavier_a, &yvonne_b] {
+        for path in [
+            "/v2/user/data/check/?fields=status",
+            "/v2/user/data/download/",
+            "/v2/user/data/cancel/",
+        ] {
+            let (st, v) = s.call(t, path, Some(json!({"request_id": id}))).await;
+            assert_eq!(
+                (st, v["error"]["message"].as_str().unwrap()),
+                (400, "Incorrect `request_id`. Please validate the request."),
+                "{path}: {v}"
+            );
+        }
+    }
+    let (st, v) = s
+        .call(
+            &yvonne_a,
+            "/v2/user/data/check/?fields=request_id",
+            Some(json!({"request_id": id})),
+        )
+        .await;
+    assert_eq!((st, &v["data"]["request_id"]), (200, &id));
+}

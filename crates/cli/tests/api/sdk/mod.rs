@@ -3,6 +3,7 @@
 //! after a crash (one publish, byte-identical file), inbox and photo posts.
 mod errors;
 mod login;
+mod products;
 mod uploads;
 
 use std::time::Duration;

@@ -508,3 +508,97 @@ async fn the_inspector_shows_a_refusal_and_a_near_miss_live() {
     screenshot(&page, "inspector", true).await;
     chrome.close().await;
 }
+
+/// Waits until the element `selector` reads `text` (a page that updates itself).
+async fn wait_text(page: &Page, selector: &str, text: &str) {
+    let js = format!("document.querySelector({}).textContent", json!(selector));
+    for _ in 0..800 {
+        if eval(page, &js).await == text {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{selector} never read {text}: {}", eval(page, &js).await);
+}
+
+#[tokio::test]
+async fn qr_login_the_tv_page_follows_while_the_phone_page_confirms() {
+    let w = world().await;
+    let s = &w.s;
+    let chrome = Chrome::start().await;
+    let key = w.app["client_key"].as_str().unwrap();
+    let secret = w.app["client_secret"].as_str().unwrap();
+    let (scan_url, token) =
+        crate::oauth::qr::get_qrcode(s, key, "user.info.basic,video.upload", "tv-state").await;
+    let filled = scan_url.replace("tobefilled", "living-room-tv");
+    let tv = chrome
+        .page(&s.url(&format!("/qr/tv?scan_url={}", urlencoding::encode(&filled))))
+        .await;
+    assert_eq!(
+        eval(&tv, "document.getElementById('status').textContent").await,
+        "new"
+    );
+    // What the TV shows is a QR code a phone reads back as the app's URL.
+    let shot = tv
+        .screenshot(ScreenshotParams::builder().full_page(true).build())
+        .await
+        .expect("screenshot");
+    let read = crate::web::decode_qr(&shot);
+    assert_eq!(read, vec![filled.clone()]);
+    screenshot(&tv, "qr-tv", true).await;
+    // The phone opens what it read.
+    let phone = chrome
+        .page(&s.url(&crate::oauth::qr::phone_path(&scan_url, "living-room-tv")))
+        .await;
+    wait_text(&tv, "#status", "scanned").await;
+    let text = eval(&phone, "document.body.innerText").await;
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("Scheduler would like to access your reelbox account"),
+        "{text}"
+    );
+    fill(&phone, "#username", "alice").await;
+    fill(&phone, "#password", "correct horse").await;
+    screenshot(&phone, "qr-phone", true).await;
+    click_and_wait(&phone, "button[value=approve]").await;
+    let text = eval(&phone, "document.body.innerText").await;
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("You are logging in to Scheduler"),
+        "{text}"
+    );
+    wait_text(&tv, "#status", "confirmed").await;
+    // The app's server polls and exchanges.
+    let (st, v) = crate::oauth::qr::qr_form(
+        s,
+        "/v2/oauth/check_qrcode/",
+        &[
+            ("client_key", key),
+            ("client_secret", secret),
+            ("token", &token),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, v["status"].as_str(), v["client_ticket"].as_str()),
+        (200, Some("confirmed"), Some("living-room-tv"))
+    );
+    assert_eq!(v["state"], "tv-state");
+    let code = v["code"].as_str().unwrap();
+    let (st, v) = reelbox_testkit::oauth::token_form(
+        s,
+        &[
+            ("client_key", key),
+            ("client_secret", secret),
+            ("grant_type", "authorization_code"),
+            ("code", code),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["scope"], "user.info.basic,video.upload");
+    wait_text(&tv, "#status", "utilised").await;
+    chrome.close().await;
+}

@@ -13,7 +13,7 @@ use crate::service::oauth::{self, ClientCredentials};
 use crate::state::AppState;
 
 /// Parses the form body (or, leniently, JSON) of an OAuth request.
-fn parse_body<T: serde::de::DeserializeOwned + Default>(
+pub(super) fn parse_body<T: serde::de::DeserializeOwned + Default>(
     slot: &CallSlot,
     body: &[u8],
 ) -> Result<T, OAuthFailure> {

@@ -10,6 +10,7 @@ pub mod media;
 pub mod moderation;
 pub mod portal;
 pub mod profile;
+pub mod qr;
 pub mod render;
 pub mod session;
 
@@ -134,6 +135,13 @@ fn routes() -> Pages {
         )
         .route("/admin/moderation/terms", post(moderation::save_terms))
         .route("/admin/moderation/policy", post(moderation::save_policy))
+        .route(
+            "/qr/authorize",
+            get(qr::phone_page_get).post(qr::phone_page_post),
+        )
+        .route("/qr/tv", get(qr::tv_page))
+        .route("/qr/code.png", get(qr::code_png))
+        .route("/qr/status", get(qr::status_json))
 }
 
 /// What the page header shows on every page.

@@ -5,8 +5,10 @@
 //!
 //! The helpers here run the `reelbox` binary with a config dir of its own and store logins in it.
 mod doctor;
+mod export;
 mod login;
 mod post;
+mod research;
 mod schedule;
 
 use std::path::Path;
