@@ -33,34 +33,49 @@ impl Store {
     }
 
     /// Moves one app's clock `ms` further ahead, in one statement so that two nodes advancing
-    /// it at once add both moves; answers the new offset.
+    /// it at once add both moves; answers the new offset. The app's pending jobs (due times on
+    /// the shared clock) come `ms` earlier in the same transaction, so each runs when the app's
+    /// time reaches it.
     pub async fn advance_app_clock(&self, client_key: &str, ms: i64) -> Result<i64> {
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = writer_conn.begin().await?;
         let (offset,): (i64,) = sqlx::query_as(
             "INSERT INTO app_clocks (client_key, offset_ms) VALUES ($1, $2) ON CONFLICT (client_key) DO UPDATE SET offset_ms = app_clocks.offset_ms + excluded.offset_ms RETURNING offset_ms",
         )
         .bind(client_key)
         .bind(ms)
-        .fetch_one(&mut *self.writer.acquire().await?)
+        .fetch_one(&mut *tx)
         .await?;
+        sqlx::query(
+            "UPDATE jobs SET run_at = run_at - $2 WHERE client_key = $1 AND done_at IS NULL",
+        )
+        .bind(client_key)
+        .bind(ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        drop(writer_conn);
         Ok(offset)
     }
 
-    /// Puts an app (or every app, with `None`) back on the shared clock.
+    /// Puts an app (or every app, with `None`) back on the shared clock. Its pending jobs move
+    /// later by the offset it drops, so each stays due at the same time of the app's clock.
     pub async fn reset_app_clocks(&self, client_key: Option<&str>) -> Result<()> {
-        let mut conn = self.writer.acquire().await?;
-        match client_key {
-            Some(k) => {
-                sqlx::query("DELETE FROM app_clocks WHERE client_key = $1")
-                    .bind(k)
-                    .execute(&mut *conn)
-                    .await?
-            }
-            None => {
-                sqlx::query("DELETE FROM app_clocks")
-                    .execute(&mut *conn)
-                    .await?
-            }
-        };
+        let mut writer_conn = self.writer.acquire().await?;
+        let mut tx = writer_conn.begin().await?;
+        sqlx::query(
+            "UPDATE jobs SET run_at = run_at + (SELECT offset_ms FROM app_clocks WHERE app_clocks.client_key = jobs.client_key) \
+             WHERE done_at IS NULL AND client_key IN (SELECT client_key FROM app_clocks WHERE $1 IS NULL OR client_key = $1)",
+        )
+        .bind(client_key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM app_clocks WHERE $1 IS NULL OR client_key = $1")
+            .bind(client_key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        drop(writer_conn);
         Ok(())
     }
 }

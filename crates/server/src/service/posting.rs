@@ -191,6 +191,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             &p.id,
             shared_now,
             shared_now,
+            Some(&p.client_key),
         )
         .await?;
     }
@@ -199,7 +200,16 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         // (clients poll to a final status): the job fails it then, on the platform's clock.
         let at = expires_at + 1 - (now - shared_now);
         let job = Store::upload_expiry_job_id(&p.id);
-        Store::enqueue_job_tx(&mut tx, &job, EXPIRE_UPLOAD, &p.id, at, shared_now).await?;
+        Store::enqueue_job_tx(
+            &mut tx,
+            &job,
+            EXPIRE_UPLOAD,
+            &p.id,
+            at,
+            shared_now,
+            Some(&p.client_key),
+        )
+        .await?;
     }
     tx.commit().await.map_err(reelbox_store::StoreError::from)?;
     st.store.publishes_changed();

@@ -318,6 +318,7 @@ pub(crate) async fn complete(
             "make_public".into(),
             payload,
             now + secs * 1000,
+            p.client_key.clone(),
         ));
     }
     if public {
