@@ -78,4 +78,35 @@ impl Store {
         drop(writer_conn);
         Ok(())
     }
+
+    /// Every creator's clock offset (milliseconds ahead of their app's clock).
+    pub async fn creator_clocks(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT creator_id, offset_ms FROM creator_clocks")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Moves one creator's clock `ms` further ahead (one statement, as for apps); answers the
+    /// new offset.
+    pub async fn advance_creator_clock(&self, creator_id: &str, ms: i64) -> Result<i64> {
+        let (offset,): (i64,) = sqlx::query_as(
+            "INSERT INTO creator_clocks (creator_id, offset_ms) VALUES ($1, $2) ON CONFLICT (creator_id) DO UPDATE SET offset_ms = creator_clocks.offset_ms + excluded.offset_ms RETURNING offset_ms",
+        )
+        .bind(creator_id)
+        .bind(ms)
+        .fetch_one(&mut *self.writer.acquire().await?)
+        .await?;
+        Ok(offset)
+    }
+
+    /// Puts a creator (or every creator, with `None`) back on their app's clock.
+    pub async fn reset_creator_clocks(&self, creator_id: Option<&str>) -> Result<()> {
+        sqlx::query("DELETE FROM creator_clocks WHERE $1 IS NULL OR creator_id = $1")
+            .bind(creator_id)
+            .execute(&mut *self.writer.acquire().await?)
+            .await?;
+        Ok(())
+    }
 }

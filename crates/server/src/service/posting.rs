@@ -103,9 +103,10 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             None
         }
     };
-    // The publish's times are the app's; its jobs run on the shared clock the worker reads.
+    // The publish's times are its creator's (the app's clock plus the creator's offset); its
+    // jobs run on the shared clock the worker reads.
     let shared_now = st.now();
-    let now = st.now_for(&app.client_key);
+    let now = st.now_for_creator(&app.client_key, Some(&creator.id));
     let id = ids::publish_id(publish_kind(&n), now);
     let mode = match n.destination {
         Destination::Direct(_) => PostMode::DirectPost,

@@ -39,7 +39,7 @@ pub async fn issue_user_tokens(
     scopes: &[String],
     family_id: &str,
 ) -> Result<TokenResponse, reelbox_store::StoreError> {
-    let now = st.now_for(&app.client_key);
+    let now = st.now_for_creator(&app.client_key, Some(creator_id));
     let grant = st
         .store
         .upsert_grant(

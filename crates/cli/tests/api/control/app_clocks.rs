@@ -379,3 +379,117 @@ async fn a_held_job_runs_when_its_apps_clock_passes_and_not_before() {
     move_app_clock(s, &key_b, 601).await;
     assert_eq!(settled(s, &key_b, &ids[1]).await, "PUBLISH_COMPLETE");
 }
+
+#[tokio::test]
+async fn a_creators_clock_moves_their_tokens_and_caps_alone() {
+    let a = crate::world().await;
+    let s = &a.s;
+    let key = a.app["client_key"].as_str().unwrap().to_string();
+    s.create_creator(json!({"username": "carl", "password": "correct horse"}))
+        .await;
+    let c = s
+        .mint(
+            &key,
+            "carl",
+            &["user.info.basic", "video.publish", "video.upload"],
+        )
+        .await;
+    let token_c = c["access_token"].as_str().unwrap().to_string();
+    for who in ["alice", "carl"] {
+        s.admin(
+            reqwest::Method::PATCH,
+            &format!("/_reelbox/creators/{who}"),
+            json!({"daily_post_cap": 1}),
+        )
+        .await;
+    }
+    for t in [&a.token, &token_c] {
+        assert_eq!(init(s, t).await, (200, "ok".into()));
+        assert_eq!(init(s, t).await, (403, "spam_risk_too_many_posts".into()));
+    }
+
+    // Alice's clock moves 25 hours, through the command line; the app's stays.
+    let out = Command::new(crate::probe_exe())
+        .args([
+            "clock",
+            "advance",
+            "25h",
+            "--creator",
+            "alice",
+            "--server",
+            &s.base,
+        ])
+        .env("REELBOX_ADMIN_TOKEN", &s.admin_token)
+        .env("REELBOX_LOG", "warn")
+        .output()
+        .await
+        .expect("reelbox runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let moved: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(moved["creator_offset_ms"], 25 * 3600 * 1000, "{moved}");
+    assert_eq!(app_clock(s, &key).await["app_offset_ms"], 0);
+    // Asked by open_id, the same creator's clock.
+    let minted = s
+        .mint(
+            &key,
+            "alice",
+            &["user.info.basic", "video.publish", "video.upload"],
+        )
+        .await;
+    let open_id = minted["open_id"].as_str().expect("open_id").to_string();
+    let by_open_id = s
+        .admin(
+            reqwest::Method::GET,
+            &format!("/_reelbox/clock?creator={open_id}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(by_open_id["creator_id"], moved["creator_id"]);
+    assert_eq!(by_open_id["creator_offset_ms"], 25 * 3600 * 1000);
+
+    // Alice's access token expired on her clock; Carl's works and his cap still holds.
+    let (st, v) = s.call(&a.token, CI, None).await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str().unwrap()),
+        (401, "access_token_invalid")
+    );
+    assert_eq!(
+        init(s, &token_c).await,
+        (403, "spam_risk_too_many_posts".into())
+    );
+    // Alice refreshes and posts again: her day has passed.
+    let (st, r) = token_form(
+        s,
+        &[
+            ("client_key", &key),
+            ("client_secret", a.app["client_secret"].as_str().unwrap()),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &a.refresh),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{r}");
+    let fresh = r["access_token"].as_str().unwrap();
+    assert_eq!(init(s, fresh).await, (200, "ok".into()));
+    assert_eq!(
+        init(s, fresh).await,
+        (403, "spam_risk_too_many_posts".into())
+    );
+
+    // An unknown creator answers 400 in the control envelope.
+    let r = s
+        .http
+        .post(s.url("/_reelbox/clock"))
+        .bearer_auth(&s.admin_token)
+        .json(&json!({"advance_seconds": 60, "creator": "nobody_here"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    insta::assert_json_snapshot!("creator_clock_refused_unknown", redact(v));
+}
