@@ -110,3 +110,82 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Store;
+
+    /// An app's pending jobs move with its clock, in either direction; another app's and the
+    /// server's own stay where they were, and so does a job already done.
+    async fn jobs_follow_their_apps_clock(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        let mut conn = store.writer.acquire().await.unwrap();
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+        for (id, key) in [
+            ("a1", Some("app_a")),
+            ("a2", Some("app_a")),
+            ("b1", Some("app_b")),
+            ("s1", None),
+        ] {
+            Store::enqueue_job_tx(&mut tx, id, "webhook", id, 100_000, 0, key)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        drop(conn);
+        store.complete_job("a2", 1).await.unwrap();
+        let due = |store: &Store| {
+            let pool = store.pool.clone();
+            async move {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT id, run_at FROM jobs ORDER BY id")
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                rows
+            }
+        };
+        assert_eq!(
+            store.advance_app_clock("app_a", 60_000).await.unwrap(),
+            60_000
+        );
+        assert_eq!(
+            store.advance_app_clock("app_a", 30_000).await.unwrap(),
+            90_000
+        );
+        assert_eq!(
+            due(&store).await,
+            vec![
+                ("a1".into(), 10_000),
+                ("a2".into(), 100_000),
+                ("b1".into(), 100_000),
+                ("s1".into(), 100_000)
+            ]
+        );
+        // Claimed by the shared clock: only A's job is due at 50 s.
+        let job = store.claim_job("n", 50_000, 50_000, 1_000).await.unwrap();
+        assert_eq!(job.map(|j| j.id).as_deref(), Some("a1"));
+        assert_eq!(
+            store.claim_job("n", 50_000, 50_000, 1_000).await.unwrap(),
+            None
+        );
+        store.reset_app_clocks(Some("app_a")).await.unwrap();
+        assert_eq!(due(&store).await[0], ("a1".into(), 100_000));
+        assert!(store.app_clocks().await.unwrap().is_empty());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn jobs_follow_their_apps_clock_on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        jobs_follow_their_apps_clock(&crate::sqlite_url_for(&dir.path().join("c.db"))).await;
+    }
+
+    #[tokio::test]
+    async fn jobs_follow_their_apps_clock_on_postgres_when_configured() {
+        if let Some(url) = crate::test_support::fresh_postgres("rbjobclocks").await {
+            jobs_follow_their_apps_clock(&url).await;
+            crate::test_support::drop_postgres(&url).await;
+        }
+    }
+}
