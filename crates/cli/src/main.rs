@@ -290,11 +290,14 @@ enum TokenCmd {
 
 #[derive(Subcommand)]
 enum ClockCmd {
-    /// Show the server's time (with `--app`, that app's).
+    /// Show the server's time (with `--app`, that app's; with `--creator`, that creator's).
     Show {
         /// An app's own clock.
         #[arg(long = "app")]
         app: Option<String>,
+        /// A creator's own clock (open_id or username).
+        #[arg(long = "creator")]
+        creator: Option<String>,
         #[command(flatten)]
         target: Target,
     },
@@ -305,6 +308,9 @@ enum ClockCmd {
         /// Move only this app's clock.
         #[arg(long = "app")]
         app: Option<String>,
+        /// Move only this creator's clock (open_id or username).
+        #[arg(long = "creator")]
+        creator: Option<String>,
         #[command(flatten)]
         target: Target,
     },
@@ -523,17 +529,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print(&target.call(Call::post("/_reelbox/tokens", &req)?).await?)
         }
         Cmd::Clock { cmd } => match cmd {
-            ClockCmd::Show { app, target } => {
-                let path = match app {
-                    Some(k) => format!("/_reelbox/clock?client_key={k}"),
-                    None => "/_reelbox/clock".into(),
+            ClockCmd::Show {
+                app,
+                creator,
+                target,
+            } => {
+                let mut q = Vec::new();
+                if let Some(k) = app {
+                    q.push(format!("client_key={k}"));
+                }
+                if let Some(c) = creator {
+                    q.push(format!("creator={c}"));
+                }
+                let path = if q.is_empty() {
+                    "/_reelbox/clock".to_string()
+                } else {
+                    format!("/_reelbox/clock?{}", q.join("&"))
                 };
                 print(&target.call(Call::get(&path)).await?)
             }
-            ClockCmd::Advance { by, app, target } => {
+            ClockCmd::Advance {
+                by,
+                app,
+                creator,
+                target,
+            } => {
                 let req = ClockChange {
                     advance_seconds: Some(parse_duration(&by)?),
                     client_key: app,
+                    creator,
                     ..Default::default()
                 };
                 print(&target.call(Call::post("/_reelbox/clock", &req)?).await?)

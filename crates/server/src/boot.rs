@@ -108,6 +108,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
         calls: crate::state::calllog::CallLog::start(store),
         research_tally: Default::default(),
         app_clocks: Default::default(),
+        creator_clocks: Default::default(),
         last_prune: Default::default(),
         public_url,
         uploads: Default::default(),

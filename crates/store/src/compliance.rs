@@ -51,6 +51,7 @@ impl Store {
             &t.id.to_string(),
             run_at,
             t.created_at,
+            Some(&t.client_key),
         )
         .await?;
         tx.commit().await?;

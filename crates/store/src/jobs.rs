@@ -40,13 +40,15 @@ impl Store {
     ) -> Result<()> {
         let mut writer_conn = self.writer.acquire().await?;
         let mut tx = writer_conn.begin().await?;
-        Self::enqueue_job_tx(&mut tx, id, kind, payload, run_at, now).await?;
+        Self::enqueue_job_tx(&mut tx, id, kind, payload, run_at, now, None).await?;
         tx.commit().await?;
         drop(writer_conn);
         Ok(())
     }
 
     /// Enqueues inside the caller's transaction, so the job exists iff the state change does.
+    /// `run_at` is on the shared clock; a job done for an app names it (`client_key`), so that
+    /// moving the app's clock moves the job's due time too.
     pub async fn enqueue_job_tx(
         tx: &mut Transaction<'_, Any>,
         id: &str,
@@ -54,13 +56,15 @@ impl Store {
         payload: &str,
         run_at: i64,
         now: i64,
+        client_key: Option<&str>,
     ) -> Result<()> {
-        sqlx::query("INSERT INTO jobs (id, kind, payload, run_at, attempts, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
+        sqlx::query("INSERT INTO jobs (id, kind, payload, run_at, attempts, created_at, client_key) VALUES ($1, $2, $3, $4, 0, $5, $6)")
             .bind(id)
             .bind(kind)
             .bind(payload)
             .bind(run_at)
             .bind(now)
+            .bind(client_key)
             .execute(&mut **tx)
             .await?;
         Ok(())

@@ -102,6 +102,7 @@ impl Store {
             &r.id.to_string(),
             run_at,
             r.apply_time,
+            Some(&r.client_key),
         )
         .await?;
         tx.commit().await?;

@@ -338,7 +338,21 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some((job_id, payload)) = completed_with_job {
-            Self::enqueue_job_tx(&mut tx, job_id, "process", payload, now, now).await?;
+            let (client_key,): (String,) =
+                sqlx::query_as("SELECT client_key FROM publishes WHERE id = $1")
+                    .bind(publish_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            Self::enqueue_job_tx(
+                &mut tx,
+                job_id,
+                "process",
+                payload,
+                now,
+                now,
+                Some(&client_key),
+            )
+            .await?;
             // Complete: nothing is left for the expiry job to do.
             sqlx::query("UPDATE jobs SET done_at = $2 WHERE id = $1 AND done_at IS NULL")
                 .bind(Self::upload_expiry_job_id(publish_id))

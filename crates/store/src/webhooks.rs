@@ -24,8 +24,8 @@ pub struct Delivery {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outbox {
     pub deliveries: Vec<Delivery>,
-    /// (id, kind, payload, run_at)
-    pub jobs: Vec<(String, String, String, i64)>,
+    /// (id, kind, payload, run_at, client_key)
+    pub jobs: Vec<(String, String, String, i64, String)>,
 }
 
 impl Outbox {
@@ -69,8 +69,8 @@ impl Store {
         for d in &outbox.deliveries {
             Self::insert_delivery_tx(tx, d).await?;
         }
-        for (id, kind, payload, run_at) in &outbox.jobs {
-            Self::enqueue_job_tx(tx, id, kind, payload, *run_at, now).await?;
+        for (id, kind, payload, run_at, client_key) in &outbox.jobs {
+            Self::enqueue_job_tx(tx, id, kind, payload, *run_at, now, Some(client_key)).await?;
         }
         Ok(())
     }

@@ -211,6 +211,13 @@ pub struct ClockView {
     /// How far that app's clock runs ahead of the shared one, milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_offset_ms: Option<i64>,
+    /// The creator (id) whose clock this is, when one was asked for (`?creator=`, or a change
+    /// with `creator`); `now` is then that creator's time (with `client_key`, within that app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_id: Option<String>,
+    /// How far that creator's clock runs ahead of their app's, milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_offset_ms: Option<i64>,
 }
 
 /// `GET /_reelbox/clock` query.
@@ -219,6 +226,8 @@ pub struct ClockView {
 pub struct ClockQuery {
     /// Show this app's clock.
     pub client_key: Option<String>,
+    /// Show this creator's clock (open_id or username).
+    pub creator: Option<String>,
 }
 
 /// Body of `POST /_reelbox/clock`.
@@ -236,6 +245,10 @@ pub struct ClockChange {
     /// upload URLs and webhook times follow it; other apps keep the shared time.
     #[serde(default)]
     pub client_key: Option<String>,
+    /// Move only this creator's clock (open_id or username): their tokens and caps follow it,
+    /// on top of their app's clock; other creators keep their app's time.
+    #[serde(default)]
+    pub creator: Option<String>,
 }
 
 /// A fault to inject (`POST /_reelbox/faults`).

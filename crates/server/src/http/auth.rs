@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
         let (hash, t) = presented_token(parts, st, TokenKind::Access).await?;
-        let now = st.now_for(&t.client_key);
+        let now = st.now_for_creator(&t.client_key, t.creator_id.as_deref());
         if now >= t.expires_at {
             // Recorded so the guideline report can tell "let its token expire" from a bad token.
             if let Some(slot) = parts.extensions.get::<CallSlot>() {

@@ -12,7 +12,10 @@ pub async fn run_expire_upload(st: &AppState, publish_id: &str) -> anyhow::Resul
         return Ok(());
     };
     let complete = p.uploaded_bytes >= p.video_size.unwrap_or(0);
-    let expired = p.upload_expires_at.is_some_and(|t| st.now() > t);
+    // The URL expires on the creator's clock within the app (per-app and per-creator clocks).
+    let expired = p
+        .upload_expires_at
+        .is_some_and(|t| st.now_for_creator(&p.client_key, Some(&p.creator_id)) > t);
     if p.status != PublishStatus::ProcessingUpload || complete || !expired {
         return Ok(());
     }

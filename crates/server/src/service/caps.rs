@@ -20,7 +20,7 @@ pub async fn usage<'e, E: sqlx::Executor<'e, Database = Any>>(
     audited: bool,
     app_cap: Option<i64>,
 ) -> Result<Usage, StoreError> {
-    let since = st.now_for(client_key) - DAY_MS;
+    let since = st.now_for_creator(client_key, Some(&creator.id)) - DAY_MS;
     let c = Store::usage_counts(ex, &creator.id, client_key, since).await?;
     Ok(usage_of(st, c, creator, audited, app_cap))
 }

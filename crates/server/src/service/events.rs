@@ -95,7 +95,15 @@ pub async fn prepare(
     outbox.jobs = outbox
         .deliveries
         .iter()
-        .map(|d| (ids::row_id(), "webhook".to_string(), d.id.clone(), run_at))
+        .map(|d| {
+            (
+                ids::row_id(),
+                "webhook".to_string(),
+                d.id.clone(),
+                run_at,
+                d.client_key.clone(),
+            )
+        })
         .collect();
     Ok(outbox)
 }

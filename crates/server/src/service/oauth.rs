@@ -221,7 +221,6 @@ pub async fn refresh(
     compat: &Compat,
     req: &TokenRequest,
 ) -> Result<TokenResponse, OAuthFailure> {
-    let now = st.now_for(&app.client_key);
     let presented = req.refresh_token.as_deref().unwrap_or("").trim();
     if presented.is_empty() {
         return Err(OAuthFailure::new(
@@ -236,6 +235,8 @@ pub async fn refresh(
         .await?
         .filter(|t| t.kind == TokenKind::Refresh && t.client_key == app.client_key)
         .ok_or_else(|| OAuthFailure::new("invalid_grant", "Refresh token is invalid."))?;
+    // The token's creator may run ahead of the app (per-creator clocks).
+    let now = st.now_for_creator(&app.client_key, old.creator_id.as_deref());
     let state = rules::RefreshState {
         revoked: old.revoked_at.is_some(),
         used: old.used_at.is_some(),

@@ -117,9 +117,10 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             None
         }
     };
-    // The publish's times are the app's; its jobs run on the shared clock the worker reads.
+    // The publish's times are its creator's (the app's clock plus the creator's offset); its
+    // jobs run on the shared clock the worker reads.
     let shared_now = st.now();
-    let now = st.now_for(&app.client_key);
+    let now = st.now_for_creator(&app.client_key, Some(&creator.id));
     let id = ids::publish_id(publish_kind(&n), now);
     let mode = match n.destination {
         Destination::Direct(_) => PostMode::DirectPost,
@@ -222,6 +223,7 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
             &p.id,
             shared_now,
             shared_now,
+            Some(&p.client_key),
         )
         .await?;
     }
@@ -230,7 +232,16 @@ pub async fn start(st: &AppState, who: Poster<'_>, n: NewPublish) -> ServiceResu
         // (clients poll to a final status): the job fails it then, on the platform's clock.
         let at = expires_at + 1 - (now - shared_now);
         let job = Store::upload_expiry_job_id(&p.id);
-        Store::enqueue_job_tx(&mut tx, &job, EXPIRE_UPLOAD, &p.id, at, shared_now).await?;
+        Store::enqueue_job_tx(
+            &mut tx,
+            &job,
+            EXPIRE_UPLOAD,
+            &p.id,
+            at,
+            shared_now,
+            Some(&p.client_key),
+        )
+        .await?;
     }
     tx.commit().await.map_err(reelbox_store::StoreError::from)?;
     st.store.publishes_changed();

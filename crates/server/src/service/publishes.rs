@@ -326,7 +326,13 @@ pub(crate) async fn complete(
     if post.object_key.is_some() && st.cfg.renditions.enabled {
         outbox
             .jobs
-            .push((ids::row_id(), RENDER_JOB.into(), post.id.clone(), now));
+            .push((
+                ids::row_id(),
+                RENDER_JOB.into(),
+                post.id.clone(),
+                now,
+                p.client_key.clone(),
+            ));
     }
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();
@@ -335,6 +341,7 @@ pub(crate) async fn complete(
             "make_public".into(),
             payload,
             now + secs * 1000,
+            p.client_key.clone(),
         ));
     }
     if public {

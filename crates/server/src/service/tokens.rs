@@ -69,7 +69,7 @@ pub async fn issue_user_tokens_as(
     family_id: &str,
     fixed: &FixedTokens,
 ) -> Result<TokenResponse, reelbox_store::StoreError> {
-    let now = st.now_for(&app.client_key);
+    let now = st.now_for_creator(&app.client_key, Some(creator_id));
     let grant = st
         .store
         .upsert_grant(

@@ -210,7 +210,13 @@ pub async fn resend(st: &AppState, delivery_id: &str) -> ApiResult<DeliveryView>
         ..d
     };
     let outbox = Outbox {
-        jobs: vec![(ids::row_id(), "webhook".into(), copy.id.clone(), now)],
+        jobs: vec![(
+            ids::row_id(),
+            "webhook".into(),
+            copy.id.clone(),
+            now,
+            copy.client_key.clone(),
+        )],
         deliveries: vec![copy.clone()],
     };
     write(st, &outbox).await?;

@@ -40,6 +40,8 @@ pub struct Inner {
     pub clock: Arc<MovableClock>,
     /// Per-app offsets on top of `clock` (sandbox).
     pub app_clocks: AppClocks,
+    /// Per-creator offsets, on top of their app's clock (keyed by creator id).
+    pub creator_clocks: AppClocks,
     pub blobs: Arc<dyn BlobStore>,
     pub master_key: Vec<u8>,
     pub admin_token_hash: String,
@@ -80,6 +82,13 @@ impl Inner {
     /// caps, rate windows, upload URLs and webhook times follow.
     pub fn now_for(&self, client_key: &str) -> i64 {
         self.app_clocks.now_for(client_key, self.now())
+    }
+
+    /// A creator's time within an app: the app's time plus the creator's own offset (sandbox),
+    /// which that creator's tokens and caps follow.
+    pub fn now_for_creator(&self, client_key: &str, creator_id: Option<&str>) -> i64 {
+        let app = self.now_for(client_key);
+        creator_id.map_or(app, |c| self.creator_clocks.now_for(c, app))
     }
 
     pub fn sandbox(&self) -> bool {
@@ -152,9 +161,12 @@ impl Inner {
         if self.cfg.mode == Mode::Production {
             self.clock.set_state(MovableState::default());
             self.app_clocks.replace([]);
+            self.creator_clocks.replace([]);
             return Ok(());
         }
         self.app_clocks.replace(self.store.app_clocks().await?);
+        self.creator_clocks
+            .replace(self.store.creator_clocks().await?);
         if let Some(v) = self.store.setting("clock").await? {
             let j: serde_json::Value = serde_json::from_str(&v)?;
             self.clock.set_state(MovableState {

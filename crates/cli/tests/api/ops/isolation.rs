@@ -287,6 +287,23 @@ async fn no_developer_watches_anothers_app_and_no_app_moves_anothers_clock() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // Moving A's creator's clock leaves B's creator alone.
+    let v = s
+        .admin(
+            reqwest::Method::POST,
+            "/_reelbox/clock",
+            json!({"creator": "xavier", "advance_seconds": 30 * 86_400}),
+        )
+        .await;
+    assert_eq!(v["creator_offset_ms"], 30 * 86_400_000_i64, "{v}");
+    let (st, v) = s
+        .call(&token_b, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, _) = s
+        .call(&w.token, "/v2/post/publish/creator_info/query/", None)
+        .await;
+    assert_eq!(st, 401);
     // Moving A's clock leaves B's tokens and time alone.
     s.admin(
         reqwest::Method::POST,

@@ -51,7 +51,7 @@ pub async fn creator_info(
         .app(&caller.client_key)
         .await?
         .ok_or_else(ApiError::token_invalid)?;
-    let now = st.now_for(&app.client_key);
+    let now = st.now_for_creator(&app.client_key, Some(&creator.id));
     let counts = st
         .store
         .usage_counts_reported(&creator.id, &app.client_key, now, now - DAY_MS)

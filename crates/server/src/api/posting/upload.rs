@@ -129,7 +129,7 @@ pub async fn put_chunk(
     let progress = Some(progress_of(&p));
     // An expired URL says so first, although the expiry also failed the upload.
     if p.upload_expires_at
-        .is_some_and(|t| st.now_for(&p.client_key) > t)
+        .is_some_and(|t| st.now_for_creator(&p.client_key, Some(&p.creator_id)) > t)
     {
         return reply(
             StatusCode::FORBIDDEN,
@@ -248,8 +248,9 @@ pub async fn put_chunk(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         return resp;
     }
-    // The URL expires on the app's clock; the body stream watches the shared one.
-    let offset = st.app_clocks.offset(&p.client_key);
+    // The URL expires on the creator's clock within the app; the body stream watches the
+    // shared one.
+    let offset = st.now_for_creator(&p.client_key, Some(&p.creator_id)) - st.now();
     let stream =
         crate::service::uploads::chunk_body(&st, body, p.upload_expires_at.map(|t| t - offset));
     let receipt = match st
@@ -362,7 +363,10 @@ pub async fn put_chunk(
     {
         let _ = st
             .store
-            .expire_upload_url(&p.id, st.now_for(&p.client_key))
+            .expire_upload_url(
+                &p.id,
+                st.now_for_creator(&p.client_key, Some(&p.creator_id)),
+            )
             .await;
     }
     if crate::sandbox::faults::scenario(&st, "revoke_midway", &p.client_key, &p.creator_id)
