@@ -21,3 +21,15 @@ impl Store {
         Ok(())
     }
 }
+
+impl Store {
+    /// Every setting whose key starts with `prefix`.
+    pub async fn settings_under(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE $1 ORDER BY key")
+                .bind(format!("{prefix}%"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+}

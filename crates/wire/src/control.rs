@@ -8,10 +8,12 @@ use crate::posting::PrivacyLevel;
 mod inspect;
 mod moderation;
 mod read_side;
+mod settings;
 
 pub use inspect::*;
 pub use moderation::*;
 pub use read_side::*;
+pub use settings::*;
 
 /// Body of `POST /_reelbox/apps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -35,7 +35,8 @@ fn scope_of(field: &str) -> &'static str {
 
 /// The per-app limit of a Display endpoint (sliding minute).
 async fn limit(st: &AppState, caller: &Caller, endpoint: &'static str) -> ApiResult<()> {
-    st.rate_check(&caller.client_key, endpoint, st.cfg.limits.rate_display)
+    let limits = crate::service::settings::limits(st).await?;
+    st.rate_check(&caller.client_key, endpoint, limits.rate_display)
         .await
         .map_err(ApiError::rate_limited)
 }

@@ -112,6 +112,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             crate::api::control::moderation::put_policy
         ))
         .routes(routes!(crate::api::control::moderation::get_audit))
+        .routes(routes!(
+            crate::api::control::settings::get_settings,
+            crate::api::control::settings::put_settings
+        ))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

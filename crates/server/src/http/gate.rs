@@ -131,7 +131,8 @@ async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
             "The user did not authorize the scope required for completing this request.",
         ));
     }
-    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research)
+    let limits = crate::service::settings::limits(st).await?;
+    st.rate_check(&c.client_key, "research", limits.rate_research)
         .await
         .map_err(ApiError::rate_limited)?;
     let now = st.now();

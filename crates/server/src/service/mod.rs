@@ -15,6 +15,7 @@ pub mod moderation;
 pub mod oauth;
 pub mod posting;
 pub mod publishes;
+pub mod settings;
 pub mod shops;
 pub mod sweeper;
 pub mod tokens;

@@ -54,6 +54,9 @@ pub struct Inner {
     pub uploads: Arc<upload_slots::UploadSlots>,
     /// What `/metrics` shows; `None` (nothing recorded) unless `[metrics]` serves it.
     pub metrics: Option<Arc<metrics::Metrics>>,
+    /// The configuration in force as last read (`service::settings::live`), for code that
+    /// cannot wait on the database.
+    pub live_cfg: std::sync::RwLock<Arc<Config>>,
 }
 
 impl Inner {

@@ -10,6 +10,7 @@ mod moderation;
 mod openapi;
 mod report;
 mod scenarios;
+mod settings;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};
