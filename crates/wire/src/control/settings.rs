@@ -12,7 +12,6 @@ pub struct Setting {
     /// Set in the configuration file or the environment, which wins: not editable here.
     pub locked: bool,
     /// The value in force (a number or a string).
-    #[schema(value_type = Object)]
     pub value: serde_json::Value,
 }
 
@@ -26,6 +25,5 @@ pub struct Settings {
 /// checked before any is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SettingsChange {
-    #[schema(value_type = Object)]
     pub settings: BTreeMap<String, serde_json::Value>,
 }

@@ -14,6 +14,7 @@ mod moderation;
 mod portal;
 mod redirects;
 mod renditions;
+mod settings;
 mod sessions;
 mod signin_limits;
 
