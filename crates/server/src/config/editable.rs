@@ -77,7 +77,10 @@ mod tests {
                 .daily_post_cap,
             3
         );
-        assert_eq!(c.editable_value("compat.profile").unwrap(), "tiktok-2026-11");
+        assert_eq!(
+            c.editable_value("compat.profile").unwrap(),
+            "tiktok-2026-11"
+        );
         assert_eq!(
             c.with_edit("limits.daily_post_cap", "lots").unwrap_err(),
             "limits.daily_post_cap must be a whole number (got \"lots\")"

@@ -27,7 +27,10 @@ pub async fn live(st: &AppState) -> Result<Config, StoreError> {
 /// The configuration in force as this node last read it: another node's edit shows after this
 /// node's next API call.
 pub fn last_live(st: &AppState) -> std::sync::Arc<Config> {
-    st.live_cfg.read().unwrap_or_else(|e| e.into_inner()).clone()
+    st.live_cfg
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
 }
 
 /// The limits in force (`live`'s).

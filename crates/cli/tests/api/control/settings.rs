@@ -23,7 +23,9 @@ async fn init(w: &reelbox_testkit::World) -> (u16, Value) {
     w.s.call(
         &w.token,
         INIT,
-        Some(json!({"post_info": {"title": "hi", "privacy_level": "SELF_ONLY"}, "source_info": src})),
+        Some(
+            json!({"post_info": {"title": "hi", "privacy_level": "SELF_ONLY"}, "source_info": src}),
+        ),
     )
     .await
 }
@@ -31,10 +33,9 @@ async fn init(w: &reelbox_testkit::World) -> (u16, Value) {
 #[tokio::test]
 async fn a_lowered_cap_refuses_the_next_init_and_is_audited() {
     let w = crate::world().await;
-    let view = w
-        .s
-        .admin(reqwest::Method::GET, "/_reelbox/settings", Value::Null)
-        .await;
+    let view =
+        w.s.admin(reqwest::Method::GET, "/_reelbox/settings", Value::Null)
+            .await;
     insta::assert_json_snapshot!("settings_view", view);
     assert_eq!(init(&w).await.0, 200);
     let (st, v) = put(&w.s, json!({"settings": {"limits.daily_post_cap": 1}})).await;
@@ -60,9 +61,8 @@ async fn a_lowered_cap_refuses_the_next_init_and_is_audited() {
     let (st, _) = put(&w.s, json!({"settings": {"limits.daily_post_cap": "5"}})).await;
     assert_eq!(st, 200);
     assert_eq!(init(&w).await.0, 200);
-    let log = w
-        .s
-        .admin(
+    let log =
+        w.s.admin(
             reqwest::Method::GET,
             "/_reelbox/moderation/audit",
             Value::Null,
@@ -113,7 +113,11 @@ async fn refused_values_get_the_configuration_checks_message_and_change_nothing(
     ] {
         let (st, v) = put(&w.s, body).await;
         assert_eq!(
-            (st, v["error"]["code"].as_str(), v["error"]["message"].as_str()),
+            (
+                st,
+                v["error"]["code"].as_str(),
+                v["error"]["message"].as_str()
+            ),
             (400, Some("invalid_param"), Some(message)),
             "{v}"
         );

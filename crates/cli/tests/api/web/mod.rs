@@ -14,8 +14,8 @@ mod moderation;
 mod portal;
 mod redirects;
 mod renditions;
-mod settings;
 mod sessions;
+mod settings;
 mod signin_limits;
 
 use reelbox_testkit::World;

@@ -53,7 +53,8 @@ async fn the_settings_form_saves_refuses_beside_the_field_and_shows_locks() {
     let n = std::fs::read(reelbox_testkit::fixture("h264_720x1280_30fps.mp4"))
         .unwrap()
         .len();
-    let src = json!({"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1});
+    let src =
+        json!({"source": "FILE_UPLOAD", "video_size": n, "chunk_size": n, "total_chunk_count": 1});
     let (st, v) = s
         .call(
             &w.token,

@@ -9,9 +9,9 @@ pub mod faults;
 pub mod inspect;
 pub mod lists;
 pub mod moderation;
-pub mod settings;
 pub mod publishes;
 pub mod report;
+pub mod settings;
 pub mod sweeper;
 pub mod tokens;
 

@@ -355,7 +355,13 @@ pub async fn save_settings(ctx: Ctx, body: Bytes) -> PageResult {
         }
     }
     if change.is_empty() {
-        return render(ctx, StatusCode::OK, None, Some("No setting changed.".into())).await;
+        return render(
+            ctx,
+            StatusCode::OK,
+            None,
+            Some("No setting changed.".into()),
+        )
+        .await;
     }
     let req = reelbox_wire::control::SettingsChange {
         settings: change.clone(),
