@@ -96,6 +96,7 @@ pub async fn build_state(cfg: Config) -> anyhow::Result<(AppState, Option<String
     .map_err(|e| anyhow::anyhow!("network.allow_private: {e}"))?;
     let public_url = cfg.public_url();
     let st = AppState(Arc::new(Inner {
+        live_cfg: std::sync::RwLock::new((std::time::Instant::now(), Arc::new(cfg.clone()))),
         store: store.clone(),
         clock: Arc::new(MovableClock::default()),
         blobs,

@@ -272,7 +272,10 @@ impl Store {
     pub async fn object_keys(&self) -> Result<Vec<String>> {
         let mut keys: Vec<String> = Vec::new();
         let rows: Vec<(Option<String>, Option<String>, String)> =
-            sqlx::query_as("SELECT object_key, cover_key, photo_keys FROM posts")
+            // A removed post (deleted by its creator, taken down by a moderator) holds nothing.
+            sqlx::query_as(
+                "SELECT object_key, cover_key, photo_keys FROM posts WHERE deleted_at IS NULL",
+            )
                 .fetch_all(&self.pool)
                 .await?;
         for (o, c, photos) in rows {
@@ -280,13 +283,15 @@ impl Store {
             keys.extend(c);
             keys.extend(serde_json::from_str::<Vec<String>>(&photos).unwrap_or_default());
         }
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT object_key FROM renditions")
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT object_key FROM renditions WHERE post_id IN (SELECT id FROM posts WHERE deleted_at IS NULL)",
+        )
             .fetch_all(&self.pool)
             .await?;
         keys.extend(rows.into_iter().map(|(k,)| k));
         // Drafts waiting in inboxes keep their media under the publish's own keys.
         let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT id, media_type, object_key, photo_images FROM publishes WHERE status IN ('SEND_TO_USER_INBOX', 'PUBLISH_COMPLETE')",
+            "SELECT id, media_type, object_key, photo_images FROM publishes WHERE status = 'SEND_TO_USER_INBOX' OR (status = 'PUBLISH_COMPLETE' AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.publish_id = publishes.id AND p.deleted_at IS NOT NULL))",
         )
         .fetch_all(&self.pool)
         .await?;

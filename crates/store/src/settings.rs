@@ -32,6 +32,16 @@ impl Store {
         )
     }
 
+    /// Every setting whose key starts with `prefix`.
+    pub async fn settings_under(&self, prefix: &str) -> Result<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT key, value FROM settings WHERE key LIKE $1 ORDER BY key")
+                .bind(format!("{prefix}%"))
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     /// Moves one app's clock `ms` further ahead, in one statement so that two nodes advancing
     /// it at once add both moves; answers the new offset. The app's pending jobs (due times on
     /// the shared clock) come `ms` earlier in the same transaction, so each runs when the app's

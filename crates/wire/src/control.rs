@@ -10,12 +10,14 @@ mod moderation;
 mod live;
 mod read_side;
 mod testing;
+mod settings;
 
 pub use inspect::*;
 pub use moderation::*;
 pub use live::*;
 pub use read_side::*;
 pub use testing::*;
+pub use settings::*;
 
 /// Body of `POST /_reelbox/apps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

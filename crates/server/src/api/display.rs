@@ -35,10 +35,11 @@ fn scope_of(field: &str) -> &'static str {
 
 /// The per-app limit of a Display endpoint (sliding minute).
 async fn limit(st: &AppState, caller: &Caller, endpoint: &'static str) -> ApiResult<()> {
+    let limits = crate::service::settings::limits(st).await?;
     st.rate_check(
         &caller.client_key,
         endpoint,
-        st.cfg.limits.rate_display,
+        limits.rate_display,
         st.now_for(&caller.client_key),
     )
     .await

@@ -131,6 +131,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             crate::api::control::testing::put_snapshot
         ))
         .routes(routes!(crate::api::control::testing::post_seed_apply))
+        .routes(routes!(
+            crate::api::control::settings::get_settings,
+            crate::api::control::settings::put_settings
+        ))
         // Control API of the read side: a synthetic corpus, engagement, lists and shops
         .routes(routes!(crate::api::control::corpus::post_seed))
         .routes(routes!(crate::api::control::corpus::post_activity))

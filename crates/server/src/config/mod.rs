@@ -7,7 +7,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+mod editable;
 mod sections;
+pub use editable::EDITABLE;
 pub use sections::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,6 +55,10 @@ pub struct Config {
     pub testing: Testing,
     pub inspector: Inspector,
     pub products: Products,
+    /// The editable keys (`EDITABLE`) the file, the environment or a flag set: they win over
+    /// the admin's edits.
+    #[serde(skip)]
+    pub set_outside: std::collections::BTreeSet<String>,
 }
 
 impl Default for Config {
@@ -80,6 +86,7 @@ impl Default for Config {
             testing: Testing::default(),
             inspector: Inspector::default(),
             products: Products::default(),
+            set_outside: Default::default(),
         }
     }
 }
@@ -140,7 +147,8 @@ impl InterceptOverrides {
 impl Config {
     /// Loads the layers. `file` defaults to `reelbox.toml` in the working directory when present.
     pub fn load(file: Option<&std::path::Path>, flags: &Overrides) -> Result<Config, String> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        // The layers above the defaults, kept apart to tell which keys they set.
+        let mut fig = Figment::new();
         match file {
             Some(f) => {
                 if !f.exists() {
@@ -167,7 +175,22 @@ impl Config {
                     .split("__"),
             )
             .merge(Serialized::defaults(flags));
-        let cfg: Config = fig.extract().map_err(|e| e.to_string())?;
+        let mut cfg: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(fig.clone())
+            .extract()
+            .map_err(|e| e.to_string())?;
+        cfg.set_outside = EDITABLE
+            .iter()
+            .filter(|k| fig.find_value(k).is_ok())
+            .map(|k| k.to_string())
+            .collect();
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// The checks every configuration passes, loaded or edited on the admin page.
+    pub fn validate(&self) -> Result<(), String> {
+        let cfg = self;
         if cfg.jobs.lease_secs < 1 {
             return Err(format!(
                 "jobs.lease_secs must be at least 1 (got {})",
@@ -231,7 +254,7 @@ impl Config {
         if cfg.metrics.token.as_ref().is_some_and(|t| t.len() < 16) {
             return Err("metrics.token must be at least 16 characters".into());
         }
-        Ok(cfg)
+        Ok(())
     }
 
     pub fn database_url(&self) -> String {

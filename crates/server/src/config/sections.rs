@@ -271,6 +271,16 @@ impl Limits {
     /// The limits that only make sense above zero: a research quota of 0 would refuse every
     /// request, which no platform means to do.
     pub(super) fn validate(&self) -> Result<(), String> {
+        // A cap of 0 stops that kind of posting; below 0 means nothing.
+        let caps = [
+            ("daily_post_cap", self.daily_post_cap),
+            ("pending_share_cap", self.pending_share_cap),
+            ("unaudited_active_user_cap", self.unaudited_active_user_cap),
+            ("audited_active_user_cap", self.audited_active_user_cap),
+        ];
+        if let Some((name, v)) = caps.iter().find(|(_, v)| *v < 0) {
+            return Err(format!("limits.{name} must be at least 0 (got {v})"));
+        }
         let quotas = [
             ("research_daily_requests", self.research_daily_requests),
             ("research_daily_records", self.research_daily_records),

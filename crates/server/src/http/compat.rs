@@ -24,7 +24,9 @@ impl Compat {
     /// The platform's, for calls no app can be named for.
     pub fn platform(st: &AppState) -> Compat {
         Compat {
-            profile: st.cfg.compat.platform_profile(),
+            profile: crate::service::settings::last_live(st)
+                .compat
+                .platform_profile(),
             strict: st.cfg.compat.strict,
         }
     }

@@ -142,8 +142,9 @@ pub(crate) async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult
             "The user did not authorize the scope required for completing this request.",
         ));
     }
+    let limits = crate::service::settings::limits(st).await?;
     let now = st.now_for(&c.client_key);
-    st.rate_check(&c.client_key, "research", st.cfg.limits.rate_research, now)
+    st.rate_check(&c.client_key, "research", limits.rate_research, now)
         .await
         .map_err(ApiError::rate_limited)?;
     let used = st

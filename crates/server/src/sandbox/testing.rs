@@ -24,6 +24,8 @@ pub async fn reset(st: &AppState) -> anyhow::Result<ResetView> {
     st.calls.flush().await;
     st.research_tally.clear().await;
     st.store.clear_all().await?;
+    // The edited settings are gone with their table: the node answers from the file's again.
+    crate::service::settings::live(st).await?;
     let blobs_deleted = clear_blobs(st).await?;
     forget_memory(st);
     restart_clock(st).await?;

@@ -19,10 +19,13 @@ pub fn app_view(a: &App, secret: Option<String>, st: &AppState) -> AppView {
         verified_url_prefixes: a.verified_url_prefixes.clone(),
         webhook_url: a.webhook_url.clone(),
         test_users: a.test_users.clone(),
-        active_user_cap: a.active_user_cap.unwrap_or(if a.audited {
-            st.cfg.limits.audited_active_user_cap
-        } else {
-            st.cfg.limits.unaudited_active_user_cap
+        active_user_cap: a.active_user_cap.unwrap_or({
+            let l = &crate::service::settings::last_live(st).limits;
+            if a.audited {
+                l.audited_active_user_cap
+            } else {
+                l.unaudited_active_user_cap
+            }
         }),
         created_at: a.created_at,
         compat: crate::service::compat::view(st, a),

@@ -33,7 +33,13 @@ pub fn usage_of(
     audited: bool,
     app_cap: Option<i64>,
 ) -> Usage {
-    caps_usage(&st.cfg.limits, c, creator.daily_post_cap, audited, app_cap)
+    caps_usage(
+        &crate::service::settings::last_live(st).limits,
+        c,
+        creator.daily_post_cap,
+        audited,
+        app_cap,
+    )
 }
 
 /// The rule behind [`usage_of`]: a creator's own daily cap and an app's own active-user cap

@@ -19,6 +19,7 @@ pub mod portability;
 pub mod posting;
 pub mod publishes;
 pub mod qr;
+pub mod settings;
 pub mod shops;
 pub mod sweeper;
 pub mod tokens;

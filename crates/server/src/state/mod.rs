@@ -71,6 +71,9 @@ pub struct Inner {
     pub live_streams: Arc<tokio::sync::Semaphore>,
     /// Cancelled when the node stops: long-lived answers (the inspector's streams) end with it.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// The configuration in force as last read (`service::settings::live`) and when, for code
+    /// that cannot wait on the database and for a second of requests after each reading.
+    pub live_cfg: std::sync::RwLock<(std::time::Instant, Arc<Config>)>,
 }
 
 impl Inner {

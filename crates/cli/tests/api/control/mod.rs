@@ -18,6 +18,7 @@ mod scenarios;
 mod seed_file;
 mod snapshot;
 mod workbench;
+mod settings;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};

@@ -130,3 +130,51 @@ async fn an_enabled_sweeper_runs_as_a_periodic_job() {
     assert!(blobs(&s).await.is_empty());
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_taken_down_post_frees_its_media_and_a_live_one_keeps_its_own() {
+    let s = server_with(|c| {
+        c.sweeper.min_age_secs = 0;
+        // Renditions would be made in the background; this test is about the post's own media.
+        c.renditions.enabled = false;
+    })
+    .await;
+    let w = World::posting(s).await;
+    let kept = reelbox_testkit::posting::alice_post(&w, "PUBLIC_TO_EVERYONE", "kept").await;
+    let gone = reelbox_testkit::posting::alice_post(&w, "PUBLIC_TO_EVERYONE", "gone").await;
+    let st = &w.s.handle.as_ref().unwrap().state;
+    let keys_of = |p: reelbox_store::posts::Post| -> Vec<String> {
+        p.object_key.into_iter().chain(p.cover_key).collect()
+    };
+    let kept_keys = keys_of(st.store.post(&kept).await.unwrap().unwrap());
+    let gone_keys = keys_of(st.store.post(&gone).await.unwrap().unwrap());
+    assert!(!gone_keys.is_empty() && !kept_keys.is_empty());
+    let before = blobs(&w.s).await;
+    for k in gone_keys.iter().chain(&kept_keys) {
+        assert!(before.contains(k), "{k} in {before:?}");
+    }
+    // Nothing is free while both posts are up.
+    let run =
+        w.s.admin(reqwest::Method::POST, "/_reelbox/sweeper/run", Value::Null)
+            .await;
+    assert_eq!(run["orphans"]["blobs"], 0, "{run}");
+
+    w.s.admin(
+        reqwest::Method::DELETE,
+        &format!("/_reelbox/videos/{gone}"),
+        Value::Null,
+    )
+    .await;
+    let run =
+        w.s.admin(reqwest::Method::POST, "/_reelbox/sweeper/run", Value::Null)
+            .await;
+    assert_eq!(run["orphans"]["blobs"], gone_keys.len(), "{run}");
+    let after = blobs(&w.s).await;
+    for k in &gone_keys {
+        assert!(!after.contains(k), "{k} freed: {after:?}");
+    }
+    for k in &kept_keys {
+        assert!(after.contains(k), "{k} kept: {after:?}");
+    }
+    w.s.stop().await;
+}

@@ -15,6 +15,7 @@ mod portal;
 mod redirects;
 mod renditions;
 mod sessions;
+mod settings;
 mod signin_limits;
 
 use reelbox_testkit::World;

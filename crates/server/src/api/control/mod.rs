@@ -11,6 +11,7 @@ pub mod lists;
 pub mod moderation;
 pub mod publishes;
 pub mod report;
+pub mod settings;
 pub mod sweeper;
 pub mod testing;
 pub mod tokens;

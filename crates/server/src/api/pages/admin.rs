@@ -33,6 +33,16 @@ pub struct CreatorRow {
     pub daily_post_cap: String,
 }
 
+/// An editable setting on the settings form (`config::EDITABLE`).
+pub struct SettingRow {
+    pub key: String,
+    pub value: String,
+    /// Set in the configuration file, which wins: shown, not editable.
+    pub locked: bool,
+    /// Why the value sent for it was refused.
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
@@ -50,6 +60,7 @@ struct AdminPage {
     moderation: String,
     /// Whether renditions are made here, and why not.
     renditions: String,
+    settings: Vec<SettingRow>,
 }
 
 /// One line on the storage sweeper for the platform card.
@@ -104,6 +115,37 @@ async fn render(
     error: Option<String>,
     notice: Option<String>,
 ) -> PageResult {
+    render_with(ctx, status, error, notice, None).await
+}
+
+/// The page, with `refused` (a setting's key, the value sent and why it was refused) shown beside
+/// its field.
+async fn render_with(
+    ctx: Ctx,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+    refused: Option<(String, String, String)>,
+) -> PageResult {
+    let settings = if ctx.admin {
+        let live = crate::service::settings::live(&ctx.st).await?;
+        crate::config::EDITABLE
+            .iter()
+            .map(|k| {
+                let mine = refused.as_ref().filter(|r| r.0 == *k);
+                SettingRow {
+                    key: k.to_string(),
+                    value: mine
+                        .map(|r| r.1.clone())
+                        .unwrap_or_else(|| live.editable_value(k).unwrap_or_default()),
+                    locked: live.set_outside.contains(*k),
+                    error: mine.map(|r| r.2.clone()),
+                }
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     let (awaiting, creators) = if ctx.admin {
         let awaiting = ctx
             .st
@@ -162,11 +204,14 @@ async fn render(
         notice,
         awaiting,
         creators,
-        default_cap: ctx.st.cfg.limits.daily_post_cap,
+        default_cap: crate::service::settings::last_live(&ctx.st)
+            .limits
+            .daily_post_cap,
         mode: format!("{:?}", ctx.st.cfg.mode).to_lowercase(),
         sweeper,
         moderation,
         renditions: renditions_summary(&ctx.st),
+        settings,
     });
     Ok(ctx.respond((status, page)))
 }
@@ -289,6 +334,69 @@ pub async fn update_creator(ctx: Ctx, Path(username): Path<String>, body: Bytes)
         Err(e) if e.cause.is_none() => {
             let msg = e.message;
             render(ctx, StatusCode::BAD_REQUEST, Some(msg), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Saves the settings form: the fields whose value changed, checked as `PUT /_reelbox/settings`
+/// checks them; a refused one is shown beside its field and nothing is stored.
+pub async fn save_settings(ctx: Ctx, body: Bytes) -> PageResult {
+    let f = FormData::parse(&body);
+    ctx.check_csrf(&f.get("csrf"))?;
+    require_admin(&ctx)?;
+    let live = crate::service::settings::live(&ctx.st).await?;
+    let mut change = std::collections::BTreeMap::new();
+    for k in crate::config::EDITABLE {
+        let sent = f.get(k);
+        // A locked field is not sent (disabled); an unchanged one is not an edit.
+        if !sent.is_empty() && Some(sent.trim()) != live.editable_value(k).as_deref() {
+            change.insert(k.to_string(), serde_json::Value::String(sent));
+        }
+    }
+    if change.is_empty() {
+        return render(
+            ctx,
+            StatusCode::OK,
+            None,
+            Some("No setting changed.".into()),
+        )
+        .await;
+    }
+    let req = reelbox_wire::control::SettingsChange {
+        settings: change.clone(),
+    };
+    match crate::service::settings::set(&ctx.st, req).await {
+        Ok(_) => {
+            let keys: Vec<_> = change.keys().cloned().collect();
+            render(
+                ctx,
+                StatusCode::OK,
+                None,
+                Some(format!("Saved {}.", keys.join(", "))),
+            )
+            .await
+        }
+        Err(e) if e.cause.is_none() => {
+            // The message starts with the key it is about.
+            let key = change
+                .keys()
+                .find(|k| e.message.starts_with(k.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let sent = change
+                .get(&key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            render_with(
+                ctx,
+                StatusCode::BAD_REQUEST,
+                None,
+                None,
+                Some((key, sent, e.message)),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -128,6 +128,7 @@ fn routes() -> Pages {
         .route("/admin/signout", post(admin::signout))
         .route("/admin/apps/{client_key}/approve", post(admin::approve))
         .route("/admin/creators/{username}", post(admin::update_creator))
+        .route("/admin/settings", post(admin::save_settings))
         .route("/admin/moderation", get(moderation::moderation_page))
         .route(
             "/admin/moderation/cases/{case_id}",

@@ -37,13 +37,8 @@ pub async fn creator_info(
 ) -> ApiResult<Response> {
     // TikTok: "Scope: video.publish" (an upload-only token is refused).
     caller.require(&[scopes::VIDEO_PUBLISH])?;
-    rate_limit(
-        &st,
-        &caller,
-        "creator_info",
-        st.cfg.limits.rate_creator_info,
-    )
-    .await?;
+    let limits = crate::service::settings::limits(&st).await?;
+    rate_limit(&st, &caller, "creator_info", limits.rate_creator_info).await?;
     crate::sandbox::faults::check(&st, "creator_info", &caller, &slot).await?;
     let creator = creator_of(&st, &caller).await?;
     let app = st
@@ -132,7 +127,8 @@ async fn preamble(
 ) -> ApiResult<Arc<App>> {
     slot.summarize(summary);
     caller.require(&[scope])?;
-    rate_limit(st, caller, "init", st.cfg.limits.rate_init).await?;
+    let limits = crate::service::settings::limits(st).await?;
+    rate_limit(st, caller, "init", limits.rate_init).await?;
     crate::sandbox::faults::check(st, endpoint, caller, slot).await?;
     st.store
         .app(&caller.client_key)

@@ -65,7 +65,8 @@ pub async fn status_fetch(
 ) -> ApiResult<Data<StatusData>> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_UPLOAD, scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "status", st.cfg.limits.rate_status).await?;
+    let limits = crate::service::settings::limits(&st).await?;
+    rate_limit(&st, &caller, "status", limits.rate_status).await?;
     crate::sandbox::faults::check(&st, "status", &caller, &slot).await?;
     let p = owned_publish(&st, &caller, &req.publish_id).await?;
     if crate::sandbox::faults::scenario(
@@ -97,7 +98,8 @@ pub async fn cancel(
 ) -> ApiResult<OkNoData> {
     slot.summarize(serde_json::to_string(&req).unwrap_or_default());
     caller.require(&[scopes::VIDEO_UPLOAD, scopes::VIDEO_PUBLISH])?;
-    rate_limit(&st, &caller, "cancel", st.cfg.limits.rate_cancel).await?;
+    let limits = crate::service::settings::limits(&st).await?;
+    rate_limit(&st, &caller, "cancel", limits.rate_cancel).await?;
     crate::sandbox::faults::check(&st, "cancel", &caller, &slot).await?;
     let p = owned_publish(&st, &caller, &req.publish_id).await?;
     let not_cancellable = || {
