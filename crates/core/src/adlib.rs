@@ -287,6 +287,50 @@ pub const AD_FIELDS: &[&str] = &[
     "advertiser.paid_for_by",
 ];
 
+/// The ad detail's selectable fields.
+pub const DETAIL_FIELDS: &[&str] = &[
+    "ad.id",
+    "ad.first_shown_date",
+    "ad.last_shown_date",
+    "ad.status",
+    "ad.status_statement",
+    "ad.videos",
+    "ad.image_urls",
+    "ad.reach",
+    "ad.title",
+    "ad.external_url",
+    "ad.download_url",
+    "ad.call_to_action",
+    "ad.advertising_objective",
+    "advertiser.business_id",
+    "advertiser.business_name",
+    "advertiser.paid_for_by",
+    "advertiser.follower_count",
+    "advertiser.avatar_url",
+    "advertiser.profile_url",
+    "ad_group.targeting_info",
+];
+
+/// The advertiser query's selectable fields.
+pub const ADVERTISER_FIELDS: &[&str] = &["business_id", "business_name", "country_code"];
+
+/// Age groups and genders of an ad's targeting, in TikTok's spelling.
+pub const AGES: &[&str] = &["13-17", "18-24", "25-34", "35-44", "45-54", "55+"];
+pub const GENDERS: &[&str] = &["female", "male", "other_genders"];
+
+/// The search term of `advertiser/query/`: required, at most 50 characters.
+pub fn advertiser_term(body: &Value) -> Result<String, String> {
+    match body.get("search_term") {
+        Some(Value::String(s)) if s.trim().is_empty() => Err("search_term is required.".into()),
+        Some(Value::String(s)) if s.chars().count() > MAX_TERM_CHARS => Err(format!(
+            "search_term must be at most {MAX_TERM_CHARS} characters."
+        )),
+        Some(Value::String(s)) => Ok(s.trim().to_string()),
+        None | Some(Value::Null) => Err("search_term is required.".into()),
+        Some(_) => Err("search_term must be a string.".into()),
+    }
+}
+
 /// The names `fields` selects among `known`: a bare group name (`ad`) stands for all its
 /// fields; unknown names are ignored. Err when none is known.
 pub fn select(fields: Option<&str>, known: &[&str]) -> Result<Vec<String>, String> {

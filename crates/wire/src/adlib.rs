@@ -116,6 +116,174 @@ pub struct AdIn {
     pub videos: Vec<String>,
     #[serde(default)]
     pub image_urls: Vec<String>,
+    /// What only `ad/detail/` shows.
+    #[serde(default)]
+    pub detail: AdDetailFacts,
+}
+
+/// The facts of an ad only `ad/detail/` shows, as the control API takes them and as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdDetailFacts {
+    #[serde(default)]
+    pub external_url: String,
+    #[serde(default)]
+    pub download_url: String,
+    #[serde(default)]
+    pub call_to_action: String,
+    #[serde(default)]
+    pub advertising_objective: String,
+    /// Unique users who saw the ad, per country code.
+    #[serde(default)]
+    pub reach_by_country: BTreeMap<String, i64>,
+    /// Present for a rejected ad.
+    #[serde(default)]
+    pub rejection_info: Option<RejectionInfo>,
+    #[serde(default)]
+    pub targeting: TargetingIn,
+}
+
+/// Whom an ad targets, as the control API takes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetingIn {
+    /// Users targeted.
+    #[serde(default)]
+    pub users_targeted: i64,
+    /// Age groups among `13-17`, `18-24`, `25-34`, `35-44`, `45-54`, `55+`; all when empty.
+    #[serde(default)]
+    pub ages: Vec<String>,
+    /// Among `female`, `male`, `other_genders`; all when empty.
+    #[serde(default)]
+    pub genders: Vec<String>,
+    #[serde(default)]
+    pub audience_targeting: bool,
+    #[serde(default)]
+    pub video_interactions: String,
+    #[serde(default)]
+    pub creator_interactions: String,
+    #[serde(default)]
+    pub interests: Vec<String>,
+}
+
+/// Why an ad was rejected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RejectionInfo {
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Country codes.
+    #[serde(default)]
+    pub affected_countries: Vec<String>,
+    #[serde(default)]
+    pub reporting_source: String,
+    /// Null when a person decided.
+    #[serde(default)]
+    pub automated_notice: Option<String>,
+}
+
+/// `ad_group.targeting_info` of `ad/detail/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TargetingInfo {
+    pub number_of_users_targeted: String,
+    pub country: Vec<String>,
+    pub age: BTreeMap<String, bool>,
+    pub gender: BTreeMap<String, bool>,
+    /// `Yes` or `No`.
+    pub audience_targeting: String,
+    pub video_interactions: String,
+    pub creator_interactions: String,
+    /// Interest categories, comma-joined.
+    pub interest: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdGroup {
+    pub targeting_info: TargetingInfo,
+}
+
+/// An ad as `ad/detail/` shows it: the query's fields and the detail's own, as selected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdDetail {
+    #[serde(flatten)]
+    pub ad: Ad,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_to_action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertising_objective: Option<String>,
+    /// For a rejected ad, with any selected ad field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_info: Option<RejectionInfo>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TikTokAccount {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub avatar_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follower_count: Option<i64>,
+}
+
+/// An advertiser as `ad/detail/` shows it, as selected (`country_code` with any field).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdvertiserDetail {
+    #[serde(flatten)]
+    pub advertiser: AdAdvertiser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tiktok_account: Option<TikTokAccount>,
+}
+
+/// `data` of `ad/detail/`: the groups with a selected field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdDetailData {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad: Option<AdDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advertiser: Option<AdvertiserDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ad_group: Option<AdGroup>,
+}
+
+/// The body of `ad/detail/`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AdDetailBody {
+    /// Required; a number or a decimal string.
+    #[schema(value_type = i64)]
+    pub ad_id: Option<serde_json::Value>,
+}
+
+/// The body of `advertiser/query/`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AdvertiserQueryBody {
+    /// Required, at most 50 characters.
+    pub search_term: Option<String>,
+    pub max_count: Option<i64>,
+}
+
+/// An advertiser as `advertiser/query/` shows it: the fields selected.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdvertiserItem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+}
+
+/// `data` of `advertiser/query/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdvertiserQueryData {
+    pub advertisers: Vec<AdvertiserItem>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

@@ -139,6 +139,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::compliance::status))
         .routes(routes!(crate::api::research::compliance::download))
         .routes(routes!(crate::api::research::adlib::ad_query))
+        .routes(routes!(crate::api::research::adlib::ad_detail))
+        .routes(routes!(crate::api::research::adlib::advertiser_query))
         // Data Portability
         .routes(routes!(crate::api::portability::add))
         .routes(routes!(crate::api::portability::check))

@@ -1,10 +1,15 @@
 //! Commercial Content API (ad library): ads created through the control API, and the ad
-//! query with its filters, `fields`, paging and `search_id`.
-use reelbox_core::adlib::{self, AD_FIELDS};
+//! query with its filters, `fields`, paging and `search_id`, the ad detail and the advertiser
+//! query.
+use reelbox_core::adlib::{self, AD_FIELDS, ADVERTISER_FIELDS, DETAIL_FIELDS};
 use reelbox_store::adlib::{Ad as AdRecord, AdRow, Advertiser};
 use reelbox_store::read::Search;
 use reelbox_wire::ErrorCode;
-use reelbox_wire::adlib::{Ad, AdAdvertiser, AdDto, AdIn, AdVideo, AdView, QueryAdData, Reach};
+use reelbox_wire::adlib::{
+    Ad, AdAdvertiser, AdDetail, AdDetailData, AdDetailFacts, AdDto, AdGroup, AdIn, AdVideo, AdView,
+    AdvertiserDetail, AdvertiserItem, AdvertiserQueryData, QueryAdData, Reach, TargetingInfo,
+    TikTokAccount,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -52,8 +57,46 @@ pub async fn create_ad(st: &AppState, b: AdIn) -> ApiResult<AdView> {
             countries.push(c);
         }
     }
-    if b.reach < 0 || b.advertiser.follower_count < 0 {
-        return Err(invalid("reach and follower_count must not be negative."));
+    let d = &b.detail;
+    for c in d.reach_by_country.keys().chain(
+        d.rejection_info
+            .iter()
+            .flat_map(|r| r.affected_countries.iter()),
+    ) {
+        if !adlib::is_country(c) {
+            return Err(invalid(format!(
+                "detail: {c} is not a supported country code."
+            )));
+        }
+    }
+    if let Some(a) = d
+        .targeting
+        .ages
+        .iter()
+        .find(|a| !adlib::AGES.contains(&a.as_str()))
+    {
+        return Err(invalid(format!(
+            "detail.targeting.ages: {a} is not an age group."
+        )));
+    }
+    if let Some(g) = d
+        .targeting
+        .genders
+        .iter()
+        .find(|g| !adlib::GENDERS.contains(&g.as_str()))
+    {
+        return Err(invalid(format!(
+            "detail.targeting.genders: {g} is not a gender."
+        )));
+    }
+    if b.reach < 0
+        || b.advertiser.follower_count < 0
+        || d.targeting.users_targeted < 0
+        || d.reach_by_country.values().any(|n| *n < 0)
+    {
+        return Err(invalid(
+            "reach, follower_count and user counts must not be negative.",
+        ));
     }
     let a = &b.advertiser;
     let advertiser = match a.business_id {
@@ -110,7 +153,7 @@ pub async fn create_ad(st: &AppState, b: AdIn) -> ApiResult<AdView> {
             videos: serde_json::to_string(&b.videos).map_err(ApiError::internal)?,
             image_urls: serde_json::to_string(&b.image_urls).map_err(ApiError::internal)?,
             search_text: adlib::search_text(&b.title, &advertiser.business_name),
-            detail: "{}".into(),
+            detail: serde_json::to_string(&b.detail).map_err(ApiError::internal)?,
             created_at: now,
         })
         .await
@@ -241,4 +284,119 @@ fn ad_dto(r: &AdRow, names: &[String]) -> AdDto {
         ad: (ad != Ad::default()).then_some(ad),
         advertiser: (advertiser != AdAdvertiser::default()).then_some(advertiser),
     }
+}
+
+/// One ad with the `fields` selected (`ad_id` required: the current edition of the page).
+pub async fn ad_detail(
+    st: &AppState,
+    fields: Option<&str>,
+    body: &Value,
+) -> ApiResult<AdDetailData> {
+    let names = adlib::select(fields, DETAIL_FIELDS).map_err(refuse)?;
+    let id = match body.get("ad_id") {
+        None | Some(Value::Null) => return Err(refuse("ad_id is required.")),
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        Some(_) => None,
+    }
+    .ok_or_else(|| refuse("ad_id must be an integer."))?;
+    let r = st
+        .store
+        .ad(id)
+        .await?
+        .ok_or_else(|| refuse("ad_id does not exist."))?;
+    let has = |n: &str| names.iter().any(|x| x == n);
+    let d: AdDetailFacts = serde_json::from_str(&r.ad.detail).map_err(ApiError::internal)?;
+    let mut base = ad_dto(&r, &names);
+    if let Some(reach) = base.ad.as_mut().and_then(|a| a.reach.as_mut()) {
+        reach.unique_users_seen_by_country = Some(
+            d.reach_by_country
+                .iter()
+                .map(|(c, n)| (c.clone(), adlib::bucket(*n)))
+                .collect(),
+        );
+    }
+    let a = &r.ad;
+    let mut ad = AdDetail {
+        ad: base.ad.unwrap_or_default(),
+        title: has("ad.title").then(|| a.title.clone()),
+        external_url: has("ad.external_url").then(|| d.external_url.clone()),
+        download_url: has("ad.download_url").then(|| d.download_url.clone()),
+        call_to_action: has("ad.call_to_action").then(|| d.call_to_action.clone()),
+        advertising_objective: has("ad.advertising_objective")
+            .then(|| d.advertising_objective.clone()),
+        rejection_info: None,
+    };
+    let any_ad = ad != AdDetail::default();
+    if any_ad {
+        ad.rejection_info = d.rejection_info.clone();
+    }
+    let v = &r.advertiser;
+    let account = TikTokAccount {
+        profile_url: has("advertiser.profile_url").then(|| v.profile_url.clone()),
+        avatar_url: has("advertiser.avatar_url").then(|| v.avatar_url.clone()),
+        follower_count: has("advertiser.follower_count").then_some(v.follower_count),
+    };
+    let advertiser = base.advertiser.unwrap_or_default();
+    let any_advertiser =
+        advertiser != AdAdvertiser::default() || account != TikTokAccount::default();
+    let t = &d.targeting;
+    let pick = |all: &[&str], chosen: &[String]| {
+        all.iter()
+            .map(|k| {
+                (
+                    (*k).to_string(),
+                    chosen.is_empty() || chosen.iter().any(|c| c == k),
+                )
+            })
+            .collect()
+    };
+    Ok(AdDetailData {
+        ad: any_ad.then_some(ad),
+        advertiser: any_advertiser.then(|| AdvertiserDetail {
+            advertiser,
+            country_code: Some(v.country_code.clone()),
+            tiktok_account: (account != TikTokAccount::default()).then_some(account),
+        }),
+        ad_group: has("ad_group.targeting_info").then(|| AdGroup {
+            targeting_info: TargetingInfo {
+                number_of_users_targeted: adlib::bucket(t.users_targeted),
+                country: a
+                    .countries
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                age: pick(adlib::AGES, &t.ages),
+                gender: pick(adlib::GENDERS, &t.genders),
+                audience_targeting: if t.audience_targeting { "Yes" } else { "No" }.into(),
+                video_interactions: t.video_interactions.clone(),
+                creator_interactions: t.creator_interactions.clone(),
+                interest: t.interests.join(", "),
+            },
+        }),
+    })
+}
+
+/// Advertisers whose name contains the search term, with the `fields` selected.
+pub async fn advertiser_query(
+    st: &AppState,
+    fields: Option<&str>,
+    body: &Value,
+) -> ApiResult<AdvertiserQueryData> {
+    let names = adlib::select(fields, ADVERTISER_FIELDS).map_err(refuse)?;
+    let term = adlib::advertiser_term(body).map_err(refuse)?;
+    let limit = adlib::max_count(body).map_err(refuse)?;
+    let has = |n: &str| names.iter().any(|x| x == n);
+    let found = st.store.search_advertisers(&term, limit).await?;
+    Ok(AdvertiserQueryData {
+        advertisers: found
+            .into_iter()
+            .map(|v| AdvertiserItem {
+                business_id: has("business_id").then_some(v.business_id),
+                business_name: has("business_name").then(|| v.business_name.clone()),
+                country_code: has("country_code").then(|| v.country_code.clone()),
+            })
+            .collect(),
+    })
 }

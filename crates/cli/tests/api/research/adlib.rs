@@ -283,3 +283,117 @@ async fn every_refusal_of_the_ad_query() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "invalid_param", "{v}");
 }
+
+const DETAIL: &str = "/v2/research/adlib/ad/detail/";
+const ADVERTISERS: &str = "/v2/research/adlib/advertiser/query/";
+const DETAIL_FIELDS: &str = "ad,advertiser.business_id,advertiser.business_name,advertiser.paid_for_by,advertiser.follower_count,advertiser.avatar_url,advertiser.profile_url,ad_group.targeting_info";
+
+#[tokio::test]
+async fn an_ads_detail_shows_its_reach_by_country_targeting_and_rejection() {
+    let (s, clt) = ad_world().await;
+    s.admin(
+        reqwest::Method::POST,
+        "/_reelbox/ads",
+        json!({"id": 6, "advertiser": {"business_id": 1755645247067185i64, "business_name": "Awesome Co.", "country_code": "US",
+                "follower_count": 26374, "avatar_url": "https://cdn.example/awesome.jpeg", "profile_url": "https://reelbox.example/@awesome_co"},
+               "title": "Awesome summer", "status": "inactive", "status_statement": "Ended", "first_shown_date": "20230110", "last_shown_date": "20230120",
+               "countries": ["IT", "GB"], "reach": 30_500, "videos": ["https://cdn.example/ads/6.mp4?mime_type=video_mp4"],
+               "detail": {"external_url": "https://awesome.example/", "call_to_action": "Shop now", "advertising_objective": "Traffic",
+                          "reach_by_country": {"GB": 18_200, "IT": 12_300},
+                          "rejection_info": {"reasons": ["Misleading claims"], "affected_countries": ["FR", "IT"], "reporting_source": "Users and third parties", "automated_notice": null},
+                          "targeting": {"users_targeted": 50_000, "ages": ["35-44", "45-54", "55+"], "audience_targeting": false,
+                                        "video_interactions": "Entertainment", "creator_interactions": "Talent", "interests": ["News & Entertainment", "Business Services"]}}}),
+    )
+    .await;
+    let (st, v) = s
+        .call(
+            &clt,
+            &format!("{DETAIL}?fields={DETAIL_FIELDS}"),
+            Some(json!({"ad_id": 6})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    insta::assert_json_snapshot!("ad_detail_all", redact(v));
+    // Only the targeting: no ad, no advertiser; the id as a decimal string.
+    let (st, v) = s
+        .call(
+            &clt,
+            &format!("{DETAIL}?fields=ad_group.targeting_info"),
+            Some(json!({"ad_id": "6"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        v["data"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["ad_group"]
+    );
+    for (body, says) in [
+        (json!({}), "ad_id is required."),
+        (json!({"ad_id": 999}), "ad_id does not exist."),
+        (json!({"ad_id": "x"}), "ad_id must be an integer."),
+    ] {
+        let (st, v) = s
+            .call(&clt, &format!("{DETAIL}?fields=ad.id"), Some(body))
+            .await;
+        assert_eq!(
+            (
+                st,
+                v["error"]["code"].as_str(),
+                v["error"]["message"].as_str()
+            ),
+            (400, Some("invalid_params"), Some(says))
+        );
+    }
+}
+
+#[tokio::test]
+async fn advertisers_are_found_by_part_of_their_name() {
+    let (s, clt) = ad_world().await;
+    let (st, v) = s
+        .call(
+            &clt,
+            &format!("{ADVERTISERS}?fields=business_id,business_name,country_code"),
+            Some(json!({"search_term": "co"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    insta::assert_json_snapshot!("advertiser_query", redact(v));
+    let (_, v) = s
+        .call(
+            &clt,
+            &format!("{ADVERTISERS}?fields=business_name"),
+            Some(json!({"search_term": "GAMES", "max_count": 1})),
+        )
+        .await;
+    assert_eq!(
+        v["data"]["advertisers"],
+        json!([{"business_name": "Mobile Games Ltd"}])
+    );
+    for (body, says) in [
+        (json!({}), "search_term is required."),
+        (
+            json!({"search_term": "x".repeat(51)}),
+            "search_term must be at most 50 characters.",
+        ),
+        (
+            json!({"search_term": "co", "max_count": 0}),
+            "max_count must be an integer from 1 to 50.",
+        ),
+    ] {
+        let (st, v) = s
+            .call(
+                &clt,
+                &format!("{ADVERTISERS}?fields=business_id"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(
+            (
+                st,
+                v["error"]["code"].as_str(),
+                v["error"]["message"].as_str()
+            ),
+            (400, Some("invalid_params"), Some(says))
+        );
+    }
+}

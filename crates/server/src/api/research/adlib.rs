@@ -4,7 +4,9 @@
 use axum::extract::{RawQuery, State};
 use bytes::Bytes;
 use reelbox_core::research::day_of;
-use reelbox_wire::adlib::{AdQueryBody, QueryAdData};
+use reelbox_wire::adlib::{
+    AdDetailBody, AdDetailData, AdQueryBody, AdvertiserQueryBody, AdvertiserQueryData, QueryAdData,
+};
 use reelbox_wire::v2::EnvelopeV2;
 use serde_json::Value;
 
@@ -68,4 +70,40 @@ pub async fn ad_query(
     let page = service::query_ads(&st, &caller, fields.as_deref(), &body).await?;
     count(&st, &caller, page.ads.len());
     Ok(V2(page))
+}
+
+/// One ad: its fields, its advertiser's and its targeting, as selected.
+#[utoipa::path(post, path = "/v2/research/adlib/ad/detail/", tag = "Commercial Content API",
+    security(("bearer" = [])),
+    params(("fields" = String, Query, description = "comma-separated: the ad query's fields and ad.title, ad.external_url, ad.download_url, ad.call_to_action, ad.advertising_objective, advertiser.follower_count, advertiser.avatar_url, advertiser.profile_url, ad_group.targeting_info")),
+    request_body(content = AdDetailBody, content_type = "application/json"),
+    responses((status = 200, body = EnvelopeV2<AdDetailData>), (status = 400, body = EnvelopeV2<reelbox_wire::envelope::Empty>, description = "`invalid_params`"), (status = 401, body = EnvelopeV2<reelbox_wire::envelope::Empty>), (status = 429, body = EnvelopeV2<reelbox_wire::envelope::Empty>)))]
+pub async fn ad_detail(
+    State(st): State<AppState>,
+    caller: Result<ClientCaller, ApiError>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> V2Result<AdDetailData> {
+    let (caller, fields, body) = admit(&st, caller, query, &body).await?;
+    let detail = service::ad_detail(&st, fields.as_deref(), &body).await?;
+    count(&st, &caller, 1);
+    Ok(V2(detail))
+}
+
+/// Advertisers whose name contains `search_term` (any case).
+#[utoipa::path(post, path = "/v2/research/adlib/advertiser/query/", tag = "Commercial Content API",
+    security(("bearer" = [])),
+    params(("fields" = String, Query, description = "comma-separated: business_id, business_name, country_code")),
+    request_body(content = AdvertiserQueryBody, content_type = "application/json"),
+    responses((status = 200, body = EnvelopeV2<AdvertiserQueryData>), (status = 400, body = EnvelopeV2<reelbox_wire::envelope::Empty>, description = "`invalid_params`"), (status = 401, body = EnvelopeV2<reelbox_wire::envelope::Empty>), (status = 429, body = EnvelopeV2<reelbox_wire::envelope::Empty>)))]
+pub async fn advertiser_query(
+    State(st): State<AppState>,
+    caller: Result<ClientCaller, ApiError>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> V2Result<AdvertiserQueryData> {
+    let (caller, fields, body) = admit(&st, caller, query, &body).await?;
+    let found = service::advertiser_query(&st, fields.as_deref(), &body).await?;
+    count(&st, &caller, found.advertisers.len());
+    Ok(V2(found))
 }
