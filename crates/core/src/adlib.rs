@@ -311,6 +311,25 @@ pub const DETAIL_FIELDS: &[&str] = &[
     "ad_group.targeting_info",
 ];
 
+/// The ad report's one selectable field.
+pub const REPORT_FIELDS: &[&str] = &["count_time_series_by_country"];
+
+/// The filters of `ad/report/`: days, country (`None` for all), advertisers.
+pub fn report_filter(
+    body: &Value,
+    max_ids: usize,
+) -> Result<(i64, i64, Option<String>, Vec<i64>), String> {
+    let filters = match body.get("filters") {
+        Some(f @ Value::Object(_)) => f,
+        _ => return Err("filters is required.".into()),
+    };
+    let (from, to) = date_range(
+        filters.get("ad_published_date_range"),
+        "ad_published_date_range",
+    )?;
+    Ok((from, to, country(filters)?, business_ids(filters, max_ids)?))
+}
+
 /// The advertiser query's selectable fields.
 pub const ADVERTISER_FIELDS: &[&str] = &["business_id", "business_name", "country_code"];
 

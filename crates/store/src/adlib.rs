@@ -205,6 +205,35 @@ impl Store {
         Ok(rows.into_iter().map(AdRow::from).collect())
     }
 
+    /// Ads published per day in `country` (`first_shown_date` in [`from`, `to`], of the given
+    /// advertisers when any): (day, count), newest day first.
+    pub async fn count_ads_by_day(
+        &self,
+        from: i64,
+        to: i64,
+        country: &str,
+        business_ids: &[i64],
+    ) -> Result<Vec<(i64, i64)>> {
+        let mut b = Binds::default();
+        let mut w = vec![
+            format!("first_shown_date >= {}", b.i(from)),
+            format!("first_shown_date <= {}", b.i(to)),
+            format!("countries LIKE {}", b.t(format!("%,{country},%"))),
+        ];
+        if !business_ids.is_empty() {
+            let list: Vec<String> = business_ids.iter().map(|id| b.i(*id)).collect();
+            w.push(format!("business_id IN ({})", list.join(", ")));
+        }
+        let q = sql!(
+            "SELECT first_shown_date, COUNT(*) FROM ads WHERE {} GROUP BY first_shown_date ORDER BY first_shown_date DESC",
+            w.join(" AND ")
+        );
+        let binds = b.into_vec();
+        Ok(bind_all(sqlx::query_as(q), &binds)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
     /// Advertisers whose name contains `term` (any case), by id, at most `limit`.
     pub async fn search_advertisers(&self, term: &str, limit: i64) -> Result<Vec<Advertiser>> {
         Ok(sqlx::query_as("SELECT business_id, business_name, paid_by, country_code, follower_count, avatar_url, profile_url, created_at FROM advertisers WHERE LOWER(business_name) LIKE $1 ESCAPE '\\' ORDER BY business_id LIMIT $2")

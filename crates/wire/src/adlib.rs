@@ -312,3 +312,25 @@ pub struct AdView {
     pub business_id: i64,
     pub business_name: String,
 }
+
+/// The body of `ad/report/`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AdReportBody {
+    /// `ad_published_date_range` (required), `country_code`, `advertiser_business_ids`.
+    #[schema(value_type = Object)]
+    pub filters: Option<serde_json::Value>,
+}
+
+/// Ads published on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DateCount {
+    /// `YYYYMMDD`.
+    pub date: String,
+    pub count: i64,
+}
+
+/// `data` of `ad/report/`: per country code, the days with ads, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReportData {
+    pub count_time_series_by_country: BTreeMap<String, Vec<DateCount>>,
+}

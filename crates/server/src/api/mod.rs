@@ -141,6 +141,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::adlib::ad_query))
         .routes(routes!(crate::api::research::adlib::ad_detail))
         .routes(routes!(crate::api::research::adlib::advertiser_query))
+        .routes(routes!(crate::api::research::adlib::ad_report))
         // Data Portability
         .routes(routes!(crate::api::portability::add))
         .routes(routes!(crate::api::portability::check))

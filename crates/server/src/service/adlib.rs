@@ -1,7 +1,7 @@
 //! Commercial Content API (ad library): ads created through the control API, and the ad
 //! query with its filters, `fields`, paging and `search_id`, the ad detail and the advertiser
 //! query.
-use reelbox_core::adlib::{self, AD_FIELDS, ADVERTISER_FIELDS, DETAIL_FIELDS};
+use reelbox_core::adlib::{self, AD_FIELDS, ADVERTISER_FIELDS, DETAIL_FIELDS, REPORT_FIELDS};
 use reelbox_store::adlib::{Ad as AdRecord, AdRow, Advertiser};
 use reelbox_store::read::Search;
 use reelbox_wire::ErrorCode;
@@ -10,6 +10,7 @@ use reelbox_wire::adlib::{
     AdvertiserDetail, AdvertiserItem, AdvertiserQueryData, QueryAdData, Reach, TargetingInfo,
     TikTokAccount,
 };
+use reelbox_wire::adlib::{DateCount, ReportData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -398,5 +399,35 @@ pub async fn advertiser_query(
                 country_code: has("country_code").then(|| v.country_code.clone()),
             })
             .collect(),
+    })
+}
+
+/// Ads published per day and targeted country; with `ALL`, one key per supported country
+/// that has ads.
+pub async fn ad_report(st: &AppState, fields: Option<&str>, body: &Value) -> ApiResult<ReportData> {
+    adlib::select(fields, REPORT_FIELDS).map_err(refuse)?;
+    let (from, to, country, ids) =
+        adlib::report_filter(body, st.cfg.products.adlib_max_business_ids).map_err(refuse)?;
+    let countries: Vec<String> = match country {
+        Some(c) => vec![c],
+        None => adlib::COUNTRIES.iter().map(|c| (*c).to_string()).collect(),
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for c in countries {
+        let days = st.store.count_ads_by_day(from, to, &c, &ids).await?;
+        if !days.is_empty() {
+            out.insert(
+                c,
+                days.into_iter()
+                    .map(|(date, count)| DateCount {
+                        date: date.to_string(),
+                        count,
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(ReportData {
+        count_time_series_by_country: out,
     })
 }

@@ -397,3 +397,73 @@ async fn advertisers_are_found_by_part_of_their_name() {
         );
     }
 }
+
+const REPORT: &str = "/v2/research/adlib/ad/report/";
+
+#[tokio::test]
+async fn the_report_counts_ads_per_day_and_country() {
+    let (s, clt) = ad_world().await;
+    // Two more ads on 2023-01-02: one for FR, one for IT and DE by the games advertiser.
+    for (id, adv, countries) in [
+        (7, 3847236290405i64, json!(["FR"])),
+        (8, 319282903829i64, json!(["IT", "DE"])),
+    ] {
+        s.admin(
+            reqwest::Method::POST,
+            "/_reelbox/ads",
+            json!({"id": id, "advertiser": {"business_id": adv}, "first_shown_date": "20230102", "countries": countries}),
+        )
+        .await;
+    }
+    let range = json!({"min": "20230101", "max": "20230104"});
+    let (st, v) = s
+        .call(
+            &clt,
+            &format!("{REPORT}?fields=count_time_series_by_country"),
+            Some(json!({"filters": {"ad_published_date_range": range}})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    insta::assert_json_snapshot!("ad_report_all", redact(v));
+    let (_, v) = s
+        .call(
+            &clt,
+            &format!("{REPORT}?fields=count_time_series_by_country"),
+            Some(json!({"filters": {"ad_published_date_range": range, "country_code": "IT", "advertiser_business_ids": [319282903829i64]}})),
+        )
+        .await;
+    assert_eq!(
+        v["data"]["count_time_series_by_country"],
+        json!({"IT": [{"date": "20230102", "count": 1}]})
+    );
+    for (fields, body, says) in [
+        (
+            "ad.id",
+            json!({"filters": {"ad_published_date_range": range}}),
+            "fields",
+        ),
+        (
+            "count_time_series_by_country",
+            json!({}),
+            "filters is required.",
+        ),
+        (
+            "count_time_series_by_country",
+            json!({"filters": {"ad_published_date_range": range, "country_code": "JP"}}),
+            "not supported",
+        ),
+    ] {
+        let (st, v) = s
+            .call(&clt, &format!("{REPORT}?fields={fields}"), Some(body))
+            .await;
+        assert_eq!(
+            (st, v["error"]["code"].as_str()),
+            (400, Some("invalid_params")),
+            "{v}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{v}"
+        );
+    }
+}

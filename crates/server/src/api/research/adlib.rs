@@ -7,6 +7,7 @@ use reelbox_core::research::day_of;
 use reelbox_wire::adlib::{
     AdDetailBody, AdDetailData, AdQueryBody, AdvertiserQueryBody, AdvertiserQueryData, QueryAdData,
 };
+use reelbox_wire::adlib::{AdReportBody, ReportData};
 use reelbox_wire::v2::EnvelopeV2;
 use serde_json::Value;
 
@@ -106,4 +107,22 @@ pub async fn advertiser_query(
     let found = service::advertiser_query(&st, fields.as_deref(), &body).await?;
     count(&st, &caller, found.advertisers.len());
     Ok(V2(found))
+}
+
+/// Ads published per day in each targeted country.
+#[utoipa::path(post, path = "/v2/research/adlib/ad/report/", tag = "Commercial Content API",
+    security(("bearer" = [])),
+    params(("fields" = String, Query, description = "count_time_series_by_country")),
+    request_body(content = AdReportBody, content_type = "application/json"),
+    responses((status = 200, body = EnvelopeV2<ReportData>), (status = 400, body = EnvelopeV2<reelbox_wire::envelope::Empty>, description = "`invalid_params`"), (status = 401, body = EnvelopeV2<reelbox_wire::envelope::Empty>), (status = 429, body = EnvelopeV2<reelbox_wire::envelope::Empty>)))]
+pub async fn ad_report(
+    State(st): State<AppState>,
+    caller: Result<ClientCaller, ApiError>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> V2Result<ReportData> {
+    let (caller, fields, body) = admit(&st, caller, query, &body).await?;
+    let report = service::ad_report(&st, fields.as_deref(), &body).await?;
+    count(&st, &caller, 0);
+    Ok(V2(report))
 }
