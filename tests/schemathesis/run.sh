@@ -18,7 +18,7 @@ trap 'kill $PID 2>/dev/null; rm -rf "$DIR"' EXIT
 until curl -sf "127.0.0.1:$PORT/healthz" >/dev/null; do sleep 0.05; done
 ADMIN=$(cat "$DIR/admin-token")
 H="Authorization: Bearer $ADMIN"
-APP=$(curl -sf -XPOST "127.0.0.1:$PORT/_reelbox/apps" -H "$H" -d '{"name":"schema","audited":true,"scopes":["user.info.basic","user.info.profile","user.info.stats","video.list","video.publish","video.upload","research.data.basic","portability.all.ongoing"],"redirect_uris":["https://a.example/cb/"]}')
+APP=$(curl -sf -XPOST "127.0.0.1:$PORT/_reelbox/apps" -H "$H" -d '{"name":"schema","audited":true,"scopes":["user.info.basic","user.info.profile","user.info.stats","video.list","video.publish","video.upload","research.data.basic","research.adlib.basic","portability.all.ongoing"],"redirect_uris":["https://a.example/cb/"]}')
 field() { python3 -c "import json,sys;print(json.load(sys.stdin)$1)"; }
 KEY=$(field '["data"]["client_key"]' <<<"$APP")
 SECRET=$(field '["data"]["client_secret"]' <<<"$APP")

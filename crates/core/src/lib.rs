@@ -1,6 +1,7 @@
 //! reelbox's domain, free of HTTP and SQL: the rules a TikTok client meets, each a pure function
 //! that reads time from a [`clock::Clock`] and answers with a wire error code.
 
+pub mod adlib;
 pub mod chunks;
 pub mod clock;
 pub mod compat;

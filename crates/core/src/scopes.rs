@@ -73,6 +73,7 @@ pub const VIDEO_LIST: &str = "video.list";
 pub const VIDEO_UPLOAD: &str = "video.upload";
 pub const VIDEO_PUBLISH: &str = "video.publish";
 pub const RESEARCH_DATA_BASIC: &str = "research.data.basic";
+pub const RESEARCH_ADLIB_BASIC: &str = "research.adlib.basic";
 
 pub fn is_known(scope: &str) -> bool {
     KNOWN.iter().any(|(s, _)| *s == scope)

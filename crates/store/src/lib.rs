@@ -10,6 +10,7 @@ macro_rules! sql {
 }
 
 pub mod activity;
+pub mod adlib;
 pub mod apps;
 mod cache;
 pub mod calls;

@@ -2,6 +2,7 @@
 //! enums spelled exactly as TikTok spells them, the error codes with their HTTP statuses, and the
 //! `{"data", "error"}` envelope. No I/O lives here.
 
+pub mod adlib;
 pub mod compliance;
 pub mod control;
 pub mod display;

@@ -144,6 +144,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::control::lists::post_playlist))
         .routes(routes!(crate::api::control::lists::patch_list_privacy))
         .routes(routes!(crate::api::control::lists::post_shop))
+        .routes(routes!(crate::api::control::ads::post_ad))
         // Display API, Research API, reelbox research extensions
         .routes(routes!(crate::api::display::user_info))
         .routes(routes!(crate::api::display::video_list))
@@ -168,6 +169,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(crate::api::research::compliance::create))
         .routes(routes!(crate::api::research::compliance::status))
         .routes(routes!(crate::api::research::compliance::download))
+        .routes(routes!(crate::api::research::adlib::ad_query))
+        .routes(routes!(crate::api::research::adlib::ad_detail))
+        .routes(routes!(crate::api::research::adlib::advertiser_query))
+        .routes(routes!(crate::api::research::adlib::ad_report))
         // Data Portability
         .routes(routes!(crate::api::portability::add))
         .routes(routes!(crate::api::portability::check))

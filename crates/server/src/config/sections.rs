@@ -490,6 +490,8 @@ pub struct Products {
     pub portability_ready_delay_secs: i64,
     /// Seconds a ready archive may be downloaded (TikTok: four days), then `expired`.
     pub portability_keep_secs: i64,
+    /// Most `advertiser_business_ids` one ad query or report may name (TikTok states none).
+    pub adlib_max_business_ids: usize,
 }
 
 impl Default for Products {
@@ -500,6 +502,7 @@ impl Default for Products {
             validation_delay_secs: 5,
             portability_ready_delay_secs: 10,
             portability_keep_secs: 4 * 86_400,
+            adlib_max_business_ids: 100,
         }
     }
 }

@@ -132,11 +132,17 @@ where
 /// The token must carry `research.data.basic`, and the per-minute limit and the daily quota
 /// must allow one more request.
 pub(crate) async fn gate<Q: Quota>(st: &AppState, c: &ClientCaller) -> ApiResult<()> {
-    if !c
-        .scopes
-        .iter()
-        .any(|s| s == reelbox_core::scopes::RESEARCH_DATA_BASIC)
-    {
+    gate_scope::<Q>(st, c, reelbox_core::scopes::RESEARCH_DATA_BASIC).await
+}
+
+/// [`gate`] for the endpoints of another research scope (the ad library's
+/// `research.adlib.basic`).
+pub(crate) async fn gate_scope<Q: Quota>(
+    st: &AppState,
+    c: &ClientCaller,
+    scope: &str,
+) -> ApiResult<()> {
+    if !c.scopes.iter().any(|s| s == scope) {
         return Err(ApiError::new(
             ErrorCode::ScopeNotAuthorized,
             "The user did not authorize the scope required for completing this request.",

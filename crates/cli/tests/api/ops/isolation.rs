@@ -485,3 +485,29 @@ async fn a_data_request_and_its_archive_belong_to_one_app_and_creator() {
         .await;
     assert_eq!((st, &v["data"]["request_id"]), (200, &id));
 }
+
+#[tokio::test]
+async fn an_ad_query_search_id_is_honoured_only_for_the_app_that_made_it() {
+    let (s, clt_a) = crate::research::adlib::ad_world().await;
+    let other = s
+        .create_app(json!({"name": "Ad Library B", "audited": true, "scopes": ["research.adlib.basic"], "redirect_uris": ["https://adb.example/cb/"]}))
+        .await;
+    let clt_b = reelbox_testkit::oauth::app_client_token(&s, &other).await;
+    let body = json!({"filters": {"ad_published_date_range": {"min": "20230101", "max": "20230131"}}, "max_count": 1});
+    let path = "/v2/research/adlib/ad/query/?fields=ad.first_shown_date";
+    let (st, v) = s.call(&clt_a, path, Some(body.clone())).await;
+    assert_eq!(st, 200, "{v}");
+    let mut next = body;
+    next["search_id"] = v["data"]["search_id"].clone();
+    let (st, v) = s.call(&clt_b, path, Some(next.clone())).await;
+    assert_eq!(
+        (st, v["error"]["message"].as_str()),
+        (400, Some("Invalid search_id")),
+        "{v}"
+    );
+    let (st, v) = s.call(&clt_a, path, Some(next)).await;
+    assert_eq!(
+        (st, v["data"]["ads"][0]["ad"]["first_shown_date"].as_i64()),
+        (200, Some(20230103))
+    );
+}

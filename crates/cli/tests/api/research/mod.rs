@@ -2,6 +2,7 @@
 //! quota and errors, users, comments and follows, profile lists (liked, pinned, reposted videos),
 //! playlists and the TikTok Shop endpoints. The helpers here set up lists through the control API
 //! (likes, reposts, pins, playlists, list privacy, shops) for the list and shop tests.
+pub(crate) mod adlib;
 mod compliance;
 mod lists;
 mod playlists;

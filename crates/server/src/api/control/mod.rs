@@ -1,6 +1,7 @@
 //! The control API (`/_reelbox/`): apps, creators, tokens, the clock, inspection, faults, the
 //! guideline report and the read side's corpus and lists. Handlers only; the operations they run
 //! live in `service/` and `sandbox/`, shared with the web pages.
+pub mod ads;
 pub mod apps;
 pub mod clock;
 pub mod corpus;

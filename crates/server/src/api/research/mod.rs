@@ -2,6 +2,7 @@
 //! [`crate::http::gate::Research`] gate), TikTok Shop research, and the answer objects the
 //! research endpoints build from the store's rows. Request and answer types are
 //! `reelbox_wire::research`'s.
+pub mod adlib;
 pub mod compliance;
 pub mod lists;
 pub mod tts;
