@@ -63,6 +63,7 @@ pub struct SeedApplied {
     pub comments: u64,
     pub playlists: u64,
     pub shops: u64,
+    pub ads: u64,
 }
 
 /// A snapshot file as `GET /_reelbox/snapshot` gives it and `PUT /_reelbox/snapshot` takes it:

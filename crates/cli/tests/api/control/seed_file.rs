@@ -38,6 +38,8 @@ async fn the_example_seed_file_sets_up_every_section_with_its_fixed_values() {
         ("playlists", 1),
         ("shops", 1),
         ("shop_products", 1),
+        ("advertisers", 1),
+        ("ads", 1),
     ] {
         let got = counts.iter().find(|(t, _)| t == table).map(|c| c.1);
         assert_eq!(got, Some(n), "{table}: {counts:?}");
@@ -187,8 +189,12 @@ async fn a_bad_seed_file_is_refused_with_its_file_line_and_field() {
     );
     let cases: &[(&str, &str)] = &[
         (
-            "[[ads]]\nname = \"spring\"\n",
-            "seed.toml:1: ads: unknown field `ads`, expected one of `apps`, `creators`, `tokens`, `posts`, `follows`, `likes`, `comments`, `playlists`, `shops`",
+            "[[adverts]]\nname = \"spring\"\n",
+            "seed.toml:1: adverts: unknown field `adverts`, expected one of `apps`, `creators`, `tokens`, `posts`, `follows`, `likes`, `comments`, `playlists`, `shops`, `ads`",
+        ),
+        (
+            "[[ads]]\nfirst_shown_date = \"20251301\"\n\n[ads.advertiser]\nbusiness_name = \"A\"\n",
+            "seed.toml:1: ads[0]: first_shown_date must be a date as YYYYMMDD.",
         ),
         (
             "[[creators]]\nusername = \"alice\"\npasword = \"x\"\n",

@@ -5,7 +5,7 @@
 //!
 //! Each section is one module holding its entry type and how it is applied; this file parses,
 //! checks keys and applies the sections in an order where every reference points back
-//! (apps, creators, tokens, posts, follows, likes, comments, playlists, shops). A new section
+//! (apps, creators, tokens, posts, follows, likes, comments, playlists, shops, ads). A new section
 //! is a module, a field of [`SeedFile`] and a line in [`apply`]. Every error names the file, the
 //! line and the field: `seed.toml:12: tokens[0].creator: no creator "carol"`.
 use std::collections::HashMap;
@@ -19,6 +19,7 @@ use toml::Spanned;
 use crate::http::error::ApiError;
 use crate::state::AppState;
 
+mod ads;
 mod apps;
 mod comments;
 mod creators;
@@ -61,6 +62,8 @@ struct SeedFile {
     playlists: Vec<Spanned<playlists::Entry>>,
     #[serde(default)]
     shops: Vec<Spanned<shops::Entry>>,
+    #[serde(default)]
+    ads: Vec<Spanned<ads::Entry>>,
 }
 
 /// What the sections share while a file is applied.
@@ -246,6 +249,7 @@ pub async fn apply(
         comments: comments::apply(&mut ctx, &seed.comments).await?,
         playlists: playlists::apply(&mut ctx, &seed.playlists).await?,
         shops: shops::apply(&mut ctx, &seed.shops).await?,
+        ads: ads::apply(&mut ctx, &seed.ads).await?,
     })
 }
 
