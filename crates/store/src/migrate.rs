@@ -7,7 +7,8 @@ use sqlx::{Column, Row};
 use crate::{Backend, Result, Store, StoreError};
 
 /// The tables of the call log's database, which on SQLite is a file of its own.
-pub(crate) const LOG_TABLES: [&str; 3] = ["api_call_segments", "research_searches", "research_usage"];
+pub(crate) const LOG_TABLES: [&str; 3] =
+    ["api_call_segments", "research_searches", "research_usage"];
 
 /// What was copied of one table.
 #[derive(Debug, Clone, serde::Serialize)]

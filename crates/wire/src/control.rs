@@ -6,18 +6,18 @@ use utoipa::ToSchema;
 use crate::posting::PrivacyLevel;
 
 mod inspect;
-mod moderation;
 mod live;
+mod moderation;
 mod read_side;
-mod testing;
 mod settings;
+mod testing;
 
 pub use inspect::*;
-pub use moderation::*;
 pub use live::*;
+pub use moderation::*;
 pub use read_side::*;
-pub use testing::*;
 pub use settings::*;
+pub use testing::*;
 
 /// Body of `POST /_reelbox/apps`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -37,7 +37,7 @@ async fn admit(
         st.now_for(&caller.client_key),
     )
     .await
-        .map_err(ApiError::rate_limited)?;
+    .map_err(ApiError::rate_limited)?;
     Ok(caller)
 }
 

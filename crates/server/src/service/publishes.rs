@@ -324,15 +324,13 @@ pub(crate) async fn complete(
     )
     .await?;
     if post.object_key.is_some() && st.cfg.renditions.enabled {
-        outbox
-            .jobs
-            .push((
-                ids::row_id(),
-                RENDER_JOB.into(),
-                post.id.clone(),
-                now,
-                p.client_key.clone(),
-            ));
+        outbox.jobs.push((
+            ids::row_id(),
+            RENDER_JOB.into(),
+            post.id.clone(),
+            now,
+            p.client_key.clone(),
+        ));
     }
     if let Some(secs) = delay {
         let payload = serde_json::json!({"publish_id": p.id, "post_id": post.id}).to_string();

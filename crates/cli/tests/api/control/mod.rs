@@ -9,16 +9,16 @@ mod calls;
 mod clock;
 mod deterministic;
 mod faults;
-mod moderation;
 mod live;
+mod moderation;
 mod openapi;
 mod report;
 mod reset;
 mod scenarios;
 mod seed_file;
+mod settings;
 mod snapshot;
 mod workbench;
-mod settings;
 
 use reelbox_testkit::posting::put;
 use reelbox_testkit::{World, fixture};

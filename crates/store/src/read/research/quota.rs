@@ -53,11 +53,10 @@ impl Store {
         if exists.0 == 0 {
             return Ok(());
         }
-        let rows: Vec<(String, i64, String, i64, i64)> = sqlx::query_as(
-            "SELECT client_key, day, kind, requests, records FROM research_usage",
-        )
-        .fetch_all(&mut *writer_conn)
-        .await?;
+        let rows: Vec<(String, i64, String, i64, i64)> =
+            sqlx::query_as("SELECT client_key, day, kind, requests, records FROM research_usage")
+                .fetch_all(&mut *writer_conn)
+                .await?;
         // Copied as they are (replacing, not adding): the move runs at start-up before any
         // counting, and a crash between the copy (in the log's file) and the drop (in the main
         // file) makes the next start copy the same values again.

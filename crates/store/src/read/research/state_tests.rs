@@ -66,7 +66,10 @@ async fn counters_kept_in_the_main_file_are_moved_once_at_start_up() {
     }
     store.close().await;
     let store = Store::open(&url).await.unwrap();
-    assert_eq!(store.research_usage("app", 7, "data").await.unwrap(), (3, 300));
+    assert_eq!(
+        store.research_usage("app", 7, "data").await.unwrap(),
+        (3, 300)
+    );
     let (left,): (i64,) = sqlx::query_as(
         "SELECT CAST(COUNT(*) AS BIGINT) FROM sqlite_master WHERE name = 'research_usage'",
     )
@@ -77,5 +80,8 @@ async fn counters_kept_in_the_main_file_are_moved_once_at_start_up() {
     // A second start finds nothing to move and keeps the counters.
     store.close().await;
     let store = Store::open(&url).await.unwrap();
-    assert_eq!(store.research_usage("app", 7, "data").await.unwrap(), (3, 300));
+    assert_eq!(
+        store.research_usage("app", 7, "data").await.unwrap(),
+        (3, 300)
+    );
 }
