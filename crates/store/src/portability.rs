@@ -177,6 +177,19 @@ impl Store {
     }
 
     /// The archives the blob store must keep.
+    /// Archives made ready before `ready_before`, sorted: past their download window, the
+    /// storage sweeper's to free (their requests stay and answer `expired`).
+    pub async fn expired_archive_keys(&self, ready_before: i64) -> Result<Vec<String>> {
+        let mut keys: Vec<String> = sqlx::query_scalar(
+            "SELECT object_key FROM data_requests WHERE object_key IS NOT NULL AND ready_at < $1",
+        )
+        .bind(ready_before)
+        .fetch_all(&self.pool)
+        .await?;
+        keys.sort();
+        Ok(keys)
+    }
+
     pub async fn data_request_keys(&self) -> Result<Vec<String>> {
         Ok(
             sqlx::query_scalar("SELECT object_key FROM data_requests WHERE object_key IS NOT NULL")

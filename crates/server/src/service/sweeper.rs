@@ -1,6 +1,6 @@
 //! The storage sweeper: lists every blob, judges each by `reelbox_core::sweep` against what
 //! the database refers to, and deletes (or, dry, only counts) abandoned uploads' data, partial
-//! files and orphaned objects. Runs as the periodic `sweep` job (one node at a time, through the
+//! files, orphaned objects and expired Data Portability archives. Runs as the periodic `sweep` job (one node at a time, through the
 //! jobs table) and on demand from the control API; the last run's report is kept in the
 //! settings table for the admin page and `GET /_reelbox/sweeper`.
 use futures::StreamExt;
@@ -25,8 +25,16 @@ pub async fn sweep(st: &AppState, dry_run: bool) -> anyhow::Result<SweepReport> 
     // Listed before the database is read: a blob written after the listing began is young,
     // and one the database started referring to since is still found referred to.
     let mut blobs = st.blobs.list();
+    let mut referenced = st.store.object_keys().await?;
+    // A Data Portability archive past its download window is referred to by its request (which
+    // answers `expired`) but no longer kept.
+    let expired = st
+        .store
+        .expired_archive_keys(st.now() - st.cfg.products.portability_keep_secs * 1000)
+        .await?;
+    referenced.retain(|k| expired.binary_search(k).is_err());
     let known = Known::new(
-        st.store.object_keys().await?,
+        referenced,
         st.store.publishes_in_progress(st.now()).await?,
     );
     let now = reelbox_core::clock::system_now_ms();

@@ -33,7 +33,10 @@ struct W {
 /// A seeded corpus, an app with the portability scopes and a webhook on a local receiver, and
 /// the seeded creator with the most posts moved to France.
 async fn world(videos: u64, creators: u64) -> W {
-    let s = server().await;
+    world_on(server().await, videos, creators).await
+}
+
+async fn world_on(s: TestServer, videos: u64, creators: u64) -> W {
     let secret = Arc::new(Mutex::new(String::new()));
     let l = local(secret.clone()).await;
     let app = s
@@ -452,4 +455,51 @@ async fn single_scopes_are_used_once_cancel_and_every_refusal() {
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["http_status_code"], 401);
+}
+
+#[tokio::test]
+async fn an_archive_past_its_download_window_is_refused_and_freed_by_the_sweeper() {
+    let w = world_on(
+        crate::server_with(|c| c.sweeper.min_age_secs = 0).await,
+        20,
+        3,
+    )
+    .await;
+    let t = token(&w, &ALL_SCOPES).await;
+    let (st, v) = add(&w, &t, "json", &["all_data"]).await;
+    assert_eq!(st, 200, "{v}");
+    let id = v["data"]["request_id"].clone();
+    ready(&w, &t, &id).await;
+    let archives = || async {
+        count(
+            &w.s,
+            "SELECT object_key FROM data_requests WHERE object_key IS NOT NULL",
+        )
+        .await
+    };
+    assert_eq!(archives().await, 1);
+    let sweep = || async {
+        w.s.admin(reqwest::Method::POST, "/_reelbox/sweeper/run", Value::Null)
+            .await
+    };
+    let kept = sweep().await;
+    let key = db_rows(
+        &w.s,
+        "SELECT object_key, '' FROM data_requests WHERE object_key IS NOT NULL",
+    )
+    .await[0]
+        .0
+        .clone();
+    let blobs = w.s.handle.as_ref().unwrap().state.blobs.clone();
+    assert!(
+        blobs.size(&key).await.is_ok(),
+        "kept while downloadable: {kept}"
+    );
+    // Four days and a minute later: expired for the app, and its bytes go at the next sweep.
+    w.s.advance_clock(4 * 86_400 + 60).await;
+    let t = token(&w, &ALL_SCOPES).await;
+    let (_, v) = w.s.call(&t, CHECK, Some(json!({"request_id": id}))).await;
+    assert_eq!(v["data"]["status"], "expired", "{v}");
+    let freed = sweep().await;
+    assert!(blobs.size(&key).await.is_err(), "freed once expired: {freed}");
 }
