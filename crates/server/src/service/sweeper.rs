@@ -33,10 +33,7 @@ pub async fn sweep(st: &AppState, dry_run: bool) -> anyhow::Result<SweepReport> 
         .expired_archive_keys(st.now() - st.cfg.products.portability_keep_secs * 1000)
         .await?;
     referenced.retain(|k| expired.binary_search(k).is_err());
-    let known = Known::new(
-        referenced,
-        st.store.publishes_in_progress(st.now()).await?,
-    );
+    let known = Known::new(referenced, st.store.publishes_in_progress(st.now()).await?);
     let now = reelbox_core::clock::system_now_ms();
     while let Some(entry) = blobs.next().await {
         let entry = match entry {

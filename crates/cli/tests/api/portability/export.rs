@@ -501,5 +501,8 @@ async fn an_archive_past_its_download_window_is_refused_and_freed_by_the_sweeper
     let (_, v) = w.s.call(&t, CHECK, Some(json!({"request_id": id}))).await;
     assert_eq!(v["data"]["status"], "expired", "{v}");
     let freed = sweep().await;
-    assert!(blobs.size(&key).await.is_err(), "freed once expired: {freed}");
+    assert!(
+        blobs.size(&key).await.is_err(),
+        "freed once expired: {freed}"
+    );
 }
