@@ -270,8 +270,8 @@ mod tests {
 
     #[test]
     fn an_unknown_section_is_refused() {
-        let e = parse("s.toml", "[[ads]]\nname = \"x\"\n").unwrap_err();
-        assert_eq!((e.line, e.field.as_str()), (1, "ads"));
-        assert!(e.message.contains("unknown field `ads`"), "{}", e.message);
+        let e = parse("s.toml", "[[adverts]]\nname = \"x\"\n").unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (1, "adverts"));
+        assert!(e.message.contains("unknown field `adverts`"), "{}", e.message);
     }
 }
