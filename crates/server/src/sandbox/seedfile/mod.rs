@@ -272,6 +272,10 @@ mod tests {
     fn an_unknown_section_is_refused() {
         let e = parse("s.toml", "[[adverts]]\nname = \"x\"\n").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (1, "adverts"));
-        assert!(e.message.contains("unknown field `adverts`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown field `adverts`"),
+            "{}",
+            e.message
+        );
     }
 }
